@@ -1,0 +1,88 @@
+"""Render the ABI as an assembler include of ``.equ`` lines.
+
+The kernel sources use only these names. Naming scheme: an enum member becomes
+``PREFIX_MEMBER``; a bit field becomes ``PREFIX_SHIFT``, ``PREFIX_WIDTH`` and ``PREFIX_MASK``
+(unshifted); a layout member becomes ``PREFIX_MEMBER`` (its byte offset), plus ``PREFIX_SIZE``.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from mlk.abi import arch, errors, labels, layout, msginfo, objects, platform, rights, syscalls
+from mlk.abi.fields import BitField, Layout
+
+#: (prefix, enum) pairs exported to assembly.
+ENUMS: tuple[tuple[str, type[Enum]], ...] = (
+    ("SYS", syscalls.Syscall),
+    ("REG", syscalls.Reg),
+    ("ERR", errors.Error),
+    ("LABEL", labels.Label),
+    ("RIGHT", rights.Right),
+    ("OBJ", objects.ObjectType),
+    ("CAP", objects.CapType),
+    ("", platform.Platform),
+    ("PL011", platform.Pl011),
+    ("BOOT", platform.Boot),
+    ("EC", arch.ExceptionClass),
+    ("SPSR", arch.Spsr),
+    ("CURRENTEL", arch.CurrentEl),
+    ("HCR", arch.Hcr),
+)
+
+#: (prefix, field) pairs exported to assembly.
+BITFIELDS: tuple[tuple[str, BitField], ...] = (
+    ("MSGINFO_LENGTH", msginfo.LENGTH),
+    ("MSGINFO_EXTRA_CAPS", msginfo.EXTRA_CAPS),
+    ("MSGINFO_LABEL", msginfo.LABEL),
+    ("ESR_EC", arch.ESR_EC),
+    ("ESR_ISS", arch.ESR_ISS),
+)
+
+#: (prefix, layout) pairs exported to assembly.
+LAYOUTS: tuple[tuple[str, Layout], ...] = (
+    ("CTX", layout.USER_CONTEXT),
+    ("PANIC", layout.PANIC_FRAME),
+)
+
+#: Plain integer constants exported to assembly.
+SCALARS: tuple[tuple[str, int], ...] = (
+    ("MSG_REGS", syscalls.MSG_REGS),
+)
+
+
+def _name(prefix: str, member: str) -> str:
+    return f"{prefix}_{member}".upper() if prefix else member.upper()
+
+
+def constants() -> dict[str, int]:
+    """Every exported constant, by assembler name. Raises ``ValueError`` on a name clash."""
+    out: dict[str, int] = {}
+
+    def add(name: str, value: int) -> None:
+        if name in out and out[name] != value:
+            raise ValueError(f"ABI name {name} defined twice ({out[name]:#x} and {value:#x})")
+        out[name] = value
+
+    for prefix, enum in ENUMS:
+        for member_name, member in enum.__members__.items():
+            add(_name(prefix, member_name), int(member.value))
+    for prefix, field in BITFIELDS:
+        add(f"{prefix}_SHIFT", field.lsb)
+        add(f"{prefix}_WIDTH", field.width)
+        add(f"{prefix}_MASK", field.mask)
+    for prefix, lay in LAYOUTS:
+        for member_name, offset in lay.offsets.items():
+            add(_name(prefix, member_name), offset)
+        add(f"{prefix}_SIZE", lay.size)
+    for name, value in SCALARS:
+        add(name, value)
+    return out
+
+
+def render() -> str:
+    """The assembler include text, deterministic for a given ABI."""
+    lines = ["/* Generated from mlk.abi by mlk.abi.asm: do not edit. */"]
+    for name, value in constants().items():
+        lines.append(f".equ {name}, {value:#x}")
+    return "\n".join(lines) + "\n"

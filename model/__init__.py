@@ -1,0 +1,1 @@
+"""The executable abstract specification of MyLittleKernel."""

@@ -1,0 +1,1 @@
+"""Z3 proofs that every transition of the spec preserves every invariant."""
