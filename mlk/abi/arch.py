@@ -50,3 +50,17 @@ class Hcr(IntEnum):
 
     #: EL1 is AArch64.
     RW = 1 << 31
+
+
+class Cnthctl(IntEnum):
+    """CNTHCTL_EL2 bits: let EL1 and EL0 use the physical counter and timer."""
+
+    EL1PCTEN = 1 << 0
+    EL1PCEN = 1 << 1
+
+
+class Mpidr(IntEnum):
+    """MPIDR_EL1 fields."""
+
+    #: Affinity level 0: the core number within a cluster.
+    AFF0_MASK = 0xFF

@@ -28,6 +28,8 @@ ENUMS: tuple[tuple[str, type[Enum]], ...] = (
     ("SPSR", arch.Spsr),
     ("CURRENTEL", arch.CurrentEl),
     ("HCR", arch.Hcr),
+    ("CNTHCTL", arch.Cnthctl),
+    ("MPIDR", arch.Mpidr),
 )
 
 #: (prefix, field) pairs exported to assembly.

@@ -33,8 +33,9 @@ class Pl011(IntEnum):
 
     DR = 0x00
     FR = 0x18
-    FR_TXFF = 1 << 5
-    FR_RXFE = 1 << 4
+    #: Bit numbers in FR: transmit FIFO full, receive FIFO empty.
+    FR_TXFF_BIT = 5
+    FR_RXFE_BIT = 4
 
 
 class Boot(IntEnum):

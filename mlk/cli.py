@@ -1,0 +1,145 @@
+"""The ``mlk`` command.
+
+Subcommands: ``build`` (assemble the kernel with the guarded keystone build) and ``run`` (boot it in
+QEMU). The names ``prove``, ``refine``, ``trace``, ``difftest``, ``docs`` and ``bench`` are reserved
+for the proof, refinement, trace, differential-testing, documentation and benchmark commands.
+Exit status: 0 on success; for ``run``, the guest's status; 1 for a build error; 2 for a usage
+error; 124 when the guest was killed at its time limit; 127 when QEMU is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+from mlk import qemu
+from mlk.abi import asm as abi_asm
+from mlk.kernel_aarch64 import build as kbuild
+from mlk.kernel_aarch64 import config as kconfig
+from mlk.kernel_aarch64.diagnostics import BuildError
+
+BUILD_ERROR_STATUS = 1
+USAGE_STATUS = 2
+
+
+def _config_pair(text: str) -> tuple[str, int]:
+    key, eq, value = text.partition("=")
+    if not eq:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        return key.strip().upper(), int(value, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"value of {key} must be an integer, got {value!r}") from None
+
+
+def _add_build_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, default=Path("build"), help="output directory (default: build)")
+    p.add_argument(
+        "--config",
+        type=_config_pair,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=f"build configuration switch, repeatable (keys: {', '.join(kconfig.DEFAULTS)})",
+    )
+
+
+def _stamp(overrides: dict[str, int]) -> str:
+    """A hash of everything a build depends on: sources, ABI, configuration, build code."""
+    digest = hashlib.sha256(abi_asm.render().encode())
+    digest.update(repr(sorted(overrides.items())).encode())
+    for directory, pattern in ((kbuild.SOURCE_DIR, "**/*.S"), (Path(kbuild.__file__).parent, "*.py")):
+        for path in sorted(directory.glob(pattern)):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _build(out: Path, overrides: dict[str, int], *, only_if_stale: bool) -> kbuild.BuildResult | None:
+    stamp_file = out / "stamp"
+    stamp = _stamp(overrides)
+    if only_if_stale and stamp_file.is_file() and stamp_file.read_text() == stamp and (out / "kernel.elf").is_file():
+        return None
+    result = kbuild.build(out, overrides=overrides)
+    stamp_file.write_text(stamp)
+    return result
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """``mlk build``: build the kernel and print its size and build id."""
+    try:
+        result = _build(args.out, dict(args.config), only_if_stale=False)
+    except BuildError as exc:
+        print(f"mlk build: error: {exc}", file=sys.stderr)
+        return BUILD_ERROR_STATUS
+    assert result is not None
+    print(
+        f"built {result.elf} ({result.size} bytes image, build id {result.build_id}, "
+        f"{result.pcrel_checked} PC-relative references cross-checked)"
+    )
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``mlk run``: build when needed, boot in QEMU, exit with the guest's status."""
+    try:
+        result = _build(args.out, dict(args.config), only_if_stale=True)
+    except BuildError as exc:
+        print(f"mlk run: build error: {exc}", file=sys.stderr)
+        return BUILD_ERROR_STATUS
+    if result is not None:
+        print(f"built {result.elf} (build id {result.build_id})", file=sys.stderr)
+    opts = qemu.QemuOptions(
+        kernel=args.out / "kernel.elf", deterministic=args.deterministic, gdb_port=args.gdb, el2=args.el2
+    )
+    if args.gdb is not None:
+        print(
+            f"QEMU waits for a debugger: gdb-multiarch {opts.kernel} -ex 'target remote :{args.gdb}'",
+            file=sys.stderr,
+        )
+    log = args.out / "console.log"
+    try:
+        run = qemu.run(opts, timeout=args.timeout, console_log=log, stdin=None if args.gdb is None else subprocess.DEVNULL)
+    except qemu.QemuMissing as exc:
+        print(f"mlk run: {exc}", file=sys.stderr)
+        return qemu.MISSING_QEMU_STATUS
+    if run.timed_out:
+        print(
+            f"\nmlk run: the guest did not stop within {args.timeout:g} s and was killed; "
+            f"console output so far is kept in {log}",
+            file=sys.stderr,
+        )
+        return qemu.TIMEOUT_STATUS
+    if run.status != 0:
+        print(f"\nmlk run: the guest stopped with status {run.status} (console output in {log})", file=sys.stderr)
+    return run.status
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of ``mlk``."""
+    top = argparse.ArgumentParser(prog="mlk", description="MyLittleKernel: build, run and check the kernel.")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser("build", help="assemble the kernel into build/kernel.elf")
+    _add_build_options(p)
+    p.set_defaults(func=cmd_build)
+    p = sub.add_parser("run", help="build when needed and boot the kernel in QEMU")
+    _add_build_options(p)
+    p.add_argument("--timeout", type=float, default=None, metavar="S", help="kill the guest after S seconds")
+    p.add_argument("--deterministic", action="store_true", help="count instructions: -icount shift=0,sleep=off")
+    p.add_argument("--gdb", type=int, default=None, metavar="PORT", help="wait for gdb-multiarch on PORT")
+    p.add_argument("--el2", action="store_true", help="start the CPU at EL2 (virt,virtualization=on)")
+    p.set_defaults(func=cmd_run)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``mlk``."""
+    args = parser().parse_args(argv)
+    status: int = args.func(args)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""Running the kernel in QEMU: the one place where the QEMU command line is composed.
+
+The machine is ``qemu-system-aarch64 -M virt -cpu cortex-a72`` with the kernel ELF given to
+``-kernel``, the PL011 console on standard input and output, and semihosting enabled so that a
+non-zero exit status of the guest becomes QEMU's exit status. Deterministic runs add
+``-icount shift=0,sleep=off``: one instruction per nanosecond of virtual time, so timer interrupts
+fall on the same instruction on every run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+QEMU_BINARY = "qemu-system-aarch64"
+#: Exit status of ``mlk run`` when the guest was killed for exceeding its time limit.
+TIMEOUT_STATUS = 124
+#: Exit status when QEMU is not installed.
+MISSING_QEMU_STATUS = 127
+
+
+class QemuMissing(Exception):
+    """``qemu-system-aarch64`` is not on the PATH."""
+
+    def __str__(self) -> str:
+        return (
+            f"{QEMU_BINARY} not found on PATH: install Debian's package qemu-system-arm "
+            "(apt-get install qemu-system-arm), or run the README's set-up command"
+        )
+
+
+@dataclass(frozen=True)
+class QemuOptions:
+    """What varies between runs of the kernel in QEMU."""
+
+    kernel: Path
+    deterministic: bool = True
+    gdb_port: int | None = None
+    #: Boot at EL2 (``virtualization=on``), to exercise the kernel's drop to EL1.
+    el2: bool = False
+    memory_mb: int = 256
+    extra: tuple[str, ...] = field(default=())
+
+
+def find_qemu() -> str:
+    """The path of ``qemu-system-aarch64``; raises :class:`QemuMissing` when there is none."""
+    path = shutil.which(QEMU_BINARY)
+    if path is None:
+        raise QemuMissing
+    return path
+
+
+def command(opts: QemuOptions, binary: str = QEMU_BINARY) -> list[str]:
+    """The full QEMU command line for ``opts``."""
+    machine = "virt,virtualization=on" if opts.el2 else "virt"
+    cmd = [
+        binary,
+        "-M", machine,
+        "-cpu", "cortex-a72",
+        "-m", str(opts.memory_mb),
+        "-smp", "1",
+        "-nographic",
+        "-monitor", "none",
+        "-serial", "stdio",
+        "-semihosting-config", "enable=on,target=native",
+        "-kernel", str(opts.kernel),
+    ]  # fmt: skip
+    if opts.deterministic:
+        cmd += ["-icount", "shift=0,sleep=off"]
+    if opts.gdb_port is not None:
+        cmd += ["-gdb", f"tcp::{opts.gdb_port}", "-S"]
+    return cmd + list(opts.extra)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The outcome of one guest run."""
+
+    status: int
+    timed_out: bool
+    console: bytes
+    #: What QEMU itself wrote to its standard error (warnings, errors), kept apart from the console.
+    stderr: bytes
+    seconds: float
+    command: tuple[str, ...]
+
+
+def _pump(src: BinaryIO, sinks: Sequence[BinaryIO], buffer: bytearray) -> None:
+    while chunk := src.read1(4096):  # type: ignore[attr-defined]
+        buffer.extend(chunk)
+        for sink in sinks:
+            sink.write(chunk)
+            sink.flush()
+
+
+def run(
+    opts: QemuOptions,
+    *,
+    timeout: float | None = None,
+    console_log: Path | None = None,
+    echo: bool = True,
+    stdin: int | BinaryIO | None = subprocess.DEVNULL,
+) -> RunResult:
+    """Boot the kernel and wait for the guest to stop (or for ``timeout`` seconds).
+
+    The console output is echoed to our standard output when ``echo`` is set, kept in the result,
+    and written as it arrives to ``console_log``, so that nothing is lost when the guest hangs or
+    QEMU dies. A guest that outlives ``timeout`` is killed and reported with ``timed_out``.
+    """
+    cmd = command(opts, find_qemu())
+    sinks: list[BinaryIO] = []
+    if echo:
+        sinks.append(sys.stdout.buffer)
+    log: BinaryIO | None = None
+    if console_log is not None:
+        console_log.parent.mkdir(parents=True, exist_ok=True)
+        log = console_log.open("wb")
+        sinks.append(log)
+    buffer = bytearray()
+    start = time.monotonic()
+    errors = bytearray()
+    proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    pumps = [
+        threading.Thread(target=_pump, args=(proc.stdout, sinks, buffer), daemon=True),
+        threading.Thread(target=_pump, args=(proc.stderr, [sys.stderr.buffer] if echo else [], errors), daemon=True),
+    ]
+    for pump in pumps:
+        pump.start()
+    timed_out = False
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    except BaseException:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
+    finally:
+        for pump in pumps:
+            pump.join(timeout=5)
+        if log is not None:
+            log.close()
+    return RunResult(proc.returncode, timed_out, bytes(buffer), bytes(errors), time.monotonic() - start, tuple(cmd))
