@@ -15,7 +15,6 @@ outputs intact.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,11 +50,25 @@ class BuildResult:
 def _write(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(data)
-    os.replace(tmp, path)
+    tmp.replace(path)
 
 
-_DATA_DIRECTIVES = (".byte", ".hword", ".short", ".word", ".int", ".long", ".quad", ".ascii", ".asciz",
-                    ".string", ".space", ".skip", ".fill", ".zero")
+_DATA_DIRECTIVES = (
+    ".byte",
+    ".hword",
+    ".short",
+    ".word",
+    ".int",
+    ".long",
+    ".quad",
+    ".ascii",
+    ".asciz",
+    ".string",
+    ".space",
+    ".skip",
+    ".fill",
+    ".zero",
+)
 
 
 def _kind(st: Statement) -> bool | None:
@@ -90,8 +103,10 @@ def _symbols(asm: assemble.Assembled) -> tuple[list[Symbol], list[tuple[int, boo
 
 def _symbol_map(asm: assemble.Assembled, symbols: list[Symbol], build_id: str) -> str:
     origin = {st.label: st.origin for st in asm.statements if st.label is not None}
-    lines = [f"# mlk kernel symbol map, build {build_id}, base {asm.base:#x}, size {len(asm.image)}",
-             "# address            size  kind  name  source"]
+    lines = [
+        f"# mlk kernel symbol map, build {build_id}, base {asm.base:#x}, size {len(asm.image)}",
+        "# address            size  kind  name  source",
+    ]
     for sym in sorted(symbols, key=lambda s: (s.address, s.name)):
         where = origin[sym.name].describe() if sym.name in origin else "-"
         kind = "code" if sym.is_code else "data"

@@ -45,6 +45,7 @@ def _is_pcrel_source(mnemonic: str, operands: list[str]) -> bool:
 
 
 def _is_literal_load_as_mov(
+    *,
     mnemonic: str,
     operands: list[str],
     decoded: str,
@@ -108,15 +109,21 @@ def check(asm: Assembled, constants: Mapping[str, int]) -> int:
             is_branch = bool(_BRANCH.match(insn.mnemonic))
             is_literal = insn.mnemonic in _LITERAL_LOADS and "[" not in insn.op_str and bool(imms)
             if not (is_branch or is_literal):
-                if _is_literal_load_as_mov(mnemonic, operands, insn.mnemonic, imms, names, st.origin, text):
+                if _is_literal_load_as_mov(
+                    mnemonic=mnemonic,
+                    operands=operands,
+                    decoded=insn.mnemonic,
+                    imms=imms,
+                    names=names,
+                    origin=st.origin,
+                    text=text,
+                ):
                     continue
                 if source_pcrel:
                     raise BuildError(st.origin, f"'{text}' decodes as '{insn.mnemonic} {insn.op_str}'")
                 continue
             if not source_pcrel:
-                raise BuildError(
-                    st.origin, f"'{text}' decodes as PC-relative '{insn.mnemonic} {insn.op_str}'"
-                )
+                raise BuildError(st.origin, f"'{text}' decodes as PC-relative '{insn.mnemonic} {insn.op_str}'")
             target = imms[-1]
             operand = operands[-1] if operands else ""
             if mnemonic in _LITERAL_LOADS and operand.startswith("="):
@@ -129,9 +136,7 @@ def check(asm: Assembled, constants: Mapping[str, int]) -> int:
                 if want is None:
                     raise BuildError(st.origin, f"cannot evaluate '{operand[1:]}' to check its literal")
                 if got != want & ((1 << (8 * width)) - 1):
-                    raise BuildError(
-                        st.origin, f"'{text}': literal at {target:#x} holds {got:#x}, expected {want:#x}"
-                    )
+                    raise BuildError(st.origin, f"'{text}': literal at {target:#x} holds {got:#x}, expected {want:#x}")
             else:
                 want = evaluate(operand, {**names, ".": insn.address})
                 if want is None:

@@ -73,9 +73,7 @@ def write_elf(image: bytes, base: int, entry: int, symbols: list[Symbol], mappin
         b"\x7fELF", 2, 1, 1, 0, 0, bytes(7),
         2, EM_AARCH64, 1, entry, 64, sh_off, 0, 64, 56, 1, 64, 5, 4,
     )  # fmt: skip
-    phdr = struct.pack(
-        "<IIQQQQQQ", 1, 7, text_off, base, base, len(image), len(image), _PAGE
-    )  # PT_LOAD, flags R|W|X
+    phdr = struct.pack("<IIQQQQQQ", 1, 7, text_off, base, base, len(image), len(image), _PAGE)  # PT_LOAD, flags R|W|X
     sections = [
         bytes(64),
         struct.pack("<IIQQQQIIQQ", names[".text"], _SHT_PROGBITS, _SHF_ALLOC | _SHF_EXECINSTR | _SHF_WRITE,

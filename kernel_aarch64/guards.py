@@ -62,8 +62,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "adrp",
         re.compile(r"^adrp\b"),
-        "adrp is encoded wrongly by keystone when the base address is not 0; use adr (within 1 MiB) "
-        "or ldr xN, =label",
+        "adrp is encoded wrongly by keystone when the base address is not 0; use adr (within 1 MiB) or ldr xN, =label",
     ),
     Rule(
         "reloc-operator",
@@ -85,7 +84,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "incbin",
         re.compile(r"^\.(incbin|include)\b"),
-        "keystone assembles .include/.incbin to nothing; use .include \"file\" on a line of its own "
+        'keystone assembles .include/.incbin to nothing; use .include "file" on a line of its own '
         "(the build resolves it)",
     ),
 )

@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import sys
 
+from keystone import KS_ARCH_ARM64, KS_MODE_LITTLE_ENDIAN, Ks, KsError
+
 
 def main() -> int:
     """Serve one assembly request from stdin."""
-    from keystone import KS_ARCH_ARM64, KS_MODE_LITTLE_ENDIAN, Ks, KsError
-
     request = json.load(sys.stdin)
     ks = Ks(KS_ARCH_ARM64, KS_MODE_LITTLE_ENDIAN)
     base = int(request["base"])

@@ -101,7 +101,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     log = args.out / "console.log"
     try:
-        run = qemu.run(opts, timeout=args.timeout, console_log=log, stdin=None if args.gdb is None else subprocess.DEVNULL)
+        run = qemu.run(
+            opts, timeout=args.timeout, console_log=log, stdin=None if args.gdb is None else subprocess.DEVNULL
+        )
     except qemu.QemuMissing as exc:
         print(f"mlk run: {exc}", file=sys.stderr)
         return qemu.MISSING_QEMU_STATUS

@@ -69,6 +69,7 @@ def command(opts: QemuOptions, binary: str = QEMU_BINARY) -> list[str]:
         "-m", str(opts.memory_mb),
         "-smp", "1",
         "-nographic",
+        "-nic", "none",
         "-monitor", "none",
         "-serial", "stdio",
         "-semihosting-config", "enable=on,target=native",

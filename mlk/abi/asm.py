@@ -48,9 +48,7 @@ LAYOUTS: tuple[tuple[str, Layout], ...] = (
 )
 
 #: Plain integer constants exported to assembly.
-SCALARS: tuple[tuple[str, int], ...] = (
-    ("MSG_REGS", syscalls.MSG_REGS),
-)
+SCALARS: tuple[tuple[str, int], ...] = (("MSG_REGS", syscalls.MSG_REGS),)
 
 
 def _name(prefix: str, member: str) -> str:

@@ -18,7 +18,7 @@ class BitField:
     width: int
 
     def __post_init__(self) -> None:
-        if not (0 <= self.lsb < 64 and 0 < self.width and self.lsb + self.width <= 64):
+        if not (0 <= self.lsb < 64 and self.width > 0 and self.lsb + self.width <= 64):
             raise ValueError(f"bit field {self.name} [{self.lsb}+{self.width}] does not fit in 64 bits")
 
     @property

@@ -12,8 +12,7 @@ from mlk.abi.fields import Field, Layout
 #: Exception entry stores the whole context here and exception exit restores it.
 USER_CONTEXT = Layout(
     "ctx",
-    tuple(Field(f"x{i}") for i in range(31))
-    + (Field("sp_el0"), Field("elr_el1"), Field("spsr_el1"), Field("tpidr_el0")),
+    (*(Field(f"x{i}") for i in range(31)), Field("sp_el0"), Field("elr_el1"), Field("spsr_el1"), Field("tpidr_el0")),
     align=16,
 )
 
