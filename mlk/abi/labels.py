@@ -36,3 +36,27 @@ class Label(IntEnum):
     FRAME_UNMAP = 21
     PAGE_TABLE_MAP = 22
     PAGE_TABLE_UNMAP = 23
+
+
+class FaultLabel(IntEnum):
+    """The label of a fault message: which kind of user fault a thread took.
+
+    A fault message carries three message registers: MR0 and MR1 as documented per member, MR2 the
+    faulting PC.
+    """
+
+    #: A user data access faulted: MR0 = ESR_EL1, MR1 = FAR_EL1.
+    DATA_ABORT = 1
+    #: A user instruction fetch faulted: MR0 = ESR_EL1, MR1 = FAR_EL1.
+    INSTRUCTION_ABORT = 2
+    #: An undefined instruction: MR0 = ESR_EL1, MR1 = 0.
+    UNDEFINED_INSTRUCTION = 3
+    #: A misaligned PC: MR0 = ESR_EL1, MR1 = FAR_EL1.
+    PC_ALIGNMENT = 4
+    #: A misaligned SP: MR0 = ESR_EL1, MR1 = 0.
+    SP_ALIGNMENT = 5
+    #: ``svc #0`` with a system call number the kernel does not know: MR0 = the number, MR1 = 0.
+    UNKNOWN_SYSCALL = 6
+    #: The capability a system call names is missing, of the wrong kind or lacks the needed
+    #: right: MR0 = the CPtr, MR1 = the system call number.
+    CAP_FAULT = 7

@@ -1,7 +1,10 @@
-"""Object types, capability types and object sizes.
+"""Object types, capability types, object sizes, kernel object states and the root task's CSpace.
 
 ``ObjectType`` names what Untyped Retype can create; ``CapType`` names what a capability slot
-can hold (retypeable objects share their number with their ``ObjectType``).
+can hold (retypeable objects share their number with their ``ObjectType``). The state enums
+(``ThreadState``, ``EndpointState``, ``NotificationState``, ``IrqState``) are the values the kernel
+stores in its objects and the refinement checker decodes. ``RootSlot`` fixes where the boot code
+puts each capability of the root task, so that the kernel and user programs agree on it.
 """
 
 from __future__ import annotations
@@ -19,10 +22,16 @@ class ObjectType(IntEnum):
     CNODE = 5
     FRAME = 6
     PAGE_TABLE = 7
+    #: A level-0 translation table: the root of an address space (what TTBR0_EL1 points at).
+    VSPACE = 8
 
 
 class CapType(IntEnum):
-    """Kinds of capability; ``NULL`` marks an empty slot."""
+    """Kinds of capability; ``NULL`` marks an empty slot.
+
+    There is no reply capability type: the right to reply lives in the replier's TCB (its
+    reply field), never in a CNode slot.
+    """
 
     NULL = 0
     UNTYPED = 1
@@ -32,9 +41,49 @@ class CapType(IntEnum):
     CNODE = 5
     FRAME = 6
     PAGE_TABLE = 7
-    IRQ_CONTROL = 8
-    IRQ_HANDLER = 9
-    REPLY = 10
+    VSPACE = 8
+    IRQ_CONTROL = 9
+    IRQ_HANDLER = 10
+
+
+class ThreadState(IntEnum):
+    """The scheduling state of a thread."""
+
+    INACTIVE = 0
+    RUNNING = 1
+    BLOCKED_ON_SEND = 2
+    BLOCKED_ON_RECEIVE = 3
+    BLOCKED_ON_REPLY = 4
+    BLOCKED_ON_NOTIFICATION = 5
+    #: Only the idle thread is ever in this state.
+    IDLE = 6
+
+
+class EndpointState(IntEnum):
+    """What an endpoint's queue holds: nothing, blocked senders or blocked receivers."""
+
+    IDLE = 0
+    SENDING = 1
+    RECEIVING = 2
+
+
+class NotificationState(IntEnum):
+    """A notification is idle, has blocked waiters, or holds a pending signal word."""
+
+    IDLE = 0
+    WAITING = 1
+    ACTIVE = 2
+
+
+class IrqState(IntEnum):
+    """The state of one interrupt line."""
+
+    #: No handler capability exists; the line is disabled.
+    INACTIVE = 0
+    #: A handler capability was issued; the line signals its notification (if set).
+    SIGNAL = 1
+    #: The kernel owns the line (the timer).
+    KERNEL = 2
 
 
 #: log2 of the size in bytes of each fixed-size object kind. Untyped and CNode take their size
@@ -45,10 +94,64 @@ OBJECT_SIZE_BITS: dict[ObjectType, int] = {
     ObjectType.NOTIFICATION: 5,
     ObjectType.FRAME: 12,
     ObjectType.PAGE_TABLE: 12,
+    ObjectType.VSPACE: 12,
 }
 
 #: log2 of the size of one CNode slot in bytes.
 CNODE_SLOT_BITS = 5
+#: Smallest and largest radix (log2 of the number of slots) of a CNode made by Retype.
+CNODE_MIN_RADIX = 1
+CNODE_MAX_RADIX = 12
 #: Smallest and largest Untyped a Retype may create (log2 bytes).
 UNTYPED_MIN_BITS = 4
 UNTYPED_MAX_BITS = 47
+#: Most objects one Untyped Retype creates (the bound keeps every transition loop-free).
+RETYPE_MAX_OBJECTS = 8
+
+#: Number of thread priorities (0 lowest, NUM_PRIORITIES - 1 highest).
+NUM_PRIORITIES = 256
+#: Timer ticks a thread runs before it goes to the back of its priority's queue.
+TIME_SLICE_TICKS = 5
+
+#: log2 of the page size (the 4 KiB granule) and of the number of entries of a translation table.
+PAGE_BITS = 12
+PT_INDEX_BITS = 9
+#: Translation levels of the 48-bit, 4 KiB-granule regime: level 0 (the VSpace) to level 3.
+PT_LEVELS = 4
+#: Bits of user virtual address (TTBR0_EL1 covers [0, 2**VADDR_BITS)).
+VADDR_BITS = 48
+
+#: CPtr 0 never names a capability: every lookup of it fails, and arguments that take an optional
+#: capability use it for "none".
+NULL_CPTR = 0
+
+#: log2 of the number of slots of the root task's CNode.
+ROOT_CNODE_RADIX = 8
+#: Virtual address at which the boot code maps the root task's image, and where it starts.
+ROOT_IMAGE_VADDR = 0x40_0000
+#: Most 4 KiB frames of the root task's image (code, data and stack, the stack at the top).
+ROOT_IMAGE_MAX_PAGES = 48
+#: Most untyped capabilities handed to the root task.
+ROOT_MAX_UNTYPED = 64
+
+
+class RootSlot(IntEnum):
+    """Slots of the root task's CNode (its CSpace root) as the boot code fills them.
+
+    The root task's CPtrs are these slot numbers. ``IMAGE_FIRST`` .. hold the frames of the
+    root task's image in address order, ``UNTYPED_FIRST`` .. the untyped regions in address order;
+    ``FREE_FIRST`` and above are empty.
+    """
+
+    NULL = 0
+    TCB = 1
+    CNODE = 2
+    VSPACE = 3
+    IRQ_CONTROL = 4
+    CONSOLE_FRAME = 5
+    PAGE_TABLE_L1 = 6
+    PAGE_TABLE_L2 = 7
+    PAGE_TABLE_L3 = 8
+    IMAGE_FIRST = 16
+    UNTYPED_FIRST = 64
+    FREE_FIRST = 128

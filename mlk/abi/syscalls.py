@@ -28,8 +28,9 @@ class Syscall(IntEnum):
 
 #: Number of message registers. Six registers (x2-x7) carry a whole message, so no IPC buffer in
 #: memory is needed: the largest invocation (Untyped Retype: type, size, destination CNode, first
-#: slot, count) and the fault message (kind, ESR, FAR, PC) fit, and the fast path never touches
-#: user memory. x8 carries the system call number, x9 and x10 the capability transfer slots.
+#: slot, count) and the fault message (its kind in the label; ESR, FAR and PC) fit, and the fast
+#: path never touches user memory. x8 carries the system call number, x9 and x10 the capability
+#: transfer slots.
 MSG_REGS = 6
 
 
@@ -55,3 +56,30 @@ class Reg(IntEnum):
     SYSNO = 8
     XFER_CAP = 9
     RECV_SLOT = 10
+
+
+class ContextReg(IntEnum):
+    """Indices of the user registers the kernel ABI reads and writes, as TCB Read/WriteRegisters
+    number them: ``x0``..``x10``, then ``SP`` (SP_EL0) and ``PC`` (ELR_EL1)."""
+
+    X0 = 0
+    X1 = 1
+    X2 = 2
+    X3 = 3
+    X4 = 4
+    X5 = 5
+    X6 = 6
+    X7 = 7
+    X8 = 8
+    X9 = 9
+    X10 = 10
+    SP = 11
+    PC = 12
+
+
+#: Number of registers in a thread's modelled user context (:class:`ContextReg`).
+CONTEXT_REGS = 13
+
+#: The debug calls read the low DEBUG_ARG_BITS bits of x0: the byte DEBUG_PUTCHAR prints, the
+#: status DEBUG_HALT stops the machine with.
+DEBUG_ARG_BITS = 8
