@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from mlk.abi import arch, errors, labels, layout, msginfo, objects, platform, rights, syscalls
+from mlk.abi import arch, errors, labels, layout, msginfo, objects, platform, rights, syscalls, trace
 from mlk.abi.fields import BitField, Layout
 
 #: (prefix, enum) pairs exported to assembly.
@@ -30,6 +30,7 @@ ENUMS: tuple[tuple[str, type[Enum]], ...] = (
     ("HCR", arch.Hcr),
     ("CNTHCTL", arch.Cnthctl),
     ("MPIDR", arch.Mpidr),
+    ("TRACE", trace.RecordType),
 )
 
 #: (prefix, field) pairs exported to assembly.
@@ -39,16 +40,25 @@ BITFIELDS: tuple[tuple[str, BitField], ...] = (
     ("MSGINFO_LABEL", msginfo.LABEL),
     ("ESR_EC", arch.ESR_EC),
     ("ESR_ISS", arch.ESR_ISS),
+    ("CAPINFO_TYPE", layout.CAP_TYPE),
+    ("CAPINFO_RIGHTS", layout.CAP_RIGHTS),
+    ("CAPINFO_SIZE_BITS", layout.CAP_SIZE_BITS),
+    ("CAPINFO_MAPPED", layout.CAP_MAPPED),
+    ("CAPINFO_MAPPED_VSPACE", layout.CAP_MAPPED_VSPACE),
 )
 
 #: (prefix, layout) pairs exported to assembly.
 LAYOUTS: tuple[tuple[str, Layout], ...] = (
     ("CTX", layout.USER_CONTEXT),
     ("PANIC", layout.PANIC_FRAME),
+    *((f"TRACE_{kind.name}", lay) for kind, lay in trace.LAYOUTS.items()),
 )
 
 #: Plain integer constants exported to assembly.
-SCALARS: tuple[tuple[str, int], ...] = (("MSG_REGS", syscalls.MSG_REGS),)
+SCALARS: tuple[tuple[str, int], ...] = (
+    ("MSG_REGS", syscalls.MSG_REGS),
+    ("TRACE_ABI_VERSION", trace.ABI_VERSION),
+)
 
 
 def _name(prefix: str, member: str) -> str:

@@ -1,0 +1,84 @@
+"""The binary trace stream: the records the kernel writes for every transition it performs.
+
+The stream is a sequence of records, each a multiple of 8 bytes, little-endian. Every record
+starts with the :data:`HEADER` (type, total length in bytes, sequence number). The kernel writes one
+event record when it is entered (:attr:`RecordType.SYSCALL`, ``TICK``, ``IRQ``, ``FAULT``), then the
+effects of the transition (``REGS`` for each thread whose saved registers changed, ``OUTPUT`` for
+each debug-console byte, ``HALT``), then ``SCHED`` naming the thread it returns to: exactly the
+spec's :class:`mlk.model.events.Event` and :class:`mlk.model.events.Result`. Choices the spec
+leaves open are in the records: which IRQ arrived, and that a tick fell where it fell.
+
+The stream begins with ``BOOT`` (the kernel's build id) and ends with ``END``, which carries the
+number of records before it and the :func:`checksum` of their bytes, so that a truncated stream is
+never mistaken for a divergence. ``CHECKPOINT`` marks a point where the harness snapshots kernel
+memory. The same bytes can arrive from QEMU (semihosting writes to a host file) or, on hardware,
+over a serial line.
+"""
+
+from __future__ import annotations
+
+import struct
+from enum import IntEnum
+
+from mlk.abi.fields import Field, Layout
+from mlk.abi.syscalls import CONTEXT_REGS
+
+
+class RecordType(IntEnum):
+    """Trace record types (the ``type`` field of :data:`HEADER`)."""
+
+    BOOT = 1
+    SYSCALL = 2
+    TICK = 3
+    IRQ = 4
+    FAULT = 5
+    REGS = 6
+    OUTPUT = 7
+    HALT = 8
+    SCHED = 9
+    CHECKPOINT = 10
+    END = 11
+
+
+#: Every record starts with this header; ``length`` counts the whole record in bytes.
+HEADER = Layout("trace_header", (Field("type", 4), Field("length", 4), Field("seq", 8)))
+
+_CTX = tuple(Field(f"r{i}") for i in range(CONTEXT_REGS))
+
+#: The layout of each record type, header included.
+LAYOUTS: dict[RecordType, Layout] = {
+    RecordType.BOOT: Layout("trace_boot", (*HEADER.fields, Field("build_id"), Field("abi_version"))),
+    RecordType.SYSCALL: Layout("trace_syscall", (*HEADER.fields, Field("thread"), *_CTX)),
+    RecordType.TICK: Layout("trace_tick", (*HEADER.fields, Field("thread"), *_CTX)),
+    RecordType.IRQ: Layout("trace_irq", (*HEADER.fields, Field("irq"), Field("thread"), *_CTX)),
+    RecordType.FAULT: Layout(
+        "trace_fault", (*HEADER.fields, Field("thread"), Field("kind"), Field("esr"), Field("far"), *_CTX)
+    ),
+    RecordType.REGS: Layout("trace_regs", (*HEADER.fields, Field("thread"), *_CTX)),
+    RecordType.OUTPUT: Layout("trace_output", (*HEADER.fields, Field("byte"))),
+    RecordType.HALT: Layout("trace_halt", (*HEADER.fields, Field("status"))),
+    RecordType.SCHED: Layout("trace_sched", (*HEADER.fields, Field("running"))),
+    RecordType.CHECKPOINT: Layout("trace_checkpoint", (*HEADER.fields, Field("index"))),
+    RecordType.END: Layout("trace_end", (*HEADER.fields, Field("count"), Field("checksum"))),
+}
+
+#: Version of this record format, carried in ``BOOT``; bump it whenever a layout changes.
+ABI_VERSION = 1
+
+_MASK = (1 << 64) - 1
+
+
+def checksum_step(state: int, word: int) -> int:
+    """One step of the stream checksum: rotate the 64-bit state left by one, XOR the next word.
+
+    Two instructions per 8-byte word in the kernel (``ror #63``, ``eor``).
+    """
+    return (((state << 1) | (state >> 63)) & _MASK) ^ word
+
+
+def checksum(data: bytes) -> int:
+    """The checksum of ``data`` (a multiple of 8 bytes), starting from 0."""
+    state = 0
+    for (word,) in struct.iter_unpack("<Q", data):
+        state = checksum_step(state, word)
+    return state
