@@ -36,6 +36,8 @@ class Spsr(IntEnum):
     EL1H_MASKED = 0x3C5
     #: EL0 with interrupts enabled: the state user threads run in.
     EL0T = 0x000
+    #: EL1 using SP_EL1 with only IRQs unmasked: the state the idle thread runs in.
+    EL1H_IRQ = 0x345
 
 
 class CurrentEl(IntEnum):
@@ -64,3 +66,124 @@ class Mpidr(IntEnum):
 
     #: Affinity level 0: the core number within a cluster.
     AFF0_MASK = 0xFF
+
+
+class Mair(IntEnum):
+    """MAIR_EL1 attribute indices (what a descriptor's AttrIndx selects) and their encodings."""
+
+    IDX_DEVICE = 0
+    IDX_NORMAL = 1
+    #: Device-nGnRE: the UART and the GIC.
+    DEVICE_NGNRE = 0x04
+    #: Normal memory, inner and outer write-back, read- and write-allocate.
+    NORMAL_WB = 0xFF
+
+
+#: The MAIR_EL1 value: each attribute encoding in the byte its index selects.
+MAIR_VALUE = (Mair.DEVICE_NGNRE << (8 * Mair.IDX_DEVICE)) | (Mair.NORMAL_WB << (8 * Mair.IDX_NORMAL))
+
+
+class Tcr(IntEnum):
+    """TCR_EL1 fields (shifts and values) for the 48-bit, 4 KiB-granule regime in both halves."""
+
+    T0SZ_SHIFT = 0
+    IRGN0_SHIFT = 8
+    ORGN0_SHIFT = 10
+    SH0_SHIFT = 12
+    TG0_SHIFT = 14
+    T1SZ_SHIFT = 16
+    IRGN1_SHIFT = 24
+    ORGN1_SHIFT = 26
+    SH1_SHIFT = 28
+    TG1_SHIFT = 30
+    IPS_SHIFT = 32
+    #: 64 - 48: each half spans 2**48 bytes.
+    TSZ_48BIT = 16
+    #: Walks use write-back, write-allocate cacheable memory.
+    WBWA = 1
+    INNER_SHAREABLE = 3
+    TG0_4K = 0
+    TG1_4K = 2
+    #: 40-bit intermediate physical addresses (1 TiB; QEMU ``virt`` RAM lies far below).
+    IPS_40BIT = 2
+
+
+#: The TCR_EL1 value: TTBR0 (user, 8-bit ASIDs from TTBR0) and TTBR1 (kernel) both 48-bit, 4 KiB.
+TCR_VALUE = (
+    (Tcr.TSZ_48BIT << Tcr.T0SZ_SHIFT)
+    | (Tcr.WBWA << Tcr.IRGN0_SHIFT)
+    | (Tcr.WBWA << Tcr.ORGN0_SHIFT)
+    | (Tcr.INNER_SHAREABLE << Tcr.SH0_SHIFT)
+    | (Tcr.TG0_4K << Tcr.TG0_SHIFT)
+    | (Tcr.TSZ_48BIT << Tcr.T1SZ_SHIFT)
+    | (Tcr.WBWA << Tcr.IRGN1_SHIFT)
+    | (Tcr.WBWA << Tcr.ORGN1_SHIFT)
+    | (Tcr.INNER_SHAREABLE << Tcr.SH1_SHIFT)
+    | (Tcr.TG1_4K << Tcr.TG1_SHIFT)
+    | (Tcr.IPS_40BIT << Tcr.IPS_SHIFT)
+)
+
+
+class Sctlr(IntEnum):
+    """SCTLR_EL1 bits."""
+
+    M = 1 << 0
+    C = 1 << 2
+    #: SP alignment checks at EL1 and at EL0 (a misaligned SP faults).
+    SA = 1 << 3
+    SA0 = 1 << 4
+    I = 1 << 12  # noqa: E741 (the architecture's name)
+    #: Bits that are RES1 in Armv8.0 (11, 20, 22, 23, 28, 29).
+    RES1 = 0x30D0_0800
+
+
+#: The SCTLR_EL1 value with the MMU on: caches enabled, SP alignment checked at EL0 and EL1.
+SCTLR_VALUE = Sctlr.RES1 | Sctlr.M | Sctlr.C | Sctlr.SA | Sctlr.SA0 | Sctlr.I
+
+
+class Pte(IntEnum):
+    """Stage-1 translation descriptor bits (4 KiB granule)."""
+
+    #: Bits [1:0]: a block (levels 1 and 2), a table (levels 0-2) or a page (level 3).
+    BLOCK = 0b01
+    TABLE = 0b11
+    PAGE = 0b11
+    ATTR_SHIFT = 2
+    #: AP[2:1] = 01: read/write at EL1 and EL0 (00, the default, is EL1 only).
+    AP_EL0_RW = 1 << 6
+    SH_INNER = 3 << 8
+    AF = 1 << 10
+    #: Not global: the translation belongs to the ASID it was walked with.
+    NG = 1 << 11
+    PXN = 1 << 53
+    UXN = 1 << 54
+    #: Bits [47:12] of a descriptor: the output address.
+    ADDR_MASK = 0x0000_FFFF_FFFF_F000
+
+
+#: A 1 GiB kernel block of RAM: EL1 only, cacheable, never executable at EL0.
+PTE_KERNEL_RAM = Pte.BLOCK | (Mair.IDX_NORMAL << Pte.ATTR_SHIFT) | Pte.SH_INNER | Pte.AF | Pte.UXN
+#: A 1 GiB kernel block of devices: EL1 only, Device-nGnRE, never executable.
+PTE_KERNEL_DEVICE = Pte.BLOCK | (Mair.IDX_DEVICE << Pte.ATTR_SHIFT) | Pte.AF | Pte.UXN | Pte.PXN
+#: A user page of the root task's image: read/write/execute at EL0, never executable at EL1.
+PTE_USER_RWX = Pte.PAGE | (Mair.IDX_NORMAL << Pte.ATTR_SHIFT) | Pte.AP_EL0_RW | Pte.SH_INNER | Pte.AF | Pte.NG | Pte.PXN
+
+#: Bit position of the ASID in TTBR0_EL1.
+TTBR_ASID_SHIFT = 48
+
+
+class Pmu(IntEnum):
+    """Performance monitor values used to count instructions (exact under ``-icount``)."""
+
+    #: PMCR_EL0: enable (E), reset event counters (P), reset the cycle counter (C).
+    PMCR_START = 0b111
+    #: PMCNTENSET_EL0 bit of event counter 0.
+    COUNTER0 = 1 << 0
+    #: The architectural event "instruction architecturally executed".
+    EVENT_INST_RETIRED = 0x08
+
+
+class CntpCtl(IntEnum):
+    """CNTP_CTL_EL0 bits."""
+
+    ENABLE = 1 << 0

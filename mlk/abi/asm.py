@@ -31,6 +31,18 @@ ENUMS: tuple[tuple[str, type[Enum]], ...] = (
     ("CNTHCTL", arch.Cnthctl),
     ("MPIDR", arch.Mpidr),
     ("TRACE", trace.RecordType),
+    ("MAIR", arch.Mair),
+    ("SCTLR", arch.Sctlr),
+    ("PTE", arch.Pte),
+    ("PMU", arch.Pmu),
+    ("CNTP_CTL", arch.CntpCtl),
+    ("GICD", platform.Gicd),
+    ("GICC", platform.Gicc),
+    ("KWIN", platform.KernelWindow),
+    ("TS", objects.ThreadState),
+    ("FAULT", labels.FaultLabel),
+    ("ROOT_SLOT", objects.RootSlot),
+    ("BOOTOBJ", layout.BootObject),
 )
 
 #: (prefix, field) pairs exported to assembly.
@@ -51,6 +63,10 @@ BITFIELDS: tuple[tuple[str, BitField], ...] = (
 LAYOUTS: tuple[tuple[str, Layout], ...] = (
     ("CTX", layout.USER_CONTEXT),
     ("PANIC", layout.PANIC_FRAME),
+    ("TCB", layout.TCB),
+    ("KSTATE", layout.KSTATE),
+    ("SCHEDQ", layout.SCHED_QUEUE),
+    ("SLOT", layout.CAP_SLOT),
     *((f"TRACE_{kind.name}", lay) for kind, lay in trace.LAYOUTS.items()),
 )
 
@@ -58,6 +74,32 @@ LAYOUTS: tuple[tuple[str, Layout], ...] = (
 SCALARS: tuple[tuple[str, int], ...] = (
     ("MSG_REGS", syscalls.MSG_REGS),
     ("TRACE_ABI_VERSION", trace.ABI_VERSION),
+    ("ALL_RIGHTS", int(rights.ALL_RIGHTS)),
+    ("NUM_PRIORITIES", objects.NUM_PRIORITIES),
+    ("TIME_SLICE_TICKS", objects.TIME_SLICE_TICKS),
+    ("PAGE_BITS", objects.PAGE_BITS),
+    ("PT_INDEX_BITS", objects.PT_INDEX_BITS),
+    ("CNODE_SLOT_BITS", objects.CNODE_SLOT_BITS),
+    ("TCB_SIZE_BITS", objects.OBJECT_SIZE_BITS[objects.ObjectType.TCB]),
+    ("ROOT_CNODE_RADIX", objects.ROOT_CNODE_RADIX),
+    ("ROOT_IMAGE_VADDR", objects.ROOT_IMAGE_VADDR),
+    ("ROOT_IMAGE_MAX_PAGES", objects.ROOT_IMAGE_MAX_PAGES),
+    ("TICK_COUNTS", platform.TICK_COUNTS),
+    ("MAIR_VALUE", arch.MAIR_VALUE),
+    ("TCR_VALUE", arch.TCR_VALUE),
+    ("SCTLR_VALUE", arch.SCTLR_VALUE),
+    ("PTE_KERNEL_RAM", arch.PTE_KERNEL_RAM),
+    ("PTE_KERNEL_DEVICE", arch.PTE_KERNEL_DEVICE),
+    ("PTE_USER_RWX", arch.PTE_USER_RWX),
+    ("TTBR_ASID_SHIFT", arch.TTBR_ASID_SHIFT),
+    ("KSTATE_QUEUES", layout.KSTATE_QUEUES),
+    ("SCHEDQ_SHIFT", layout.SCHED_QUEUE_SHIFT),
+    ("IDLE_TCB_OFFSET", layout.IDLE_TCB_OFFSET),
+    ("KERNEL_DATA_SIZE", layout.KERNEL_DATA_SIZE),
+    ("BOOT_OBJECTS_ALIGN", layout.BOOT_OBJECTS_ALIGN),
+    ("BOOT_MAX_THREADS", layout.BOOT_MAX_THREADS),
+    ("ROOT_ASID", layout.ROOT_ASID),
+    ("ROOT_PRIORITY", layout.ROOT_PRIORITY),
 )
 
 

@@ -1,12 +1,29 @@
-"""Byte layouts of kernel structures in memory.
+"""Byte layouts of kernel structures in memory, and where the kernel puts them.
 
 The kernel's assembly addresses these structures only through the offsets generated from here,
-and the refinement harness decodes raw kernel memory through the same layouts.
+and the refinement harness decodes raw kernel memory through the same layouts. Every pointer the
+kernel stores in these structures is a *physical* address (the spec names objects by physical
+address); 0 means "none". The kernel itself reaches physical address ``pa`` at
+``KernelWindow.BASE + pa``.
+
+Placement in physical memory (``K`` = ``Platform.KERNEL_BASE``):
+
+* ``[K, K + KERNEL_DATA_SIZE)``: the kernel's global data, first in the image: :data:`KSTATE`
+  followed by the :data:`NUM_PRIORITIES` ready queues (:data:`SCHED_QUEUE` each), then the idle
+  thread's :data:`TCB` at :data:`IDLE_TCB_OFFSET`;
+* the rest of the kernel image (code, read-only data, stacks, kernel page tables);
+* the root task's image: page-aligned frames that end the kernel image file (the spec's "frames
+  right after the kernel image"), at most ``ROOT_IMAGE_MAX_PAGES``;
+* the boot objects of the root task (:class:`BootObject`), from the first
+  :data:`BOOT_OBJECTS_ALIGN`-aligned address after the root image.
 """
 
 from __future__ import annotations
 
-from mlk.abi.fields import Field, Layout
+from enum import IntEnum
+
+from mlk.abi.fields import BitField, Field, Layout
+from mlk.abi.objects import CNODE_SLOT_BITS, NUM_PRIORITIES, OBJECT_SIZE_BITS, ROOT_CNODE_RADIX, ObjectType
 
 #: The saved user context of a thread: x0-x30, then SP_EL0, ELR_EL1, SPSR_EL1 and TPIDR_EL0.
 #: Exception entry stores the whole context here and exception exit restores it.
@@ -19,4 +36,133 @@ USER_CONTEXT = Layout(
 #: The register dump the panic path writes before printing it: what caused the exception.
 PANIC_FRAME = Layout("panic", (Field("esr"), Field("elr"), Field("far"), Field("spsr")), align=16)
 
-LAYOUTS = (USER_CONTEXT, PANIC_FRAME)
+#: A thread control block. The user context comes first, so that its ``CTX_*`` offsets are also
+#: offsets into the TCB (exception entry stores straight into the current TCB).
+#:
+#: * ``state`` is a :class:`~mlk.abi.objects.ThreadState`; ``state_obj``, ``state_badge`` and
+#:   ``state_flags`` (:data:`TSTATE_GRANT`, :data:`TSTATE_GRANT_REPLY`, :data:`TSTATE_CALL`) are
+#:   the data of a blocked state, as in the spec's ``TState``;
+#: * ``priority`` (0-255) and ``time_slice`` (ticks left);
+#: * ``cspace``, ``vspace`` (objects), ``fault_ep`` (a CPtr), ``bound`` (a notification),
+#:   ``reply`` (the thread awaiting this thread's reply);
+#: * ``fault_kind`` (a :class:`~mlk.abi.labels.FaultLabel`, 0 for none), ``fault_a``,
+#:   ``fault_b``, ``fault_pc``: the pending fault;
+#: * ``sched_next``/``sched_prev``: the doubly linked ready queue of its priority (both 0 and not
+#:   the queue's head: not queued);
+#: * ``ttbr0``: the TTBR0_EL1 value of its address space (VSpace address and ASID), 0 for the idle
+#:   thread, which runs at EL1 and leaves TTBR0 alone. A cache of ``vspace`` for the context
+#:   switch; the spec has no counterpart.
+TCB = Layout(
+    "tcb",
+    (
+        *USER_CONTEXT.fields,
+        *(
+            Field(name)
+            for name in (
+                "state", "state_obj", "state_badge", "state_flags",
+                "priority", "time_slice",
+                "cspace", "vspace", "fault_ep", "bound", "reply",
+                "fault_kind", "fault_a", "fault_b", "fault_pc",
+                "sched_next", "sched_prev", "ttbr0",
+            )
+        ),
+    ),
+    align=16,
+)
+assert TCB.size <= 1 << OBJECT_SIZE_BITS[ObjectType.TCB]
+
+#: Bits of ``TCB.state_flags``.
+TSTATE_GRANT = 1 << 0
+TSTATE_GRANT_REPLY = 1 << 1
+TSTATE_CALL = 1 << 2
+
+#: The kernel's global scheduling state.
+#:
+#: * ``current``: the running thread (a TCB, possibly the idle thread's);
+#: * ``idle``: the idle thread's TCB;
+#: * ``ticks``: timer ticks since boot;
+#: * ``boot_instructions``: instructions retired from ``_start`` to the root task's first
+#:   instruction (PMU; exact only under ``-icount``);
+#: * ``ready0``..``ready3``: bit ``p % 64`` of word ``p // 64`` is set exactly when ready queue
+#:   ``p`` is non-empty.
+#:
+#: The ready queues follow at :data:`KSTATE_QUEUES`: queue ``p`` is a :data:`SCHED_QUEUE` at
+#: ``KSTATE_QUEUES + p * SCHED_QUEUE.size``.
+KSTATE = Layout(
+    "kstate",
+    (
+        Field("current"),
+        Field("idle"),
+        Field("ticks"),
+        Field("boot_instructions"),
+        *(Field(f"ready{w}") for w in range(NUM_PRIORITIES // 64)),
+    ),
+    align=16,
+)
+
+#: One ready queue: its first and last thread (both 0 when empty).
+SCHED_QUEUE = Layout("schedq", (Field("head"), Field("tail")), align=16)
+
+#: Offset of ready queue 0 from the start of the kernel state.
+KSTATE_QUEUES = KSTATE.size
+#: log2 of ``SCHED_QUEUE.size``: the kernel indexes the queues with a shift.
+SCHED_QUEUE_SHIFT = SCHED_QUEUE.size.bit_length() - 1
+assert SCHED_QUEUE.size == 1 << SCHED_QUEUE_SHIFT
+
+_TCB_BYTES = 1 << OBJECT_SIZE_BITS[ObjectType.TCB]
+_PAGE = 1 << 12
+
+#: Offset of the idle thread's TCB from ``Platform.KERNEL_BASE``.
+IDLE_TCB_OFFSET = -(-(KSTATE_QUEUES + NUM_PRIORITIES * SCHED_QUEUE.size) // _TCB_BYTES) * _TCB_BYTES
+#: Size of the kernel's global data at the start of the image (page-aligned).
+KERNEL_DATA_SIZE = -(-(IDLE_TCB_OFFSET + _TCB_BYTES) // _PAGE) * _PAGE
+
+#: One capability slot of a CNode (``2**CNODE_SLOT_BITS`` bytes).
+#:
+#: * ``info``: the fields :data:`CAP_TYPE`, :data:`CAP_RIGHTS`, :data:`CAP_SIZE_BITS` (an untyped's
+#:   size; a CNode's radix), :data:`CAP_MAPPED` and :data:`CAP_MAPPED_VSPACE` (a mapped frame or
+#:   page table: the VSpace's address >> 12);
+#: * ``obj``: the object's address (0 for the IRQ control capability, the line for an IRQ handler);
+#: * ``data``: the badge (endpoint, notification), the watermark (untyped) or the mapped virtual
+#:   address (frame, page table);
+#: * ``parent``: the slot this capability was derived from (its address), 0 for boot capabilities.
+CAP_SLOT = Layout("slot", (Field("info"), Field("obj"), Field("data"), Field("parent")))
+assert CAP_SLOT.size == 1 << CNODE_SLOT_BITS
+
+CAP_TYPE = BitField("type", 0, 8)
+CAP_RIGHTS = BitField("rights", 8, 4)
+CAP_SIZE_BITS = BitField("size_bits", 12, 6)
+CAP_MAPPED = BitField("mapped", 18, 1)
+CAP_MAPPED_VSPACE = BitField("mapped_vspace", 28, 36)
+
+#: The ASID of the root task's address space.
+ROOT_ASID = 1
+#: The root task's priority: the highest, as in seL4.
+ROOT_PRIORITY = NUM_PRIORITIES - 1
+
+#: Alignment of the boot object region that follows the root task's image.
+BOOT_OBJECTS_ALIGN = 1 << 16
+#: Most threads a boot creates: the root task plus the extra threads of a test scenario.
+BOOT_MAX_THREADS = 8
+
+
+_CNODE_BYTES = 1 << (ROOT_CNODE_RADIX + CNODE_SLOT_BITS)
+_TABLE_BYTES = 1 << OBJECT_SIZE_BITS[ObjectType.PAGE_TABLE]
+
+
+class BootObject(IntEnum):
+    """Offsets of the root task's boot objects from the boot object region, each aligned to its
+    size: its CNode, its VSpace and the three page tables that map its image, then the TCBs
+    (thread 0 is the root task; further ones are the threads of a test scenario). ``END`` is the
+    region's size."""
+
+    CNODE = 0
+    VSPACE = _CNODE_BYTES
+    PT_L1 = VSPACE + _TABLE_BYTES
+    PT_L2 = PT_L1 + _TABLE_BYTES
+    PT_L3 = PT_L2 + _TABLE_BYTES
+    TCBS = PT_L3 + _TABLE_BYTES
+    END = TCBS + BOOT_MAX_THREADS * _TCB_BYTES
+
+
+LAYOUTS = (USER_CONTEXT, PANIC_FRAME, TCB, KSTATE, SCHED_QUEUE, CAP_SLOT)

@@ -45,3 +45,60 @@ class Boot(IntEnum):
     KERNEL_STACK_SIZE = 0x4000
     #: Exit status the kernel reports after a kernel panic (an unexpected exception at EL1).
     PANIC_STATUS = 0x70
+    #: Size of the kernel stack used after boot (one stack: the kernel is not preemptible).
+    RUN_STACK_SIZE = 0x2000
+
+
+class Gicd(IntEnum):
+    """GICv2 distributor register offsets (from ``GICD_BASE``) and bits."""
+
+    CTLR = 0x000
+    #: Set-enable registers: one bit per interrupt ID, 32 IDs per 32-bit register.
+    ISENABLER = 0x100
+    #: Priority registers: one byte per interrupt ID.
+    IPRIORITYR = 0x400
+    CTLR_ENABLE = 1
+
+
+class Gicc(IntEnum):
+    """GICv2 CPU interface register offsets (from ``GICC_BASE``) and values."""
+
+    CTLR = 0x000
+    PMR = 0x004
+    IAR = 0x00C
+    EOIR = 0x010
+    CTLR_ENABLE = 1
+    #: Priority mask that lets every priority through.
+    PMR_ALL = 0xFF
+    #: The interrupt ID field of IAR and EOIR.
+    IAR_ID_MASK = 0x3FF
+    #: The ID IAR reads when no interrupt is pending.
+    SPURIOUS = 1023
+    #: Priority the kernel gives the interrupts it enables (lower is more urgent; all are equal).
+    IRQ_PRIORITY = 0xA0
+
+
+#: Frequency of the generic timer's counter on QEMU ``virt`` (``CNTFRQ_EL0``).
+TIMER_FREQ_HZ = 62_500_000
+#: The preemption tick period. Under ``-icount shift=0`` one instruction takes 1 ns, so a tick is
+#: 100,000 instructions and a 5-tick time slice half a million: long enough for a thread to make
+#: visible progress between ticks, short enough that scheduler tests finish in well under a second.
+TICK_PERIOD_US = 100
+#: The tick period in timer counts, what the kernel programs into ``CNTP_CVAL_EL0`` steps.
+TICK_COUNTS = TICK_PERIOD_US * TIMER_FREQ_HZ // 1_000_000
+
+
+class KernelWindow(IntEnum):
+    """The kernel's view of physical memory.
+
+    The kernel runs in the high half (TTBR1_EL1): physical address ``pa`` is mapped, for EL1 only,
+    at ``BASE + pa``. Kernel objects store physical addresses; the kernel converts with ``BASE``
+    (or) and ``PADDR_MASK`` (and), both single instructions since they are bit masks.
+    """
+
+    BASE = 0xFFFF_0000_0000_0000
+    PADDR_MASK = 0x0000_FFFF_FFFF_FFFF
+    #: The physical range [0, 1 GiB) mapped as device memory (the GIC and the UART are in it).
+    DEVICE_GIB = 0
+    #: The physical range [1 GiB, 2 GiB) mapped as normal cacheable memory: all of RAM.
+    RAM_GIB = 1
