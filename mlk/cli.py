@@ -1,8 +1,9 @@
 """The ``mlk`` command.
 
-Subcommands: ``build`` (assemble the kernel with the guarded keystone build) and ``run`` (boot it in
-QEMU). The names ``prove``, ``refine``, ``trace``, ``difftest``, ``docs`` and ``bench`` are reserved
-for the proof, refinement, trace, differential-testing, documentation and benchmark commands.
+Subcommands: ``build`` (assemble the kernel with the guarded keystone build), ``run`` (boot it in
+QEMU) and ``trace`` (convert a trace stream to JSON lines or a Perfetto timeline). The names
+``prove``, ``refine``, ``difftest``, ``docs`` and ``bench`` are reserved for the proof, refinement,
+differential-testing, documentation and benchmark commands.
 Exit status: 0 on success; for ``run``, the guest's status; 1 for a build error; 2 for a usage
 error; 124 when the guest was killed at its time limit; 127 when QEMU is missing.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +22,7 @@ from mlk.abi import asm as abi_asm
 from mlk.kernel_aarch64 import build as kbuild
 from mlk.kernel_aarch64 import config as kconfig
 from mlk.kernel_aarch64.diagnostics import BuildError
+from mlk.refinement import export, tracefile
 
 BUILD_ERROR_STATUS = 1
 USAGE_STATUS = 2
@@ -119,6 +122,33 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run.status
 
 
+def cmd_trace(args: argparse.Namespace) -> int:
+    """``mlk trace``: convert a trace stream; a damaged stream is converted up to the damage, the
+    damage is reported, and the exit status is 1."""
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        print(f"mlk trace: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 1
+    records: list[tracefile.Record] = []
+    error: tracefile.TraceError | None = None
+    try:
+        records.extend(tracefile.scan(data))
+    except tracefile.TraceError as exc:
+        error = exc
+    suffix = ".jsonl" if args.format == "jsonl" else ".perfetto.json"
+    out: Path = args.output or args.file.with_name(args.file.name + suffix)
+    if args.format == "jsonl":
+        out.write_text(export.to_jsonl(records))
+    else:
+        out.write_text(json.dumps(export.to_perfetto(records)))
+    print(f"wrote {out} ({len(records)} records)")
+    if error is not None:
+        print(f"mlk trace: {args.file}: {error}; the records before it were converted", file=sys.stderr)
+        return 1
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of ``mlk``."""
     top = argparse.ArgumentParser(prog="mlk", description="MyLittleKernel: build, run and check the kernel.")
@@ -133,6 +163,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--gdb", type=int, default=None, metavar="PORT", help="wait for gdb-multiarch on PORT")
     p.add_argument("--el2", action="store_true", help="start the CPU at EL2 (virt,virtualization=on)")
     p.set_defaults(func=cmd_run)
+    p = sub.add_parser("trace", help="convert a kernel trace stream to JSON lines or a Perfetto timeline")
+    p.add_argument("file", type=Path, help="the trace stream (as captured from QEMU or a serial line)")
+    p.add_argument("--format", choices=("jsonl", "perfetto"), default="jsonl", help="output format (default jsonl)")
+    p.add_argument(
+        "-o", "--output", type=Path, default=None, help="output file (default: FILE.jsonl / FILE.perfetto.json)"
+    )
+    p.set_defaults(func=cmd_trace)
     return top
 
 

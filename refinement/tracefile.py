@@ -11,7 +11,7 @@ byte offset; none of them is ever a pass, and none is a divergence.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -24,11 +24,12 @@ _WORD = struct.Struct("<Q")
 
 
 class Record(NamedTuple):
-    """One trace record: its type, sequence number, byte offset in the stream, and the values of
-    the fields after the header, in layout order (see :meth:`get`)."""
+    """One trace record: its type, sequence number, time, byte offset in the stream, and the values
+    of the fields after the header, in layout order (see :meth:`get`)."""
 
     kind: RecordType
     seq: int
+    time: int
     offset: int
     values: tuple[int, ...]
 
@@ -87,43 +88,40 @@ class Trace:
     records: tuple[Record, ...]
 
 
-def encode_record(kind: RecordType, seq: int, values: Iterable[int]) -> bytes:
+def encode_record(kind: RecordType, seq: int, time: int, values: Iterable[int]) -> bytes:
     """The bytes of one record."""
     layout = LAYOUTS[kind]
-    return _BODY[kind].pack(int(kind), layout.size, seq, *values)
+    return _BODY[kind].pack(int(kind), layout.size, seq, time, *values)
 
 
 def encode(build_id: int, body: Iterable[tuple[RecordType, tuple[int, ...]]]) -> bytes:
-    """A whole stream: ``BOOT``, the records of ``body`` numbered from 1, then ``END``."""
-    out = bytearray(encode_record(RecordType.BOOT, 0, (build_id, ABI_VERSION)))
+    """A whole stream: ``BOOT``, the records of ``body`` numbered from 1 (record *n* at time
+    ``100 * n``), then ``END``. Used to write traces by hand, e.g. in tests."""
+    out = bytearray(encode_record(RecordType.BOOT, 0, 0, (build_id, ABI_VERSION)))
     seq = 1
     for kind, values in body:
-        out += encode_record(kind, seq, values)
+        out += encode_record(kind, seq, 100 * seq, values)
         seq += 1
     state = 0
     for (word,) in _WORD.iter_unpack(out):
         state = checksum_step(state, word)
-    out += encode_record(RecordType.END, seq, (seq, state))
+    out += encode_record(RecordType.END, seq, 100 * seq, (seq, state))
     return bytes(out)
 
 
-def decode(data: bytes, *, build_id: int | None = None) -> Trace:
-    """Verify and decode a whole stream; raise a :class:`TraceError` subclass if it is not sound.
-
-    ``build_id``, when given, must equal the build id in the ``BOOT`` record.
-    """
-    records: list[Record] = []
+def scan(data: bytes) -> Iterator[Record]:
+    """Yield every record of the stream, ``BOOT`` and ``END`` included, checking each as it goes;
+    raise a :class:`TraceError` subclass at the first damage (after yielding the sound prefix)."""
     offset = 0
     state = 0
-    boot: Record | None = None
+    index = 0
     size = len(data)
     while True:
-        index = len(records) + (boot is not None)
         if offset + _HEADER.size > size:
             raise TruncatedTrace(
                 f"the trace stops after {index} records without an END record", index=index, offset=offset
             )
-        type_code, length, seq = _HEADER.unpack_from(data, offset)
+        type_code, length, seq, time = _HEADER.unpack_from(data, offset)
         try:
             kind = RecordType(type_code)
         except ValueError:
@@ -137,19 +135,16 @@ def decode(data: bytes, *, build_id: int | None = None) -> Trace:
             )
         if offset + length > size:
             raise TruncatedTrace(f"the trace stops inside a {kind.name} record", index=index, offset=offset)
-        if boot is None and kind is not RecordType.BOOT:
+        if index == 0 and kind is not RecordType.BOOT:
             raise MalformedRecord(f"the trace starts with {kind.name}, not BOOT", index=index, offset=offset)
+        if index > 0 and kind is RecordType.BOOT:
+            raise MalformedRecord("a second BOOT record: the kernel restarted", index=index, offset=offset)
         if seq != index:
             raise MalformedRecord(
                 f"sequence number {seq} where {index} was due: records were lost", index=index, offset=offset
             )
-        values = body.unpack_from(data, offset)[3:]
-        record = Record(kind, seq, offset, values)
-        if boot is None:
-            boot = record
-        elif kind is RecordType.BOOT:
-            raise MalformedRecord("a second BOOT record: the kernel restarted", index=index, offset=offset)
-        elif kind is RecordType.END:
+        values = body.unpack_from(data, offset)[4:]
+        if kind is RecordType.END:
             count, expected = values
             if count != index or expected != state:
                 raise ChecksumMismatch(
@@ -162,13 +157,22 @@ def decode(data: bytes, *, build_id: int | None = None) -> Trace:
                 raise MalformedRecord(
                     f"{size - offset - length} bytes follow the END record", index=index, offset=offset + length
                 )
-            break
-        else:
-            records.append(record)
+            yield Record(kind, seq, time, offset, values)
+            return
         for (word,) in _WORD.iter_unpack(data[offset : offset + length]):
             state = checksum_step(state, word)
+        yield Record(kind, seq, time, offset, values)
         offset += length
-    found, version = boot.values
+        index += 1
+
+
+def decode(data: bytes, *, build_id: int | None = None) -> Trace:
+    """Verify and decode a whole stream; raise a :class:`TraceError` subclass if it is not sound.
+
+    ``build_id``, when given, must equal the build id in the ``BOOT`` record.
+    """
+    records = list(scan(data))
+    found, version = records[0].values
     if build_id is not None and found != build_id:
         raise BuildIdMismatch(
             f"the trace comes from kernel build {found:016x}, not {build_id:016x}", index=0, offset=0
@@ -177,4 +181,4 @@ def decode(data: bytes, *, build_id: int | None = None) -> Trace:
         raise MalformedRecord(
             f"trace format version {version}; this checker reads version {ABI_VERSION}", index=0, offset=0
         )
-    return Trace(found, version, tuple(records))
+    return Trace(found, version, tuple(records[1:-1]))

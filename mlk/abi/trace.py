@@ -1,7 +1,7 @@
 """The binary trace stream: the records the kernel writes for every transition it performs.
 
 The stream is a sequence of records, each a multiple of 8 bytes, little-endian. Every record
-starts with the :data:`HEADER` (type, total length in bytes, sequence number). The kernel writes one
+starts with the :data:`HEADER` (type, total length in bytes, sequence number, time). The kernel writes one
 event record when it is entered (:attr:`RecordType.SYSCALL`, ``TICK``, ``IRQ``, ``FAULT``), then the
 effects of the transition (``REGS`` for each thread whose saved registers changed, ``OUTPUT`` for
 each debug-console byte, ``HALT``), then ``SCHED`` naming the thread it returns to: exactly the
@@ -40,8 +40,10 @@ class RecordType(IntEnum):
     END = 11
 
 
-#: Every record starts with this header; ``length`` counts the whole record in bytes.
-HEADER = Layout("trace_header", (Field("type", 4), Field("length", 4), Field("seq", 8)))
+#: Every record starts with this header; ``length`` counts the whole record in bytes, ``time`` is
+#: the virtual counter (CNTVCT_EL0) when the record was written: with ``-icount shift=0`` it is
+#: deterministic, and it places each event (a tick, an IRQ) on a timeline.
+HEADER = Layout("trace_header", (Field("type", 4), Field("length", 4), Field("seq", 8), Field("time", 8)))
 
 _CTX = tuple(Field(f"r{i}") for i in range(CONTEXT_REGS))
 
