@@ -45,7 +45,7 @@ def _enter(tx: Tx, ctx: tuple[int, ...] | None) -> Tcb | None:
     """Save the current thread's registers from the event; the current TCB, or ``None`` when the
     idle thread was running."""
     tcb = tx.objects.get(tx.current)
-    if not isinstance(tcb, Tcb):
+    if not isinstance(tcb, Tcb) or tx.current == tx.machine.idle_tcb:
         return None
     if ctx is not None:
         tcb = tcb._replace(ctx=normal_ctx(ctx))
@@ -144,7 +144,7 @@ def tick(tx: Tx) -> None:
     slice runs out it is refilled and the thread goes to the tail of its ready queue (round robin
     within a priority)."""
     tcb = tx.objects.get(tx.current)
-    if not isinstance(tcb, Tcb):
+    if not isinstance(tcb, Tcb) or tx.current == tx.machine.idle_tcb:
         return
     left = tcb.time_slice - 1
     if left > 0:

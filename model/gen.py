@@ -1,0 +1,246 @@
+"""Random events and reachable states, for tests, benchmarks and differential checks.
+
+:class:`EventGen` draws the next event for a state from a seeded :class:`random.Random`: mostly
+*plausible* events (system calls that name capabilities the current thread holds, with arguments
+that often pass the checks, so that runs reach deep states), mixed with *hostile* ones (arbitrary
+register values, unknown system calls, stray interrupts, faults). A state reached by running
+such events from :func:`mlk.model.boot.boot` is reachable by construction, so
+:func:`reachable_state` is a source of valid states for anyone who needs them (the same seed gives
+the same state).
+"""
+
+from __future__ import annotations
+
+import random
+
+from mlk.abi import msginfo
+from mlk.abi.labels import FaultLabel, Label
+from mlk.abi.objects import (
+    CNODE_MIN_RADIX,
+    NULL_CPTR,
+    PAGE_BITS,
+    RETYPE_MAX_OBJECTS,
+    ROOT_IMAGE_VADDR,
+    UNTYPED_MIN_BITS,
+    CapType,
+    ObjectType,
+    RootSlot,
+)
+from mlk.abi.rights import ALL_RIGHTS
+from mlk.abi.syscalls import CONTEXT_REGS, MSG_REGS, Syscall
+from mlk.model.boot import boot, qemu_virt
+from mlk.model.events import Event, FaultEvent, IrqEvent, SyscallEvent, TickEvent, syscall_event
+from mlk.model.invocation import OPERATIONS
+from mlk.model.kernel import step
+from mlk.model.state import WORD_MASK, Cap, CNode, Machine, State, Tcb
+
+#: The small machine the tests use: little RAM, so that few untyped regions exist.
+TEST_RAM_SIZE = 1 << 22
+#: Virtual addresses the generator maps at: inside the root image's table, next to it, far away.
+VADDRS = (
+    ROOT_IMAGE_VADDR + (64 << PAGE_BITS),
+    ROOT_IMAGE_VADDR + (65 << PAGE_BITS),
+    ROOT_IMAGE_VADDR + (1 << 21),
+    1 << 30,
+    (1 << 39) + (3 << PAGE_BITS),
+    1 << 47,
+)
+#: Object kinds Retype is asked for, weighted towards the ones that make runs interesting.
+RETYPE_KINDS = (
+    ObjectType.TCB,
+    ObjectType.TCB,
+    ObjectType.ENDPOINT,
+    ObjectType.ENDPOINT,
+    ObjectType.NOTIFICATION,
+    ObjectType.CNODE,
+    ObjectType.FRAME,
+    ObjectType.PAGE_TABLE,
+    ObjectType.VSPACE,
+    ObjectType.UNTYPED,
+)
+#: The labels of each capability kind.
+LABELS: dict[CapType, list[Label]] = {}
+for _ctype, _label in OPERATIONS:
+    LABELS.setdefault(_ctype, []).append(_label)
+
+
+def test_machine(*, debug: bool = True) -> Machine:
+    """The machine of the test suite: QEMU ``virt`` with :data:`TEST_RAM_SIZE` bytes of RAM."""
+    return qemu_virt(ram_size=TEST_RAM_SIZE, debug=debug)
+
+
+class EventGen:
+    """A seeded source of events; ``hostile`` is the share of hostile events."""
+
+    def __init__(self, rng: random.Random, hostile: float = 0.1) -> None:
+        self.rng = rng
+        self.hostile = hostile
+        #: Whether the current event may stop the current thread: only while another thread is
+        #: runnable, so that a run does not end with nothing but the idle thread.
+        self.wild = False
+
+    def word(self) -> int:
+        """An arbitrary register value, biased towards edge cases."""
+        r = self.rng
+        return r.choice((0, 1, 2, WORD_MASK, 1 << 63, r.getrandbits(64), r.randrange(16), r.randrange(300)))
+
+    def event(self, s: State) -> Event:
+        """The next event for state ``s``."""
+        r = self.rng
+        roll = r.random()
+        running = s.current != s.machine.idle_tcb
+        self.wild = bool(s.queues)
+        if roll < 0.08 or not running:
+            return self._interrupt(s) if r.random() < 0.5 else TickEvent()
+        if roll < 0.08 + self.hostile and self.wild:
+            return self._hostile(s)
+        return self._syscall(s)
+
+    def _interrupt(self, s: State) -> Event:
+        r = self.rng
+        lines = [*s.irqs, s.machine.console_irq]
+        return IrqEvent(r.choice(lines) if r.random() < 0.9 else r.randrange(s.machine.irq_lines + 4))
+
+    def _hostile(self, s: State) -> Event:
+        r = self.rng
+        ctx = tuple(self.word() for _ in range(CONTEXT_REGS))
+        choice = r.random()
+        if choice < 0.3:
+            kind = r.choice([*FaultLabel, r.getrandbits(20)])
+            return FaultEvent(kind, self.word(), self.word(), ctx)
+        if choice < 0.5:
+            return SyscallEvent(ctx)
+        regs = list(ctx)
+        regs[8] = r.choice([*Syscall, 0, 9, self.word()])
+        return SyscallEvent(tuple(regs))
+
+    def _caps(self, s: State) -> tuple[int, list[tuple[int, Cap]], list[int]]:
+        """The current thread's CSpace root, its capabilities (index, cap) and its free slots."""
+        tcb = s.objects[s.current]
+        assert isinstance(tcb, Tcb)
+        root = tcb.cspace
+        if root is None:
+            return 0, [], []
+        cnode = s.objects[root]
+        assert isinstance(cnode, CNode)
+        caps = [(i, sl.cap) for (c, i), sl in s.slots.items() if c == root]
+        free = [
+            i
+            for i in range(RootSlot.FREE_FIRST, min(1 << cnode.radix, RootSlot.FREE_FIRST + 24))
+            if (root, i) not in s.slots
+        ]
+        if cnode.radix < 8:
+            free = [i for i in range(1, 1 << cnode.radix) if (root, i) not in s.slots]
+        return root, caps, free
+
+    def _pick(self, caps: list[tuple[int, Cap]], *types: CapType) -> int:
+        """A CPtr to a capability of one of ``types``; sometimes (or when there is none) any."""
+        found = [i for i, c in caps if c.type in types]
+        if found and (not self.wild or self.rng.random() < 0.95):
+            return self.rng.choice(found)
+        return self.rng.randrange(300)
+
+    def _syscall(self, s: State) -> Event:
+        r = self.rng
+        _, caps, free = self._caps(s)
+        free_slot = r.choice(free) if free else r.randrange(300)
+        roll = r.random()
+        if roll < 0.05:
+            return syscall_event(Syscall.YIELD)
+        if roll < 0.08:
+            return syscall_event(
+                r.choice((Syscall.DEBUG_PUTCHAR, Syscall.DEBUG_HALT)) if r.random() < 0.2 else Syscall.DEBUG_PUTCHAR,
+                cptr=r.randrange(256),
+            )
+        if roll < 0.12:
+            return syscall_event(
+                Syscall.REPLY, msginfo=msginfo.pack(r.choice((0, 0, 1)), r.randrange(4)), mrs=(1, 2, 3)
+            )
+        # A thread that blocks while no other thread can run stops the run: mostly avoid that.
+        blocking_ok = self.wild
+        ipc_caps = any(c.type in (CapType.ENDPOINT, CapType.NOTIFICATION) for _, c in caps)
+        if (roll < 0.45 and (ipc_caps or blocking_ok)) or not caps:
+            return self._ipc(caps, free_slot, blocking_ok)
+        invocable = [(i, c) for i, c in caps if c.type in LABELS]
+        if not invocable:
+            return self._ipc(caps, free_slot, blocking_ok)
+        index, cap = r.choice(invocable)
+        label = r.choice(LABELS[cap.type]) if r.random() < 0.95 else r.choice(list(Label))
+        if not self.wild and cap.obj == s.current and label == Label.TCB_SUSPEND:
+            label = Label.TCB_RESUME
+        args = self._args(label, cap, caps, free, free_slot)
+        nargs = OPERATIONS[(cap.type, label)][0] if (cap.type, label) in OPERATIONS else len(args)
+        length = max(nargs, len(args)) if r.random() < 0.95 else r.randrange(MSG_REGS + 1)
+        sysno = Syscall.CALL if r.random() < 0.85 else r.choice((Syscall.SEND, Syscall.NB_SEND))
+        return syscall_event(sysno, cptr=index, msginfo=msginfo.pack(label, length), mrs=args)
+
+    def _ipc(self, caps: list[tuple[int, Cap]], free_slot: int, blocking_ok: bool) -> Event:
+        r = self.rng
+        cptr = self._pick(caps, CapType.ENDPOINT, CapType.NOTIFICATION)
+        if blocking_ok:
+            calls = (Syscall.CALL, Syscall.SEND, Syscall.NB_SEND, Syscall.RECV, Syscall.NB_RECV, Syscall.REPLY_RECV)
+        else:
+            calls = (Syscall.NB_SEND, Syscall.NB_RECV)
+        sysno = r.choice(calls)
+        info = msginfo.pack(r.randrange(4), r.randrange(MSG_REGS + 2), r.choice((0, 0, 1)))
+        mrs = tuple(r.randrange(1000) for _ in range(MSG_REGS))
+        xfer = self._pick(caps, *CapType) if caps else 0
+        return syscall_event(sysno, cptr=cptr, msginfo=info, mrs=mrs, xfer=xfer, recv=free_slot)
+
+    def _args(
+        self, label: Label, cap: Cap, caps: list[tuple[int, Cap]], free: list[int], free_slot: int
+    ) -> tuple[int, ...]:
+        r = self.rng
+        cnode = self._pick(caps, CapType.CNODE)
+        occupied = [i for i, _ in caps] or [0]
+        if label == Label.UNTYPED_RETYPE:
+            kind = r.choice(RETYPE_KINDS)
+            size = (
+                r.randrange(UNTYPED_MIN_BITS, max(UNTYPED_MIN_BITS + 1, cap.size_bits))
+                if kind == ObjectType.UNTYPED
+                else r.randrange(CNODE_MIN_RADIX, 5)
+            )
+            count = r.choice((1, 1, 1, 2, RETYPE_MAX_OBJECTS))
+            return (kind, size, cnode, free_slot, count)
+        if label in (Label.CNODE_COPY, Label.CNODE_MINT, Label.CNODE_MOVE, Label.CNODE_MUTATE):
+            src = r.choice(occupied)
+            if r.random() < 0.8:
+                src = max(src, RootSlot.FREE_FIRST) if any(i >= RootSlot.FREE_FIRST for i in occupied) else src
+                src = r.choice([i for i in occupied if i >= src] or occupied)
+            rights = ALL_RIGHTS if r.random() < 0.5 else r.randrange(16)
+            return (free_slot, cnode, src, rights, r.choice((0, 0, r.randrange(1, 1 << 8))))
+        if label in (Label.CNODE_DELETE, Label.CNODE_REVOKE):
+            high = [i for i in occupied if i >= RootSlot.FREE_FIRST]
+            return (r.choice(high) if high and r.random() < 0.9 else r.choice(occupied),)
+        if label == Label.TCB_CONFIGURE:
+            return (
+                self._pick(caps, CapType.ENDPOINT) if r.random() < 0.7 else NULL_CPTR,
+                cnode if r.random() < 0.9 else NULL_CPTR,
+                self._pick(caps, CapType.VSPACE) if r.random() < 0.9 else NULL_CPTR,
+            )
+        if label == Label.TCB_SET_PRIORITY:
+            return (r.choice((r.randrange(256), r.randrange(250, 256), 300)),)
+        if label == Label.TCB_READ_REGISTERS:
+            return (r.randrange(CONTEXT_REGS), r.randrange(1, MSG_REGS + 1))
+        if label == Label.TCB_WRITE_REGISTERS:
+            return (r.randrange(CONTEXT_REGS), r.randrange(1, 5), *(r.randrange(1 << 16) for _ in range(4)))
+        if label in (Label.TCB_BIND_NOTIFICATION, Label.IRQ_HANDLER_SET_NOTIFICATION):
+            return (self._pick(caps, CapType.NOTIFICATION),)
+        if label == Label.IRQ_CONTROL_ISSUE:
+            return (r.choice((33, 34, 40, 30, r.randrange(300))), cnode, free_slot)
+        if label in (Label.FRAME_MAP, Label.PAGE_TABLE_MAP):
+            vaddr = r.choice(VADDRS) + (r.choice((0, 0, 0, 1)))
+            return (self._pick(caps, CapType.VSPACE), vaddr, r.choice((3, 1, 2, 15)))
+        return ()
+
+
+def run(state: State, gen: EventGen, steps: int) -> State:
+    """``state`` after ``steps`` events drawn from ``gen``."""
+    for _ in range(steps):
+        state = step(state, gen.event(state))[0]
+    return state
+
+
+def reachable_state(seed: int, steps: int = 200, machine: Machine | None = None) -> State:
+    """A reachable state: ``steps`` random events from boot, reproducible from ``seed``."""
+    return run(boot(machine or test_machine()), EventGen(random.Random(seed)), steps)
