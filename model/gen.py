@@ -177,6 +177,7 @@ class EventGen:
     def _ipc(self, caps: list[tuple[int, Cap]], free_slot: int, blocking_ok: bool) -> Event:
         r = self.rng
         cptr = self._pick(caps, CapType.ENDPOINT, CapType.NOTIFICATION)
+        calls: tuple[Syscall, ...]
         if blocking_ok:
             calls = (Syscall.CALL, Syscall.SEND, Syscall.NB_SEND, Syscall.RECV, Syscall.NB_RECV, Syscall.REPLY_RECV)
         else:
