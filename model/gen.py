@@ -148,10 +148,8 @@ class EventGen:
         if roll < 0.05:
             return syscall_event(Syscall.YIELD)
         if roll < 0.08:
-            return syscall_event(
-                r.choice((Syscall.DEBUG_PUTCHAR, Syscall.DEBUG_HALT)) if r.random() < 0.2 else Syscall.DEBUG_PUTCHAR,
-                cptr=r.randrange(256),
-            )
+            sysno = Syscall.DEBUG_HALT if r.random() < 0.02 else Syscall.DEBUG_PUTCHAR
+            return syscall_event(sysno, cptr=r.randrange(256))
         if roll < 0.12:
             return syscall_event(
                 Syscall.REPLY, msginfo=msginfo.pack(r.choice((0, 0, 1)), r.randrange(4)), mrs=(1, 2, 3)
@@ -166,7 +164,7 @@ class EventGen:
             return self._ipc(caps, free_slot, blocking_ok)
         index, cap = r.choice(invocable)
         label = r.choice(LABELS[cap.type]) if r.random() < 0.95 else r.choice(list(Label))
-        if not self.wild and cap.obj == s.current and label == Label.TCB_SUSPEND:
+        if not self.wild and cap.obj == s.current and label in (Label.TCB_SUSPEND, Label.TCB_CONFIGURE):
             label = Label.TCB_RESUME
         args = self._args(label, cap, caps, free, free_slot)
         nargs = OPERATIONS[(cap.type, label)][0] if (cap.type, label) in OPERATIONS else len(args)
@@ -204,14 +202,14 @@ class EventGen:
             count = r.choice((1, 1, 1, 2, RETYPE_MAX_OBJECTS))
             return (kind, size, cnode, free_slot, count)
         if label in (Label.CNODE_COPY, Label.CNODE_MINT, Label.CNODE_MOVE, Label.CNODE_MUTATE):
-            src = r.choice(occupied)
-            if r.random() < 0.8:
-                src = max(src, RootSlot.FREE_FIRST) if any(i >= RootSlot.FREE_FIRST for i in occupied) else src
-                src = r.choice([i for i in occupied if i >= src] or occupied)
+            high = [i for i in occupied if i >= RootSlot.FREE_FIRST]
+            src = r.choice(high) if high and (r.random() < 0.8 or not self.wild) else r.choice(occupied)
             rights = ALL_RIGHTS if r.random() < 0.5 else r.randrange(16)
             return (free_slot, cnode, src, rights, r.choice((0, 0, r.randrange(1, 1 << 8))))
         if label in (Label.CNODE_DELETE, Label.CNODE_REVOKE):
             high = [i for i in occupied if i >= RootSlot.FREE_FIRST]
+            if not self.wild:
+                return (r.choice(high) if high else 0,)
             return (r.choice(high) if high and r.random() < 0.9 else r.choice(occupied),)
         if label == Label.TCB_CONFIGURE:
             return (
