@@ -1,0 +1,252 @@
+"""The lockstep refinement checker: is a kernel trace a behaviour of the spec?
+
+The trace is cut into transitions: an event record (``SYSCALL``, ``TICK``, ``IRQ``, ``FAULT``),
+its effect records (``REGS``, ``OUTPUT``), and a closing ``SCHED`` (or ``HALT``, which must be
+the last transition). ``CHECKPOINT`` records may stand between transitions. For each transition
+the checker builds the spec's event from the event record and runs :func:`mlk.model.kernel.step`
+on its own copy of the state; then it compares, in this order:
+
+1. the entering thread: the record's ``thread`` must be the spec's current thread;
+2. the registers: the set of threads with a ``REGS`` record and every register value;
+3. the console output bytes;
+4. the halt status;
+5. the thread that runs next (``SCHED``).
+
+The first difference is a :class:`Divergence`, reported with the records leading up to it, the
+expected and observed values, a field-level difference, the kernel routine that handled the event
+and a command that replays the run. A trace whose records are out of order is not a divergence
+but a :class:`~mlk.refinement.tracefile.MalformedRecord` error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from mlk.abi.syscalls import CONTEXT_REGS, ContextReg
+from mlk.abi.trace import RecordType
+from mlk.model.events import Event, FaultEvent, IrqEvent, Result, SyscallEvent, TickEvent
+from mlk.model.kernel import step
+from mlk.model.state import State
+from mlk.refinement.tracefile import MalformedRecord, Record, Trace
+
+_ENTRIES = frozenset((RecordType.SYSCALL, RecordType.TICK, RecordType.IRQ, RecordType.FAULT))
+_EFFECTS = frozenset((RecordType.REGS, RecordType.OUTPUT))
+_CLOSERS = frozenset((RecordType.SCHED, RecordType.HALT))
+#: Default number of records shown before a divergence.
+DEFAULT_WINDOW = 50
+
+
+def register_name(index: int) -> str:
+    """The name of modelled register ``index`` (``x0``..``x10``, ``sp``, ``pc``)."""
+    return ContextReg(index).name.lower()
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One kernel transition as the trace records it."""
+
+    event: Record
+    effects: tuple[Record, ...]
+    closer: Record
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    """One differing field: where, what the spec expects, what the kernel did."""
+
+    path: str
+    expected: str
+    observed: str
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """The first point where the kernel's trace is not a behaviour of the spec."""
+
+    #: Sequence number of the first record that differs (or of the event whose effects differ).
+    record: int
+    #: Number of the transition (0-based) in the trace.
+    transition: int
+    #: What differs: "entering thread", "registers", "console output", "halt status", "next thread".
+    aspect: str
+    expected: str
+    observed: str
+    diffs: tuple[FieldDiff, ...]
+    #: The event record, readable.
+    event: str
+    #: The records before the divergence, readable, oldest first.
+    window: tuple[str, ...]
+    #: The kernel routine that handled the event (symbol, and file:line when known).
+    routine: str | None
+    #: A one-line command that replays the run.
+    replay: str | None
+
+    def render(self) -> str:
+        """A readable multi-line report."""
+        lines = [
+            f"DIVERGENCE at record #{self.record} (transition {self.transition}): {self.aspect}",
+            f"  event:    {self.event}",
+            f"  expected: {self.expected}",
+            f"  observed: {self.observed}",
+        ]
+        lines += [f"    {d.path}: expected {d.expected}, observed {d.observed}" for d in self.diffs]
+        if self.routine:
+            lines.append(f"  kernel routine: {self.routine}")
+        if self.window:
+            lines.append(f"  the {len(self.window)} records before it:")
+            lines += [f"    {w}" for w in self.window]
+        if self.replay:
+            lines.append(f"  replay: {self.replay}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of checking one trace."""
+
+    transitions: int
+    records: int
+    divergence: Divergence | None
+    final_state: State = field(repr=False)
+
+    @property
+    def refines(self) -> bool:
+        """Whether every transition of the trace is a step of the spec."""
+        return self.divergence is None
+
+
+def transitions(records: Sequence[Record]) -> Iterator[Transition]:
+    """Cut the records into transitions; raise :class:`MalformedRecord` on a bad order."""
+    i = 0
+    n = len(records)
+    while i < n:
+        rec = records[i]
+        if rec.kind is RecordType.CHECKPOINT:
+            i += 1
+            continue
+        if rec.kind not in _ENTRIES:
+            raise MalformedRecord(f"{rec.kind.name} record outside a transition", index=rec.seq, offset=rec.offset)
+        j = i + 1
+        while j < n and records[j].kind in _EFFECTS:
+            j += 1
+        if j == n or records[j].kind not in _CLOSERS:
+            where = records[j] if j < n else records[-1]
+            raise MalformedRecord(
+                f"the transition entered at record #{rec.seq} has no SCHED or HALT",
+                index=where.seq,
+                offset=where.offset,
+            )
+        closer = records[j]
+        if closer.kind is RecordType.HALT and j != n - 1:
+            raise MalformedRecord("records follow a HALT", index=records[j + 1].seq, offset=records[j + 1].offset)
+        yield Transition(rec, tuple(records[i + 1 : j]), closer)
+        i = j + 1
+
+
+def to_event(rec: Record, idle: int) -> Event:
+    """The spec event an event record stands for (the idle thread has no registers to save)."""
+    values = rec.values
+    if rec.kind is RecordType.SYSCALL:
+        return SyscallEvent(values[1 : 1 + CONTEXT_REGS])
+    if rec.kind is RecordType.TICK:
+        return TickEvent(None if values[0] == idle else values[1 : 1 + CONTEXT_REGS])
+    if rec.kind is RecordType.IRQ:
+        return IrqEvent(values[0], None if values[1] == idle else values[2 : 2 + CONTEXT_REGS])
+    return FaultEvent(values[1], values[2], values[3], values[4 : 4 + CONTEXT_REGS])
+
+
+def _regs_diff(expected: dict[int, tuple[int, ...]], observed: dict[int, tuple[int, ...]]) -> list[FieldDiff]:
+    diffs: list[FieldDiff] = []
+    for thread in sorted(set(expected) | set(observed)):
+        if thread not in observed:
+            diffs.append(FieldDiff(f"thread {thread:#x}", "registers written", "no REGS record"))
+        elif thread not in expected:
+            diffs.append(FieldDiff(f"thread {thread:#x}", "registers unchanged", "a REGS record"))
+        else:
+            for i, (e, o) in enumerate(zip(expected[thread], observed[thread], strict=True)):
+                if e != o:
+                    diffs.append(FieldDiff(f"thread {thread:#x}.{register_name(i)}", f"{e:#x}", f"{o:#x}"))
+    return diffs
+
+
+def _fmt_threads(threads: dict[int, tuple[int, ...]]) -> str:
+    return "{" + ", ".join(f"{t:#x}" for t in sorted(threads)) + "}" if threads else "none"
+
+
+def check(
+    trace: Trace,
+    initial: State,
+    *,
+    window: int = DEFAULT_WINDOW,
+    routine_for: Callable[[Record], str | None] | None = None,
+    replay: str | None = None,
+) -> Verdict:
+    """Check ``trace`` against the spec, starting from ``initial`` (the spec's boot state)."""
+    records = trace.records
+    state = initial
+    position = {rec.seq: i for i, rec in enumerate(records)}
+    count = 0
+    for tr in transitions(records):
+        problem, after = _compare(state, tr)
+        if problem is not None:
+            aspect, at, expected, observed, diffs = problem
+            start = position[tr.event.seq]
+            return Verdict(
+                transitions=count,
+                records=len(records),
+                divergence=Divergence(
+                    record=at.seq,
+                    transition=count,
+                    aspect=aspect,
+                    expected=expected,
+                    observed=observed,
+                    diffs=tuple(diffs),
+                    event=tr.event.describe(),
+                    window=tuple(r.describe() for r in records[max(0, start - window) : start]),
+                    routine=routine_for(tr.event) if routine_for else None,
+                    replay=replay,
+                ),
+                final_state=state,
+            )
+        state = after
+        count += 1
+    return Verdict(transitions=count, records=len(records), divergence=None, final_state=state)
+
+
+_Problem = tuple[str, Record, str, str, list[FieldDiff]]
+
+
+def _compare(state: State, tr: Transition) -> tuple[_Problem | None, State]:
+    """The spec's state after the recorded transition, and the first difference between the
+    spec's step and the record, if any."""
+    ev = tr.event
+    entering = ev.get("thread")
+    if entering != state.current:
+        return ("entering thread", ev, f"{state.current:#x}", f"{entering:#x}", []), state
+    after, result = step(state, to_event(ev, state.machine.idle_tcb))
+    return _difference(tr, result), after
+
+
+def _difference(tr: Transition, result: Result) -> _Problem | None:
+    regs_seen: dict[int, tuple[int, ...]] = {}
+    output = bytearray()
+    for rec in tr.effects:
+        if rec.kind is RecordType.REGS:
+            regs_seen[rec.values[0]] = rec.values[1:]
+        else:
+            output.append(rec.values[0] & 0xFF)
+    regs_expected = dict(result.regs)
+    if regs_seen != regs_expected:
+        first = next((r for r in tr.effects if r.kind is RecordType.REGS), tr.closer)
+        return ("registers", first, _fmt_threads(regs_expected), _fmt_threads(regs_seen),
+                _regs_diff(regs_expected, regs_seen))  # fmt: skip
+    if bytes(output) != result.output:
+        first = next((r for r in tr.effects if r.kind is RecordType.OUTPUT), tr.closer)
+        return ("console output", first, repr(result.output), repr(bytes(output)), [])
+    halted = tr.closer.values[0] if tr.closer.kind is RecordType.HALT else None
+    if halted != result.halted:
+        return ("halt status", tr.closer, repr(result.halted), repr(halted), [])
+    if halted is None and tr.closer.values[0] != result.running:
+        return ("next thread", tr.closer, f"{result.running:#x}", f"{tr.closer.values[0]:#x}", [])
+    return None

@@ -1,0 +1,135 @@
+"""The lockstep checker: spec-made traces refine; each kind of kernel misbehaviour is caught and
+reported at the right record with the right details."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from mlk.abi.trace import RecordType
+from mlk.model import gen, kernel
+from mlk.model.boot import boot
+from mlk.model.events import Event
+from mlk.model.kernel import step
+from mlk.model.state import State
+from mlk.refinement.checker import Verdict, check
+from mlk.refinement.spec_trace import RecordBody, spec_records
+from mlk.refinement.tracefile import MalformedRecord, decode, encode
+
+BUILD = 0xB11D
+
+
+def scenario(seed: int, steps: int) -> tuple[State, list[Event]]:
+    """The boot state and a random event sequence from it."""
+    state = start = boot(gen.test_machine())
+    events_from = gen.EventGen(random.Random(seed))
+    events: list[Event] = []
+    for _ in range(steps):
+        event = events_from.event(state)
+        events.append(event)
+        state = step(state, event)[0]
+        if state.halted is not None:
+            break
+    return start, events
+
+
+@pytest.fixture(scope="module")
+def run() -> tuple[State, list[RecordBody]]:
+    start, events = scenario(seed=7, steps=400)
+    return start, spec_records(start, events)
+
+
+def verdict(start: State, body: list[RecordBody], **kw: object) -> Verdict:
+    return check(decode(encode(BUILD, body), build_id=BUILD), start, **kw)  # type: ignore[arg-type]
+
+
+def index_of(body: list[RecordBody], kind: RecordType, nth: int = 0) -> int:
+    return [i for i, (k, _) in enumerate(body) if k is kind][nth]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_traces_the_spec_makes_refine_the_spec(seed: int) -> None:
+    start, events = scenario(seed, 300)
+    v = check(decode(encode(BUILD, spec_records(start, events))), start)
+    assert v.refines, v.divergence.render() if v.divergence else ""
+    assert v.transitions == len(events)
+
+
+def test_a_wrong_register_value_is_reported_with_a_field_diff(run: tuple[State, list[RecordBody]]) -> None:
+    start, body = run
+    i = index_of(body, RecordType.REGS, 3)
+    kind, values = body[i]
+    bad = [*body]
+    bad[i] = (kind, (values[0], values[1] ^ 0x10, *values[2:]))
+    v = verdict(start, bad)
+    assert v.divergence is not None
+    assert v.divergence.aspect == "registers"
+    assert v.divergence.record == i + 1  # BOOT is record 0
+    (diff,) = v.divergence.diffs
+    assert diff.path == f"thread {values[0]:#x}.x0"
+    assert diff.expected == f"{values[1]:#x}" and diff.observed == f"{values[1] ^ 0x10:#x}"
+
+
+def test_a_missing_register_write_is_reported(run: tuple[State, list[RecordBody]]) -> None:
+    start, body = run
+    i = index_of(body, RecordType.REGS, 5)
+    v = verdict(start, body[:i] + body[i + 1 :])
+    assert v.divergence is not None and v.divergence.aspect == "registers"
+    assert any(d.observed == "no REGS record" for d in v.divergence.diffs)
+
+
+def test_a_wrong_next_thread_is_reported(run: tuple[State, list[RecordBody]]) -> None:
+    start, body = run
+    i = index_of(body, RecordType.SCHED, 10)
+    bad = [*body]
+    bad[i] = (RecordType.SCHED, (body[i][1][0] + 0x400,))
+    v = verdict(start, bad, window=5, replay="mlk refine --scenario x", routine_for=lambda r: "handle_svc (x.S:1)")
+    assert v.divergence is not None and v.divergence.aspect == "next thread"
+    assert v.divergence.record == i + 1
+    assert len(v.divergence.window) == 5
+    text = v.divergence.render()
+    assert "kernel routine: handle_svc (x.S:1)" in text and "replay: mlk refine --scenario x" in text
+
+
+def test_a_wrong_entering_thread_is_reported(run: tuple[State, list[RecordBody]]) -> None:
+    start, body = run
+    i = index_of(body, RecordType.SYSCALL, 4)
+    kind, values = body[i]
+    bad = [*body]
+    bad[i] = (kind, (values[0] + 0x400, *values[1:]))
+    v = verdict(start, bad)
+    assert v.divergence is not None and v.divergence.aspect == "entering thread"
+
+
+def test_extra_console_output_is_reported(run: tuple[State, list[RecordBody]]) -> None:
+    start, body = run
+    i = index_of(body, RecordType.SCHED, 2)
+    v = verdict(start, [*body[:i], (RecordType.OUTPUT, (0x41,)), *body[i:]])
+    assert v.divergence is not None and v.divergence.aspect == "console output"
+    assert v.divergence.observed == "b'A'"
+
+
+def test_a_spec_change_is_caught(run: tuple[State, list[RecordBody]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same trace no longer refines a spec whose debug putchar keeps only 7 bits."""
+    start, body = run
+    assert verdict(start, body).refines
+    monkeypatch.setattr(kernel, "DEBUG_ARG_BITS", 7)
+    v = verdict(start, body)
+    assert v.divergence is not None and v.divergence.aspect == "console output"
+
+
+@pytest.mark.parametrize(
+    ("mangle", "message"),
+    [
+        (lambda b: [(RecordType.REGS, b[1][1]), *b], "REGS record outside a transition"),
+        (lambda b: [b[0]], "has no SCHED or HALT"),
+        (lambda b: [*b[:2], (RecordType.HALT, (1,)), *b[2:]], "records follow a HALT"),
+    ],
+)
+def test_records_out_of_order_are_malformed_not_divergent(
+    run: tuple[State, list[RecordBody]], mangle: object, message: str
+) -> None:
+    start, body = run
+    with pytest.raises(MalformedRecord, match=message):
+        verdict(start, mangle(body))  # type: ignore[operator]
