@@ -1,11 +1,20 @@
 /*
  * _start: the first instruction the CPU executes.
  *
- * Parks every CPU but the first, drops from EL2 to EL1 when entered at EL2 (remembering that, so
- * PSCI calls use smc instead of hvc), sets up the boot stack and the exception vector table,
- * then calls kmain. Runs with the MMU off.
+ * Starts the PMU's instruction counter (so that the boot path can be measured), parks every CPU
+ * but the first, drops from EL2 to EL1 when entered at EL2 (remembering that, so PSCI calls use
+ * smc instead of hvc), then, with the MMU still off: sets up the boot stack and the vector table
+ * at their physical addresses and runs kmain (banner and test hooks). Then it turns the MMU on,
+ * continues in the high half (TTBR1) and hands over to kernel_init, which never returns.
  */
 _start:
+    mov x0, #PMU_EVENT_INST_RETIRED
+    msr pmevtyper0_el0, x0
+    mov x0, #PMU_COUNTER0
+    msr pmcntenset_el0, x0
+    mov x0, #PMU_PMCR_START
+    msr pmcr_el0, x0
+    isb
     mrs x0, mpidr_el1
     and x0, x0, #MPIDR_AFF0_MASK
     cbnz x0, boot_park
@@ -33,9 +42,23 @@ boot_el1:
     msr vbar_el1, x0
     isb
     bl kmain
-    // kmain does not return; should it, power off with the panic status.
-    mov x0, #BOOT_PANIC_STATUS
-    b power_off
+    bl mmu_enable
+    adr x0, boot_high
+    pa_to_va x0, x0
+    br x0
+
+// From here on the kernel runs at its window addresses: adr yields virtual addresses.
+boot_high:
+    adr x0, boot_stack_top
+    mov sp, x0
+    adr x0, vectors
+    msr vbar_el1, x0
+    adr x0, console_base
+    ldr x1, [x0]
+    pa_to_va x1, x1
+    str x1, [x0]
+    isb
+    b kernel_init
 
 // Secondary CPUs wait here forever.
 boot_park:

@@ -8,6 +8,15 @@ str_esr:        .asciz "  ESR_EL1  "
 str_elr:        .asciz "  ELR_EL1  "
 str_far:        .asciz "  FAR_EL1  "
 str_spsr:       .asciz "  SPSR_EL1 "
+str_boot_count: .asciz "[mlk] boot: "
+str_boot_count_tail: .asciz " instructions from reset to the root task's first instruction\n"
+str_fault:      .asciz "[mlk] fault: thread "
+str_fault_kind: .asciz " kind "
+str_fault_mr0:  .asciz " mr0 "
+str_fault_mr1:  .asciz " mr1 "
+str_fault_pc:   .asciz " pc "
+str_fault_tail: .asciz ": thread stopped\n"
+str_image_too_large: .asciz "[mlk] boot: the root image exceeds ROOT_IMAGE_MAX_PAGES\n"
 str_v0:         .asciz "EL1t synchronous"
 str_v1:         .asciz "EL1t IRQ"
 str_v2:         .asciz "EL1t FIQ"
@@ -33,10 +42,16 @@ vector_names:
 
 boot_entered_el2:   .word 0
 panic_active:       .word 0
+boot_reported:      .word 0
 .balign 8
+// The console UART's address (see uart.S).
+console_base:       .quad UART0_BASE
+// SCHED scenario: the thread the kernel wakes at CONFIG_SCHED_WAKE_TICK (physical address).
+scenario_wake_tcb:  .quad 0
 // Parameter block of the semihosting SYS_EXIT call: reason, status.
 semihost_block:     .quad 0, 0
 
+// The kernel stack: the boot stack, then after boot the one stack every kernel entry starts on.
 .balign 16
 boot_stack:
     .space BOOT_KERNEL_STACK_SIZE
@@ -44,3 +59,10 @@ boot_stack_top:
 panic_stack:
     .space 0x1000
 panic_stack_top:
+
+// The kernel's translation tables (mmu.S).
+.balign (1 << PAGE_BITS)
+kernel_l0:
+    .space (1 << PAGE_BITS)
+kernel_l1:
+    .space (1 << PAGE_BITS)

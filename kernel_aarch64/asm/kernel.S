@@ -1,14 +1,28 @@
 /*
  * MyLittleKernel for AArch64: the root of the build. Every other source is included from here,
  * in image order. Constants come only from the generated abi.inc and config.inc.
+ *
+ * Image layout: the kernel's global data first (kdata.S, at the ABI's fixed addresses), then the
+ * code, read-only data, stacks and the kernel's page tables, then the literal pool, and last the
+ * root task's image (user/user.S), page-aligned so that its frames can be mapped at EL0.
  */
 .include "abi.inc"
 .include "config.inc"
 .include "macros.S"
+.include "kdata.S"
 .include "boot.S"
 .include "main.S"
+.include "mmu.S"
 .include "vectors.S"
+.include "trap.S"
+.include "syscall.S"
+.include "fault.S"
+.include "timer.S"
+.include "sched.S"
+.include "rootboot.S"
 .include "panic.S"
 .include "power.S"
 .include "uart.S"
 .include "data.S"
+.ltorg
+.include "user/user.S"

@@ -9,3 +9,85 @@
 .macro frame_leave
     ldp x29, x30, [sp], #16
 .endm
+
+// Physical address -> the kernel window's virtual address (and back). Objects store physical
+// addresses; the kernel dereferences them through its window (mlk.abi.platform.KernelWindow).
+.macro pa_to_va rd, rs
+    orr \rd, \rs, #KWIN_BASE
+.endm
+
+.macro va_to_pa rd, rs
+    and \rd, \rs, #KWIN_PADDR_MASK
+.endm
+
+/*
+ * save_user_context: exception entry. Stores the interrupted thread's whole context (x0-x30,
+ * SP_EL0, ELR_EL1, SPSR_EL1, TPIDR_EL0) into the current TCB, whose kernel virtual address
+ * TPIDR_EL1 holds. The kernel stack is empty at every entry (the kernel is not preemptible), so
+ * its top 16 bytes serve as scratch for x0 and x1. Leaves x0 = the current TCB.
+ */
+.macro save_user_context
+    stp x0, x1, [sp, #-16]!
+    mrs x0, tpidr_el1
+    stp x2, x3, [x0, #CTX_X2]
+    stp x4, x5, [x0, #CTX_X4]
+    stp x6, x7, [x0, #CTX_X6]
+    stp x8, x9, [x0, #CTX_X8]
+    stp x10, x11, [x0, #CTX_X10]
+    stp x12, x13, [x0, #CTX_X12]
+    stp x14, x15, [x0, #CTX_X14]
+    stp x16, x17, [x0, #CTX_X16]
+    stp x18, x19, [x0, #CTX_X18]
+    stp x20, x21, [x0, #CTX_X20]
+    stp x22, x23, [x0, #CTX_X22]
+    stp x24, x25, [x0, #CTX_X24]
+    stp x26, x27, [x0, #CTX_X26]
+    stp x28, x29, [x0, #CTX_X28]
+    str x30, [x0, #CTX_X30]
+    ldp x2, x3, [sp], #16
+    stp x2, x3, [x0, #CTX_X0]
+    mrs x2, sp_el0
+    mrs x3, elr_el1
+    stp x2, x3, [x0, #CTX_SP_EL0]
+    mrs x2, spsr_el1
+    mrs x3, tpidr_el0
+    stp x2, x3, [x0, #CTX_SPSR_EL1]
+.endm
+
+/*
+ * restore_user_context: exception exit. In: x0 = the TCB of the thread to run (kernel virtual
+ * address), with TPIDR_EL1, TTBR0_EL1 and the kernel stack pointer already set for it. Loads its
+ * whole context and returns to it; \eret_label names the eret (the boot path counts up to it).
+ */
+.macro restore_user_context eret_label
+    ldp x2, x3, [x0, #CTX_SP_EL0]
+    msr sp_el0, x2
+    msr elr_el1, x3
+    ldp x2, x3, [x0, #CTX_SPSR_EL1]
+    msr spsr_el1, x2
+    msr tpidr_el0, x3
+    ldp x2, x3, [x0, #CTX_X2]
+    ldp x4, x5, [x0, #CTX_X4]
+    ldp x6, x7, [x0, #CTX_X6]
+    ldp x8, x9, [x0, #CTX_X8]
+    ldp x10, x11, [x0, #CTX_X10]
+    ldp x12, x13, [x0, #CTX_X12]
+    ldp x14, x15, [x0, #CTX_X14]
+    ldp x16, x17, [x0, #CTX_X16]
+    ldp x18, x19, [x0, #CTX_X18]
+    ldp x20, x21, [x0, #CTX_X20]
+    ldp x22, x23, [x0, #CTX_X22]
+    ldp x24, x25, [x0, #CTX_X24]
+    ldp x26, x27, [x0, #CTX_X26]
+    ldp x28, x29, [x0, #CTX_X28]
+    ldr x30, [x0, #CTX_X30]
+    ldp x0, x1, [x0, #CTX_X0]
+\eret_label:
+    eret
+.endm
+
+// Print a NUL-terminated string from data.S (debug builds' kernel messages).
+.macro kputs label
+    adr x0, \label
+    bl uart_puts
+.endm

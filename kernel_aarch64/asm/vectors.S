@@ -1,6 +1,9 @@
 /*
  * The exception vector table: 16 entries of 128 bytes, 2 KiB aligned, installed in VBAR_EL1.
- * Until threads exist every exception is unexpected: each entry stores its index and panics.
+ *
+ * Expected: synchronous exceptions and IRQs from EL0 (system calls, user faults, interrupts of a
+ * user thread) and IRQs at EL1 with SP_EL1 (the idle thread, the only code that runs at EL1 with
+ * IRQs unmasked). Every other entry is unexpected: it reports its index and panics.
  */
 
 // One vector entry that panics, reporting which entry was taken.
@@ -11,6 +14,12 @@
     b panic_exception
 .endm
 
+// One vector entry that goes to its handler.
+.macro vector_to target
+    .balign 128
+    b \target
+.endm
+
 .balign 2048
 vectors:
     vector_panic 0
@@ -18,11 +27,11 @@ vectors:
     vector_panic 2
     vector_panic 3
     vector_panic 4
-    vector_panic 5
+    vector_to el1_irq_entry
     vector_panic 6
     vector_panic 7
-    vector_panic 8
-    vector_panic 9
+    vector_to el0_sync_entry
+    vector_to el0_irq_entry
     vector_panic 10
     vector_panic 11
     vector_panic 12

@@ -93,6 +93,7 @@ SCALARS: tuple[tuple[str, int], ...] = (
     ("PTE_USER_RWX", arch.PTE_USER_RWX),
     ("TTBR_ASID_SHIFT", arch.TTBR_ASID_SHIFT),
     ("KSTATE_QUEUES", layout.KSTATE_QUEUES),
+    ("KSTATE_READY_SHIFT", layout.KSTATE_READY_SHIFT),
     ("SCHEDQ_SHIFT", layout.SCHED_QUEUE_SHIFT),
     ("IDLE_TCB_OFFSET", layout.IDLE_TCB_OFFSET),
     ("KERNEL_DATA_SIZE", layout.KERNEL_DATA_SIZE),

@@ -76,6 +76,10 @@ TSTATE_GRANT = 1 << 0
 TSTATE_GRANT_REPLY = 1 << 1
 TSTATE_CALL = 1 << 2
 
+#: log2 of the bits of one ``ready`` word of :data:`KSTATE`: priority ``p`` is bit ``p & 63`` of
+#: word ``p >> 6``.
+KSTATE_READY_SHIFT = 6
+
 #: The kernel's global scheduling state.
 #:
 #: * ``current``: the running thread (a TCB, possibly the idle thread's);
@@ -95,7 +99,7 @@ KSTATE = Layout(
         Field("idle"),
         Field("ticks"),
         Field("boot_instructions"),
-        *(Field(f"ready{w}") for w in range(NUM_PRIORITIES // 64)),
+        *(Field(f"ready{w}") for w in range(NUM_PRIORITIES >> KSTATE_READY_SHIFT)),
     ),
     align=16,
 )

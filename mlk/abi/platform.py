@@ -45,8 +45,6 @@ class Boot(IntEnum):
     KERNEL_STACK_SIZE = 0x4000
     #: Exit status the kernel reports after a kernel panic (an unexpected exception at EL1).
     PANIC_STATUS = 0x70
-    #: Size of the kernel stack used after boot (one stack: the kernel is not preemptible).
-    RUN_STACK_SIZE = 0x2000
 
 
 class Gicd(IntEnum):
@@ -58,6 +56,9 @@ class Gicd(IntEnum):
     #: Priority registers: one byte per interrupt ID.
     IPRIORITYR = 0x400
     CTLR_ENABLE = 1
+    #: Interrupt IDs per 32-bit enable register, and that register's size in bytes.
+    IRQS_PER_REG = 32
+    REG_BYTES = 4
 
 
 class Gicc(IntEnum):

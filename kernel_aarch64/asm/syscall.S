@@ -1,0 +1,43 @@
+/*
+ * handle_syscall: svc #0 from EL0 (spec: the SyscallEvent transition). The number is in the
+ * saved REG_SYSNO register. Implemented so far: Yield and, in debug builds, the debug calls.
+ * Every other number (including the IPC calls, which arrive with issue 6) is an unknown system
+ * call: a user fault of kind FAULT_UNKNOWN_SYSCALL with the number as MR0.
+ */
+.equ SAVED_SYSNO, CTX_X0 + REG_SYSNO * 8
+.equ SAVED_MR0, CTX_X0 + REG_MR0 * 8
+
+handle_syscall:
+    mrs x19, tpidr_el1
+    ldr x0, [x19, #SAVED_SYSNO]
+    cmp x0, #SYS_YIELD
+    b.eq sys_yield
+.if CONFIG_DEBUG
+    cmp x0, #SYS_DEBUG_PUTCHAR
+    b.eq sys_debug_putchar
+    cmp x0, #SYS_DEBUG_HALT
+    b.eq sys_debug_halt
+.endif
+    mov x1, x0
+    mov x0, #FAULT_UNKNOWN_SYSCALL
+    mov x2, #0
+    b user_fault
+
+// Yield: the caller goes to the back of its priority's ready queue.
+sys_yield:
+    mov x0, x19
+    bl sched_append
+    b kernel_exit
+
+.if CONFIG_DEBUG
+// DebugPutChar: write the low byte of MR0 to the console.
+sys_debug_putchar:
+    ldrb w0, [x19, #SAVED_MR0]
+    bl uart_putc
+    b kernel_exit
+
+// DebugHalt: stop the machine with MR0 as the exit status.
+sys_debug_halt:
+    ldr x0, [x19, #SAVED_MR0]
+    b power_off
+.endif

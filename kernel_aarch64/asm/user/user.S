@@ -1,0 +1,25 @@
+/*
+ * The root task's image: the last part of the kernel image, page-aligned, mapped by the boot code
+ * at ROOT_IMAGE_VADDR for EL0. The build's CONFIG_SCENARIO selects the program.
+ *
+ * User code runs at an address other than its link address, so it must be position-independent:
+ * adr, b and bl only, never ldr xN, =label (ldr xN, =constant is fine: the pool below is inside
+ * the image). Each scenario defines boot_threads (see rootboot.S), its code and its stacks.
+ */
+.equ USER_STACK_SIZE, 1 << PAGE_BITS
+
+.balign (1 << PAGE_BITS)
+root_image_start:
+.include "ulib.S"
+.if CONFIG_SCENARIO == SCENARIO_HELLO
+.include "hello.S"
+.endif
+.if CONFIG_SCENARIO == SCENARIO_SCHED
+.include "sched.S"
+.endif
+.if CONFIG_SCENARIO == SCENARIO_FAULTS
+.include "faults.S"
+.endif
+.ltorg
+.balign (1 << PAGE_BITS)
+root_image_end:
