@@ -6,9 +6,9 @@
  *   u executes an undefined instruction                               -> undefined instruction
  *   j jumps to an unmapped address                                    -> instruction abort
  *   p jumps to a misaligned address                                   -> PC alignment
- *   s loads through a misaligned stack pointer                        -> SP alignment
  *   y makes an unknown system call (number FAULTS_BAD_SYSNO)          -> unknown system call
- * Each faulting thread is stopped; the kernel and W go on.
+ * Each faulting thread is stopped; the kernel and W go on. (A misaligned SP is not exercised:
+ * QEMU does not implement the SCTLR_EL1.SA0 stack alignment check.)
  */
 .equ FAULTS_PRIORITY, 50
 .equ FAULTS_ROUNDS, 4
@@ -17,13 +17,12 @@
 
 .balign 8
 boot_threads:
-    .quad 7
+    .quad 6
     .quad faults_w, faults_stack_w_top, FAULTS_PRIORITY, BOOT_START_RUNNABLE
     .quad faults_r, faults_stack_x_top, FAULTS_PRIORITY, BOOT_START_RUNNABLE
     .quad faults_u, faults_stack_x_top, FAULTS_PRIORITY, BOOT_START_RUNNABLE
     .quad faults_j, faults_stack_x_top, FAULTS_PRIORITY, BOOT_START_RUNNABLE
     .quad faults_p, faults_stack_x_top, FAULTS_PRIORITY, BOOT_START_RUNNABLE
-    .quad faults_s, faults_stack_x_top, FAULTS_PRIORITY, BOOT_START_RUNNABLE
     .quad faults_y, faults_stack_x_top, FAULTS_PRIORITY, BOOT_START_RUNNABLE
 
 faults_w:
@@ -64,15 +63,6 @@ faults_p:
     adr x1, faults_survived
     add x1, x1, #2
     br x1
-
-faults_s:
-    mov x0, #0x73
-    bl u_putchar
-    mov x1, sp
-    sub x1, x1, #4
-    mov sp, x1
-    ldr x0, [sp]
-    b faults_survived
 
 faults_y:
     mov x0, #0x79
