@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 
 from mlk.abi.syscalls import CONTEXT_REGS, ContextReg
 from mlk.abi.trace import RecordType
+from mlk.model.boot import boot
 from mlk.model.events import Event, FaultEvent, IrqEvent, Result, SyscallEvent, TickEvent
 from mlk.model.kernel import step
-from mlk.model.state import State
+from mlk.model.state import Machine, State
 from mlk.refinement.tracefile import MalformedRecord, Record, Trace
 
 _ENTRIES = frozenset((RecordType.SYSCALL, RecordType.TICK, RecordType.IRQ, RecordType.FAULT))
@@ -114,6 +115,17 @@ class Verdict:
     def refines(self) -> bool:
         """Whether every transition of the trace is a step of the spec."""
         return self.divergence is None
+
+
+def machine_of(trace: Trace) -> Machine:
+    """The spec's machine description from the trace's ``BOOT`` record."""
+    words = [trace.machine[name] for name in Machine._fields]
+    return Machine(*words[:-1], debug=bool(words[-1]))
+
+
+def initial_state(trace: Trace) -> State:
+    """The spec's boot state for the machine the trace's kernel booted on."""
+    return boot(machine_of(trace))
 
 
 def transitions(records: Sequence[Record]) -> Iterator[Transition]:

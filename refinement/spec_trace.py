@@ -17,7 +17,7 @@ from mlk.abi.syscalls import CONTEXT_REGS
 from mlk.abi.trace import RecordType
 from mlk.model.events import Event, FaultEvent, IrqEvent, Result, SyscallEvent, TickEvent
 from mlk.model.kernel import step
-from mlk.model.state import State
+from mlk.model.state import Machine, State
 from mlk.refinement.tracefile import encode
 
 #: A record before encoding: its type and the values after the header.
@@ -69,4 +69,9 @@ def spec_records(state: State, events: Iterable[Event]) -> list[RecordBody]:
 
 def spec_trace(state: State, events: Iterable[Event], build_id: int) -> bytes:
     """The whole stream (``BOOT`` to ``END``) of :func:`spec_records`."""
-    return encode(build_id, spec_records(state, events))
+    return encode(build_id, spec_records(state, events), machine_values(state.machine))
+
+
+def machine_values(machine: Machine) -> tuple[int, ...]:
+    """The ``BOOT`` record's machine words for ``machine``."""
+    return tuple(int(v) for v in machine)

@@ -11,11 +11,11 @@ byte offset; none of them is ever a pass, and none is a divergence.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from mlk.abi.trace import ABI_VERSION, HEADER, LAYOUTS, RecordType, checksum_step
+from mlk.abi.trace import ABI_VERSION, HEADER, LAYOUTS, MACHINE_FIELDS, RecordType, checksum_step
 
 _HEADER = struct.Struct(HEADER.struct_format())
 _BODY = {kind: struct.Struct(layout.struct_format()) for kind, layout in LAYOUTS.items()}
@@ -84,6 +84,8 @@ class Trace:
 
     build_id: int
     abi_version: int
+    #: The machine the kernel says it booted on (``BOOT``), by :data:`mlk.abi.trace.MACHINE_FIELDS`.
+    machine: dict[str, int]
     #: Every record between ``BOOT`` and ``END`` (both excluded).
     records: tuple[Record, ...]
 
@@ -94,10 +96,14 @@ def encode_record(kind: RecordType, seq: int, time: int, values: Iterable[int]) 
     return _BODY[kind].pack(int(kind), layout.size, seq, time, *values)
 
 
-def encode(build_id: int, body: Iterable[tuple[RecordType, tuple[int, ...]]]) -> bytes:
-    """A whole stream: ``BOOT``, the records of ``body`` numbered from 1 (record *n* at time
-    ``100 * n``), then ``END``. Used to write traces by hand, e.g. in tests."""
-    out = bytearray(encode_record(RecordType.BOOT, 0, 0, (build_id, ABI_VERSION)))
+def encode(
+    build_id: int, body: Iterable[tuple[RecordType, tuple[int, ...]]], machine: Sequence[int] | None = None
+) -> bytes:
+    """A whole stream: ``BOOT`` (with ``machine``, by default all zero), the records of ``body``
+    numbered from 1 (record *n* at time ``100 * n``), then ``END``. Used to write traces by hand
+    and from the spec."""
+    boot_values = (build_id, ABI_VERSION, *(machine if machine is not None else (0,) * len(MACHINE_FIELDS)))
+    out = bytearray(encode_record(RecordType.BOOT, 0, 0, boot_values))
     seq = 1
     for kind, values in body:
         out += encode_record(kind, seq, 100 * seq, values)
@@ -172,7 +178,7 @@ def decode(data: bytes, *, build_id: int | None = None) -> Trace:
     ``build_id``, when given, must equal the build id in the ``BOOT`` record.
     """
     records = list(scan(data))
-    found, version = records[0].values
+    found, version = records[0].values[:2]
     if build_id is not None and found != build_id:
         raise BuildIdMismatch(
             f"the trace comes from kernel build {found:016x}, not {build_id:016x}", index=0, offset=0
@@ -181,4 +187,5 @@ def decode(data: bytes, *, build_id: int | None = None) -> Trace:
         raise MalformedRecord(
             f"trace format version {version}; this checker reads version {ABI_VERSION}", index=0, offset=0
         )
-    return Trace(found, version, tuple(records[1:-1]))
+    machine = dict(zip(MACHINE_FIELDS, records[0].values[2:], strict=True))
+    return Trace(found, version, machine, tuple(records[1:-1]))

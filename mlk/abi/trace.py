@@ -8,7 +8,9 @@ each debug-console byte, ``HALT``), then ``SCHED`` naming the thread it returns 
 spec's :class:`mlk.model.events.Event` and :class:`mlk.model.events.Result`. Choices the spec
 leaves open are in the records: which IRQ arrived, and that a tick fell where it fell.
 
-The stream begins with ``BOOT`` (the kernel's build id) and ends with ``END``, which carries the
+The stream begins with ``BOOT`` (the kernel's build id and the machine it booted on, field for
+field the spec's :class:`mlk.model.state.Machine`, so that a stream captured anywhere, on QEMU or
+on a board, says everything the spec needs to start) and ends with ``END``, which carries the
 number of records before it and the :func:`checksum` of their bytes, so that a truncated stream is
 never mistaken for a divergence. ``CHECKPOINT`` marks a point where the harness snapshots kernel
 memory. The same bytes can arrive from QEMU (semihosting writes to a host file) or, on hardware,
@@ -47,9 +49,25 @@ HEADER = Layout("trace_header", (Field("type", 4), Field("length", 4), Field("se
 
 _CTX = tuple(Field(f"r{i}") for i in range(CONTEXT_REGS))
 
+#: The machine description in ``BOOT``: the fields of the spec's ``Machine``, in its order.
+MACHINE_FIELDS = (
+    "ram_base",
+    "ram_size",
+    "kernel_base",
+    "kernel_size",
+    "idle_tcb",
+    "console_base",
+    "console_irq",
+    "timer_irq",
+    "irq_lines",
+    "root_image_pages",
+    "debug",
+)
+MACHINE = tuple(Field(name) for name in MACHINE_FIELDS)
+
 #: The layout of each record type, header included.
 LAYOUTS: dict[RecordType, Layout] = {
-    RecordType.BOOT: Layout("trace_boot", (*HEADER.fields, Field("build_id"), Field("abi_version"))),
+    RecordType.BOOT: Layout("trace_boot", (*HEADER.fields, Field("build_id"), Field("abi_version"), *MACHINE)),
     RecordType.SYSCALL: Layout("trace_syscall", (*HEADER.fields, Field("thread"), *_CTX)),
     RecordType.TICK: Layout("trace_tick", (*HEADER.fields, Field("thread"), *_CTX)),
     RecordType.IRQ: Layout("trace_irq", (*HEADER.fields, Field("irq"), Field("thread"), *_CTX)),
@@ -65,7 +83,7 @@ LAYOUTS: dict[RecordType, Layout] = {
 }
 
 #: Version of this record format, carried in ``BOOT``; bump it whenever a layout changes.
-ABI_VERSION = 1
+ABI_VERSION = 2
 
 _MASK = (1 << 64) - 1
 

@@ -7,14 +7,14 @@ import random
 
 import pytest
 
-from mlk.abi.trace import RecordType
+from mlk.abi.trace import MACHINE_FIELDS, RecordType
 from mlk.model import gen, kernel
 from mlk.model.boot import boot
 from mlk.model.events import Event
 from mlk.model.kernel import step
-from mlk.model.state import State
-from mlk.refinement.checker import Verdict, check
-from mlk.refinement.spec_trace import RecordBody, spec_records
+from mlk.model.state import Machine, State
+from mlk.refinement.checker import Verdict, check, initial_state
+from mlk.refinement.spec_trace import RecordBody, spec_records, spec_trace
 from mlk.refinement.tracefile import MalformedRecord, decode, encode
 
 BUILD = 0xB11D
@@ -133,3 +133,11 @@ def test_records_out_of_order_are_malformed_not_divergent(
     start, body = run
     with pytest.raises(MalformedRecord, match=message):
         verdict(start, mangle(body))  # type: ignore[operator]
+
+
+def test_boot_record_carries_the_spec_machine() -> None:
+    assert Machine._fields == MACHINE_FIELDS
+    start, events = scenario(seed=3, steps=50)
+    trace = decode(spec_trace(start, events, BUILD), build_id=BUILD)
+    assert initial_state(trace) == start
+    assert check(trace, initial_state(trace)).refines

@@ -21,6 +21,7 @@ from mlk.refinement.tracefile import (
 )
 
 BUILD = 0x0123_4567_89AB_CDEF
+BOOT_SIZE = LAYOUTS[RecordType.BOOT].size
 CTX = tuple(range(13))
 BODY = [
     (RecordType.SYSCALL, (0x4020_1000, *CTX)),
@@ -58,7 +59,7 @@ def test_truncated_streams_are_reported_as_truncated(cut: int) -> None:
 
 def test_a_flipped_bit_is_a_checksum_mismatch() -> None:
     data = bytearray(stream())
-    data[56] ^= 0x10  # inside the SYSCALL record's thread field
+    data[BOOT_SIZE + 24] ^= 0x10  # inside the SYSCALL record's thread field
     with pytest.raises(ChecksumMismatch, match="checksum"):
         decode(bytes(data))
 
@@ -75,7 +76,7 @@ def test_an_unknown_record_type_is_named() -> None:
     data = bytearray(stream())
     offset = LAYOUTS[RecordType.BOOT].size
     struct.pack_into("<I", data, offset, 99)
-    with pytest.raises(UnknownRecordType, match=r"unknown record type 99 \(record #1, byte offset 40\)"):
+    with pytest.raises(UnknownRecordType, match=rf"unknown record type 99 \(record #1, byte offset {BOOT_SIZE}\)"):
         decode(bytes(data))
 
 
