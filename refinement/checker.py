@@ -119,8 +119,9 @@ class Verdict:
 
 def machine_of(trace: Trace) -> Machine:
     """The spec's machine description from the trace's ``BOOT`` record."""
-    words = [trace.machine[name] for name in Machine._fields]
-    return Machine(*words[:-1], debug=bool(words[-1]))
+    words: list[int | bool] = [trace.machine[name] for name in Machine._fields]
+    words[-1] = bool(words[-1])
+    return Machine._make(words)
 
 
 def initial_state(trace: Trace) -> State:

@@ -108,8 +108,9 @@ def encode(
     for kind, values in body:
         out += encode_record(kind, seq, 100 * seq, values)
         seq += 1
+    end_header = _HEADER.pack(int(RecordType.END), LAYOUTS[RecordType.END].size, seq, 100 * seq)
     state = 0
-    for (word,) in _WORD.iter_unpack(out):
+    for (word,) in _WORD.iter_unpack(bytes(out) + end_header):
         state = checksum_step(state, word)
     out += encode_record(RecordType.END, seq, 100 * seq, (seq, state))
     return bytes(out)
@@ -151,6 +152,8 @@ def scan(data: bytes) -> Iterator[Record]:
             )
         values = body.unpack_from(data, offset)[4:]
         if kind is RecordType.END:
+            for (word,) in _WORD.iter_unpack(data[offset : offset + _HEADER.size]):
+                state = checksum_step(state, word)
             count, expected = values
             if count != index or expected != state:
                 raise ChecksumMismatch(

@@ -11,8 +11,9 @@ leaves open are in the records: which IRQ arrived, and that a tick fell where it
 The stream begins with ``BOOT`` (the kernel's build id and the machine it booted on, field for
 field the spec's :class:`mlk.model.state.Machine`, so that a stream captured anywhere, on QEMU or
 on a board, says everything the spec needs to start) and ends with ``END``, which carries the
-number of records before it and the :func:`checksum` of their bytes, so that a truncated stream is
-never mistaken for a divergence. ``CHECKPOINT`` marks a point where the harness snapshots kernel
+number of records before it and the :func:`checksum` of every byte before its ``count`` field (the
+records before it and its own header), so that a truncated or damaged stream is never mistaken for
+a divergence. ``CHECKPOINT`` marks a point where the harness snapshots kernel
 memory. The same bytes can arrive from QEMU (semihosting writes to a host file) or, on hardware,
 over a serial line.
 """
