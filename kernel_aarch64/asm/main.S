@@ -1,10 +1,12 @@
 /*
  * kmain: runs with the MMU off. Prints the banner with the build id and runs the test hook of a
- * test build (mlk.kernel_aarch64.config.TestHook), then returns to _start.
+ * test build (mlk.kernel_aarch64.config.TestHook), then returns to _start. It keeps its return
+ * address in x19 rather than in a stack frame, so that a debugger's "break kmain" stops at its
+ * first instruction.
  */
 kmain:
-    frame_enter
     adr x0, str_hello
+    mov x19, x30
     bl uart_puts
     adr x0, mlk_build_id
     bl uart_puts
@@ -20,7 +22,7 @@ kmain_spin:
     mov x0, #CONFIG_TEST_EXIT_STATUS
     b power_off
 .endif
-    frame_leave
+    mov x30, x19
     ret
 
 /*
