@@ -1,9 +1,9 @@
 """The ``mlk`` command.
 
 Subcommands: ``build`` (assemble the kernel with the guarded keystone build), ``run`` (boot it in
-QEMU) and ``trace`` (convert a trace stream to JSON lines or a Perfetto timeline). The names
-``prove``, ``refine``, ``difftest``, ``docs`` and ``bench`` are reserved for the proof, refinement,
-differential-testing, documentation and benchmark commands.
+QEMU), ``trace`` (convert a trace stream to JSON lines or a Perfetto timeline) and ``bench`` (print
+the figures of a benchmark). The names ``prove``, ``refine``, ``difftest`` and ``docs`` are
+reserved for the proof, refinement, differential-testing and documentation commands.
 Exit status: 0 on success; for ``run``, the guest's status; 1 for a build error; 2 for a usage
 error; 124 when the guest was killed at its time limit; 127 when QEMU is missing.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
 import json
 import subprocess
 import sys
@@ -149,6 +150,20 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return 0
 
 
+#: ``mlk bench NAME``: each benchmark's module, which has ``main(argv) -> int``.
+BENCHMARKS = {
+    "spec": "mlk.model.bench",
+    "refine": "mlk.refinement.bench",
+}
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """``mlk bench NAME [ARGS...]``: run a benchmark script; it prints figures, asserts nothing."""
+    module = importlib.import_module(BENCHMARKS[args.name])
+    status: int = module.main(args.args)
+    return status
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of ``mlk``."""
     top = argparse.ArgumentParser(prog="mlk", description="MyLittleKernel: build, run and check the kernel.")
@@ -170,6 +185,10 @@ def parser() -> argparse.ArgumentParser:
         "-o", "--output", type=Path, default=None, help="output file (default: FILE.jsonl / FILE.perfetto.json)"
     )
     p.set_defaults(func=cmd_trace)
+    p = sub.add_parser("bench", help="run a benchmark and print its figures")
+    p.add_argument("name", choices=sorted(BENCHMARKS), help="which benchmark")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="the benchmark's own options (see mlk bench NAME -h)")
+    p.set_defaults(func=cmd_bench)
     return top
 
 

@@ -79,3 +79,9 @@ def test_cli_converts_a_sound_trace(tmp_path: Path) -> None:
 def test_cli_reports_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["trace", str(tmp_path / "nope.trace")]) == 1
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_mlk_bench_refine_prints_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "refine", "--transitions", "2000", "--run-length", "500"]) == 0
+    out = capsys.readouterr().out
+    assert "records/s" in out and "transitions/s" in out
