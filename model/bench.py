@@ -17,7 +17,6 @@ from mlk.model.events import Event
 from mlk.model.gen import EventGen
 from mlk.model.kernel import step
 
-
 #: Events the idle thread may run in a row before a recorded run starts over from boot.
 IDLE_LIMIT = 50
 

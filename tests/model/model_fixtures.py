@@ -85,7 +85,7 @@ def root_cnode(s: State) -> ObjId:
     return next(c for (c, i), sl in s.slots.items() if i == CN and sl.cap.obj == c)
 
 
-def retype(s: State, otype: ObjectType, dest: int, count: int = 1, size: int = 0, ut: int = UT) -> State:
+def retype(s: State, otype: ObjectType, dest: int, *, count: int = 1, size: int = 0, ut: int = UT) -> State:
     """Retype from untyped slot ``ut`` into root slots ``dest``..; must succeed."""
     return ok_call(s, ut, Label.UNTYPED_RETYPE, otype, size, CN, dest, count)
 

@@ -19,7 +19,6 @@ from mlk.model.events import FaultEvent, syscall_event
 from mlk.model.kernel import step
 from mlk.model.state import INACTIVE, RUNNING, Endpoint, Notification, State, TState
 from tests.model.model_fixtures import (
-    CN,
     F,
     booted,
     cap,
@@ -134,7 +133,7 @@ def test_receive_discards_a_pending_reply_right() -> None:
 
 
 def test_capability_transfer_needs_grant() -> None:
-    s, root, t = world()
+    s, _root, t = world()
     cn = root_cnode(s)
     s = switch_to(s, t)
     s, _ = sc(s, Syscall.RECV, EP, recv=F + 10)
@@ -173,7 +172,7 @@ def test_notifications() -> None:
     s = mint(s, NT, F + 4, ALL_RIGHTS, 0b0011)
     s, _ = sc(s, Syscall.SEND, F + 3)
     assert s.objects[n] == Notification(NotificationState.ACTIVE, (), 0b0101, None, 0)
-    s, res = sc(s, Syscall.CALL, F + 4)
+    s, _res = sc(s, Syscall.CALL, F + 4)
     assert s.objects[n] == Notification(NotificationState.ACTIVE, (), 0b0111, None, 0)
     assert reply_of(s, root) == (Error.OK, ())
     s, _ = sc(s, Syscall.RECV, NT)
@@ -221,7 +220,7 @@ def test_fault_message_and_restart() -> None:
     s, root, t = fault_world()
     regs = [0] * CONTEXT_REGS
     regs[ContextReg.PC] = 0x1000
-    s, res = run(s, FaultEvent(FaultLabel.DATA_ABORT, 0x9200_0046, 0xDEAD, tuple(regs)))
+    s, _res = run(s, FaultEvent(FaultLabel.DATA_ABORT, 0x9200_0046, 0xDEAD, tuple(regs)))
     assert msg(s, root) == (0x99, FaultLabel.DATA_ABORT, 3, 0, (0x9200_0046, 0xDEAD, 0x1000))
     assert tcb(s, t).state == TState(ThreadState.BLOCKED_ON_REPLY, root) and tcb(s, t).fault is not None
     assert s.current == root
@@ -238,7 +237,7 @@ def test_fault_reply_with_a_label_stops_the_thread() -> None:
 
 
 def test_unknown_syscall_is_a_fault() -> None:
-    s, root, t = fault_world()
+    s, root, _t = fault_world()
     s, _ = run(s, syscall_event(77, pc=0x10))
     assert msg(s, root) == (0x99, FaultLabel.UNKNOWN_SYSCALL, 3, 0, (77, 0, 0x10))
 

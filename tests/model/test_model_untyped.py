@@ -16,8 +16,9 @@ from mlk.abi.objects import (
 )
 from mlk.abi.platform import Platform
 from mlk.abi.rights import ALL_RIGHTS
+from mlk.abi.syscalls import Syscall
 from mlk.model.state import CNode, Endpoint, Frame, Notification, PageTable, Tcb, VSpace
-from tests.model.model_fixtures import CN, UT, F, booted, call, cap, fails, ok_call, reply_of, retype, root_cnode
+from tests.model.model_fixtures import CN, UT, F, booted, call, cap, fails, ok_call, reply_of, retype, root_cnode, sc
 
 BASE = Platform.RAM_BASE
 
@@ -91,9 +92,6 @@ def test_retype_errors_in_order() -> None:
 
 
 def test_retype_through_send_gets_no_reply() -> None:
-    from mlk.abi.syscalls import Syscall
-    from tests.model.model_fixtures import sc
-
     s = booted()
     me = s.current
     new, result = sc(s, Syscall.SEND, UT, Label.UNTYPED_RETYPE, ObjectType.ENDPOINT, 0, CN, F, 1)
