@@ -5,11 +5,12 @@
  * The boot objects (mlk.abi.layout.BootObject) are placed at the first BOOT_OBJECTS_ALIGN
  * boundary after the root image and zeroed: the root CNode, the VSpace and the three page tables
  * that map the image's frames at ROOT_IMAGE_VADDR (read/write/execute at EL0), then the TCBs.
- * The root CNode receives the capabilities of mlk.abi.objects.RootSlot. Each thread is described
- * by an entry of the image's boot_threads table: entry point, stack top (both image labels),
- * priority and how it starts (BOOT_START_*); all run in the root task's CSpace and VSpace.
+ * The root CNode receives the capabilities of mlk.abi.objects.RootSlot (untyped capabilities are
+ * not created yet). A test scenario's further threads are described by the entries of the
+ * image's boot_threads table: entry point, stack top (both image labels), priority and how it
+ * starts (BOOT_START_*); all run in the root task's CSpace and VSpace.
  */
-.equ BOOT_START_INACTIVE, 0
+// How a boot thread starts: runnable, or (any other value) inactive.
 .equ BOOT_START_RUNNABLE, 1
 // Made runnable by the kernel at tick CONFIG_SCHED_WAKE_TICK (SCHED scenario only).
 .equ BOOT_START_AT_WAKE_TICK, 2
@@ -71,7 +72,7 @@ boot_root_task:
 
     // Capabilities to the CNode itself, the VSpace, IRQ control, the console frame, the tables.
     mov x0, #ROOT_SLOT_CNODE
-    ldr x1, =(CAP_CNODE | CAP_ORIGINAL | (ROOT_CNODE_RADIX << CAPINFO_SIZE_BITS_SHIFT))
+    ldr x1, =(CAP_CNODE | CAP_ORIGINAL)
     mov x2, x21
     mov x3, #0
     bl boot_cap
@@ -136,13 +137,13 @@ boot_map_done:
     ret
 
 /*
- * boot_threads_create: one TCB per boot_threads entry (thread 0 is the root task, whose TCB
- * capability goes to ROOT_SLOT_TCB). Uses boot_root_task's registers x19-x24; clobbers x25, x26 (and x8,
- * which sched_append leaves alone).
+ * boot_threads_create: the root task's thread (spec: PC at ROOT_IMAGE_VADDR, SP at the top of
+ * the image, x1 = the number of image frames, x0 = the number of untyped capabilities, of which
+ * there are none yet; priority ROOT_PRIORITY; runnable), then one TCB per boot_threads entry.
+ * Uses boot_root_task's registers x19-x24; clobbers x25, x26 and x8 (which sched_append leaves).
  */
 boot_threads_create:
     frame_enter
-    adr x25, boot_threads
     ldr x26, =BOOTOBJ_TCBS
     add x26, x21, x26
     mov x0, #ROOT_SLOT_TCB
@@ -150,22 +151,47 @@ boot_threads_create:
     mov x2, x26
     mov x3, #0
     bl boot_cap
+    ldr x1, =ROOT_IMAGE_VADDR
+    sub x2, x20, x19
+    add x2, x1, x2
+    mov x3, #ROOT_PRIORITY
+    mov x4, #BOOT_START_RUNNABLE
+    bl boot_thread
+    pa_to_va x0, x26
+    sub x1, x20, x19
+    lsr x1, x1, #PAGE_BITS
+    str x1, [x0, #CTX_X1]
+    adr x25, boot_threads
     ldr x8, [x25], #8
 boot_thread_next:
     cbz x8, boot_threads_done
-    pa_to_va x0, x26
+    add x26, x26, #(1 << TCB_SIZE_BITS)
     ldr x3, =ROOT_IMAGE_VADDR
     ldp x1, x2, [x25]
     sub x1, x1, x19
     add x1, x1, x3
-    str x1, [x0, #CTX_ELR_EL1]
     sub x2, x2, x19
     add x2, x2, x3
+    ldp x3, x4, [x25, #16]
+    add x25, x25, #BOOT_THREAD_ENTRY_SIZE
+    sub x8, x8, #1
+    bl boot_thread
+    b boot_thread_next
+boot_threads_done:
+    frame_leave
+    ret
+
+/*
+ * boot_thread: set up the TCB at physical address x26 in the root task's CSpace and VSpace:
+ * PC x1, SP x2 (user virtual addresses), priority x3, start x4 (BOOT_START_*).
+ */
+boot_thread:
+    pa_to_va x0, x26
+    str x1, [x0, #CTX_ELR_EL1]
     str x2, [x0, #CTX_SP_EL0]
     mov x1, #SPSR_EL0T
     str x1, [x0, #CTX_SPSR_EL1]
-    ldp x1, x2, [x25, #16]
-    str x1, [x0, #TCB_PRIORITY]
+    str x3, [x0, #TCB_PRIORITY]
     mov x1, #TIME_SLICE_TICKS
     str x1, [x0, #TCB_TIME_SLICE]
     str x21, [x0, #TCB_CSPACE]
@@ -173,25 +199,19 @@ boot_thread_next:
     ldr x1, =(ROOT_ASID << TTBR_ASID_SHIFT)
     orr x1, x1, x23
     str x1, [x0, #TCB_TTBR0]
-    add x25, x25, #BOOT_THREAD_ENTRY_SIZE
-    add x26, x26, #(1 << TCB_SIZE_BITS)
-    sub x8, x8, #1
 .if CONFIG_SCENARIO == SCENARIO_SCHED
-    cmp x2, #BOOT_START_AT_WAKE_TICK
+    cmp x4, #BOOT_START_AT_WAKE_TICK
     b.ne boot_thread_not_woken
     adr x1, scenario_wake_tcb
-    va_to_pa x3, x0
-    str x3, [x1]
+    str x26, [x1]
 boot_thread_not_woken:
 .endif
-    cmp x2, #BOOT_START_RUNNABLE
-    b.ne boot_thread_next
+    cmp x4, #BOOT_START_RUNNABLE
+    b.ne boot_thread_done
     mov x1, #TS_RUNNING
     str x1, [x0, #TCB_STATE]
-    bl sched_append
-    b boot_thread_next
-boot_threads_done:
-    frame_leave
+    b sched_append
+boot_thread_done:
     ret
 
 /*

@@ -5,7 +5,7 @@
  * call: a user fault of kind FAULT_UNKNOWN_SYSCALL with the number as MR0.
  */
 .equ SAVED_SYSNO, CTX_X0 + REG_SYSNO * 8
-.equ SAVED_MR0, CTX_X0 + REG_MR0 * 8
+.equ SAVED_DEBUG_ARG, CTX_X0 + REG_CPTR * 8
 
 handle_syscall:
     mrs x19, tpidr_el1
@@ -23,21 +23,25 @@ handle_syscall:
     mov x2, #0
     b user_fault
 
-// Yield: the caller goes to the back of its priority's ready queue.
+// Yield: the caller gets a full time slice and goes to the back of its priority's ready queue.
 sys_yield:
+    mov x0, #TIME_SLICE_TICKS
+    str x0, [x19, #TCB_TIME_SLICE]
     mov x0, x19
     bl sched_append
     b kernel_exit
 
 .if CONFIG_DEBUG
-// DebugPutChar: write the low byte of MR0 to the console.
+// DebugPutChar: write the low DEBUG_ARG_BITS of x0 to the console.
 sys_debug_putchar:
-    ldrb w0, [x19, #SAVED_MR0]
+    ldr x0, [x19, #SAVED_DEBUG_ARG]
+    and x0, x0, #DEBUG_ARG_MASK
     bl uart_putc
     b kernel_exit
 
-// DebugHalt: stop the machine with MR0 as the exit status.
+// DebugHalt: stop the machine with the low DEBUG_ARG_BITS of x0 as the exit status.
 sys_debug_halt:
-    ldr x0, [x19, #SAVED_MR0]
+    ldr x0, [x19, #SAVED_DEBUG_ARG]
+    and x0, x0, #DEBUG_ARG_MASK
     b power_off
 .endif

@@ -73,6 +73,7 @@ LAYOUTS: tuple[tuple[str, Layout], ...] = (
 #: Plain integer constants exported to assembly.
 SCALARS: tuple[tuple[str, int], ...] = (
     ("MSG_REGS", syscalls.MSG_REGS),
+    ("DEBUG_ARG_MASK", (1 << syscalls.DEBUG_ARG_BITS) - 1),
     ("TRACE_ABI_VERSION", trace.ABI_VERSION),
     ("ALL_RIGHTS", int(rights.ALL_RIGHTS)),
     ("NUM_PRIORITIES", objects.NUM_PRIORITIES),

@@ -124,7 +124,7 @@ KERNEL_DATA_SIZE = -(-(IDLE_TCB_OFFSET + _TCB_BYTES) // _PAGE) * _PAGE
 #: One capability slot of a CNode (``2**CNODE_SLOT_BITS`` bytes).
 #:
 #: * ``info``: the fields :data:`CAP_TYPE`, :data:`CAP_RIGHTS`, :data:`CAP_SIZE_BITS` (an untyped's
-#:   size; a CNode's radix), :data:`CAP_MAPPED` and :data:`CAP_MAPPED_VSPACE` (a mapped frame or
+#:   size), :data:`CAP_MAPPED` and :data:`CAP_MAPPED_VSPACE` (a mapped frame or
 #:   page table: the VSpace's address >> 12);
 #: * ``obj``: the object's address (0 for the IRQ control capability, the line for an IRQ handler);
 #: * ``data``: the badge (endpoint, notification), the watermark (untyped) or the mapped virtual
@@ -144,8 +144,9 @@ ROOT_ASID = 1
 #: The root task's priority: the highest, as in seL4.
 ROOT_PRIORITY = NUM_PRIORITIES - 1
 
-#: Alignment of the boot object region that follows the root task's image.
-BOOT_OBJECTS_ALIGN = 1 << 16
+#: Alignment of the boot object region that follows the root task's image: the root CNode's size,
+#: so that each boot object lands where the spec's boot (``mlk.model.boot.boot``) allocates it.
+BOOT_OBJECTS_ALIGN = 1 << (ROOT_CNODE_RADIX + CNODE_SLOT_BITS)
 #: Most threads a boot creates: the root task plus the extra threads of a test scenario.
 BOOT_MAX_THREADS = 8
 

@@ -1,6 +1,6 @@
 /*
- * The FAULTS scenario. All threads share one priority; the worker W (the root task) is first in
- * the queue. W prints "W" and yields, FAULTS_ROUNDS times, then halts with status 0. Each other
+ * The FAULTS scenario. All threads share the root task's priority; the worker W (the root task)
+ * runs first. W prints "W" and yields, FAULTS_ROUNDS times, then halts with status 0. Each other
  * thread prints its letter once and then faults:
  *   r reads kernel memory (the kernel window: mapped for EL1 only)   -> data abort
  *   u executes an undefined instruction                               -> undefined instruction
@@ -10,22 +10,21 @@
  * Each faulting thread is stopped; the kernel and W go on. (A misaligned SP is not exercised:
  * QEMU does not implement the SCTLR_EL1.SA0 stack alignment check.)
  */
-.equ FAULTS_PRIORITY, 50
+.equ FAULTS_PRIORITY, ROOT_PRIORITY
 .equ FAULTS_ROUNDS, 4
 .equ FAULTS_UNMAPPED, 0x10000000
 .equ FAULTS_BAD_SYSNO, 99
 
 .balign 8
 boot_threads:
-    .quad 6
-    .quad faults_w, faults_stack_w_top, FAULTS_PRIORITY, BOOT_START_RUNNABLE
+    .quad 5
     .quad faults_r, faults_stack_x_top, FAULTS_PRIORITY, BOOT_START_RUNNABLE
     .quad faults_u, faults_stack_x_top, FAULTS_PRIORITY, BOOT_START_RUNNABLE
     .quad faults_j, faults_stack_x_top, FAULTS_PRIORITY, BOOT_START_RUNNABLE
     .quad faults_p, faults_stack_x_top, FAULTS_PRIORITY, BOOT_START_RUNNABLE
     .quad faults_y, faults_stack_x_top, FAULTS_PRIORITY, BOOT_START_RUNNABLE
 
-faults_w:
+root_main:
     mov x19, #FAULTS_ROUNDS
 faults_w_loop:
     mov x0, #0x57
@@ -79,9 +78,6 @@ faults_survived:
     b u_halt
 
 .balign 16
-faults_stack_w:
-    .space USER_STACK_SIZE
-faults_stack_w_top:
 // The faulting threads share one stack: each runs only until its first fault.
 faults_stack_x:
     .space USER_STACK_SIZE

@@ -1,6 +1,8 @@
 /*
- * The SCHED scenario. Threads A (the root task) and B share priority SCHED_LOW; H has priority
- * SCHED_HIGH and is made runnable by the kernel at tick CONFIG_SCHED_WAKE_TICK. Each prints its
+ * The SCHED scenario. The boot code creates threads A and B at priority SCHED_LOW and H at
+ * SCHED_HIGH; H is made runnable by the kernel at tick CONFIG_SCHED_WAKE_TICK. The root task,
+ * at the highest priority, runs first and stops itself at once (an undefined instruction). Each
+ * of A, B and H prints its
  * letter, then spins for SCHED_DELAY iterations, in a loop. A halts the machine with status 0
  * after SCHED_A_ROUNDS letters; H stops itself with an undefined instruction after
  * SCHED_H_ROUNDS; B never ends. The kernel prints "|" at every tick in this scenario.
@@ -17,6 +19,10 @@ boot_threads:
     .quad sched_a, sched_stack_a_top, SCHED_LOW, BOOT_START_RUNNABLE
     .quad sched_b, sched_stack_b_top, SCHED_LOW, BOOT_START_RUNNABLE
     .quad sched_h, sched_stack_h_top, SCHED_HIGH, BOOT_START_AT_WAKE_TICK
+
+// The root task has nothing to do here: it stops itself with an undefined instruction.
+root_main:
+    .word 0x00000000    // UDF #0
 
 sched_a:
     mov x19, #SCHED_A_ROUNDS

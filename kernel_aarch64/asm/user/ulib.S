@@ -1,19 +1,17 @@
 /*
  * A small user library: the debug system calls and helpers. The argument of a debug call travels
- * in message register 0 (x2 = REG_MR0), the call number in x8 (REG_SYSNO); see mlk.abi.syscalls.
+ * in x0 (REG_CPTR), the call number in x8 (REG_SYSNO); see mlk.abi.syscalls.
  * Clobbers x0-x8.
  */
 
 // u_putchar: print the byte in w0.
 u_putchar:
-    mov x2, x0
     mov x8, #SYS_DEBUG_PUTCHAR
     svc #0
     ret
 
 // u_halt: stop the machine with the status in x0.
 u_halt:
-    mov x2, x0
     mov x8, #SYS_DEBUG_HALT
     svc #0
 u_halt_returned:

@@ -4,12 +4,16 @@
  *
  * User code runs at an address other than its link address, so it must be position-independent:
  * adr, b and bl only, never ldr xN, =label (ldr xN, =constant is fine: the pool below is inside
- * the image). Each scenario defines boot_threads (see rootboot.S), its code and its stacks.
+ * the image). The root task starts at the image's first byte (ROOT_IMAGE_VADDR), where each
+ * scenario's root_main is branched to, with its stack at the top of the image (the last page).
+ * Each scenario defines root_main, boot_threads (its further threads, see rootboot.S), their code
+ * and their stacks.
  */
 .equ USER_STACK_SIZE, 1 << PAGE_BITS
 
 .balign (1 << PAGE_BITS)
 root_image_start:
+    b root_main
 .include "ulib.S"
 .if CONFIG_SCENARIO == SCENARIO_HELLO
 .include "hello.S"
@@ -22,4 +26,6 @@ root_image_start:
 .endif
 .ltorg
 .balign (1 << PAGE_BITS)
+root_stack:
+    .space USER_STACK_SIZE
 root_image_end:
