@@ -2,8 +2,9 @@
 
 Subcommands: ``build`` (assemble the kernel with the guarded keystone build), ``run`` (boot it in
 QEMU), ``trace`` (convert a trace stream to JSON lines or a Perfetto timeline) and ``bench`` (print
-the figures of a benchmark). The names ``prove``, ``refine``, ``difftest`` and ``docs`` are
-reserved for the proof, refinement, differential-testing and documentation commands.
+the figures of a benchmark) and ``refine`` (check that kernel traces are behaviours of the spec).
+The names ``prove``, ``difftest`` and ``docs`` are reserved for the proof, differential-testing and
+documentation commands.
 Exit status: 0 on success; for ``run``, the guest's status; 1 for a build error; 2 for a usage
 error; 124 when the guest was killed at its time limit; 127 when QEMU is missing.
 """
@@ -16,14 +17,16 @@ import importlib
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from mlk import qemu
 from mlk.abi import asm as abi_asm
 from mlk.kernel_aarch64 import build as kbuild
 from mlk.kernel_aarch64 import config as kconfig
+from mlk.kernel_aarch64 import routines
 from mlk.kernel_aarch64.diagnostics import BuildError
-from mlk.refinement import export, tracefile
+from mlk.refinement import checker, export, report, tracefile
 
 BUILD_ERROR_STATUS = 1
 USAGE_STATUS = 2
@@ -150,6 +153,54 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refine_trace(path: Path, build_id: int | None, window: int) -> report.Outcome:
+    """Check one trace file against the spec; every failure becomes an outcome, never an exception."""
+    name = path.name
+    start = time.monotonic()
+    try:
+        trace = tracefile.decode(path.read_bytes(), build_id=build_id)
+    except OSError as exc:
+        return report.Outcome(name, str(path), error="UnreadableTrace", message=f"cannot read {path}: {exc.strerror}")
+    except tracefile.TraceError as exc:
+        return report.Outcome(name, str(path), error=type(exc).__name__, message=str(exc))
+    table = routines.routines()
+    events = {"SYSCALL": "SyscallEvent", "TICK": "TickEvent", "IRQ": "IrqEvent", "FAULT": "FaultEvent"}
+
+    def routine_of(record: tracefile.Record) -> str | None:
+        found = routines.routine_for(events[record.kind.name], table)
+        return found.where() if found else None
+
+    verdict = checker.check(
+        trace,
+        checker.initial_state(trace),
+        window=window,
+        routine_for=routine_of,
+        replay=f"mlk refine --trace {path}",
+    )
+    return report.Outcome(
+        name,
+        str(path),
+        transitions=verdict.transitions,
+        records=verdict.records,
+        divergence=verdict.divergence,
+        seconds=time.monotonic() - start,
+    )
+
+
+def cmd_refine(args: argparse.Namespace) -> int:
+    """``mlk refine``: check traces against the spec; exit 0 only when every trace refines it."""
+    build_id = int(args.build_id, 16) if args.build_id else None
+    outcomes = [_refine_trace(path, build_id, args.window) for path in args.trace]
+    for outcome in outcomes:
+        print(outcome.summary())
+        if outcome.divergence is not None:
+            print(outcome.divergence.render())
+    report.write(outcomes, args.json, args.junit)
+    status = report.exit_status(outcomes)
+    print(f"{sum(o.passed for o in outcomes)} of {len(outcomes)} traces refine the spec")
+    return status
+
+
 #: ``mlk bench NAME``: each benchmark's module, which has ``main(argv) -> int``.
 BENCHMARKS = {
     "spec": "mlk.model.bench",
@@ -185,6 +236,26 @@ def parser() -> argparse.ArgumentParser:
         "-o", "--output", type=Path, default=None, help="output file (default: FILE.jsonl / FILE.perfetto.json)"
     )
     p.set_defaults(func=cmd_trace)
+    p = sub.add_parser("refine", help="check that kernel traces are behaviours of the spec")
+    p.add_argument(
+        "--trace",
+        type=Path,
+        action="append",
+        required=True,
+        metavar="FILE",
+        help="a trace stream captured elsewhere (QEMU, hardware); repeatable",
+    )
+    p.add_argument("--build-id", default=None, metavar="HEX", help="the kernel build the traces must come from")
+    p.add_argument(
+        "--window",
+        type=int,
+        default=checker.DEFAULT_WINDOW,
+        metavar="N",
+        help=f"records shown before a divergence (default {checker.DEFAULT_WINDOW})",
+    )
+    p.add_argument("--json", type=Path, default=None, metavar="FILE", help="write a JSON report")
+    p.add_argument("--junit", type=Path, default=None, metavar="FILE", help="write a JUnit XML report")
+    p.set_defaults(func=cmd_refine)
     p = sub.add_parser("bench", help="run a benchmark and print its figures")
     p.add_argument("name", choices=sorted(BENCHMARKS), help="which benchmark")
     p.add_argument("args", nargs=argparse.REMAINDER, help="the benchmark's own options (see mlk bench NAME -h)")
