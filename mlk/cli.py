@@ -15,6 +15,7 @@ import argparse
 import hashlib
 import importlib
 import json
+import re
 import subprocess
 import sys
 import time
@@ -27,6 +28,10 @@ from mlk.kernel_aarch64 import config as kconfig
 from mlk.kernel_aarch64 import routines
 from mlk.kernel_aarch64.diagnostics import BuildError
 from mlk.refinement import checker, export, report, tracefile
+
+#: The kernel's report of the instructions it ran from reset to the root task's first instruction
+#: (counted by the PMU; exact only under ``--deterministic``, i.e. ``-icount``).
+BOOT_COUNT = re.compile(rb"\[mlk\] boot: (\d+) instructions from reset to the root task's first instruction")
 
 BUILD_ERROR_STATUS = 1
 USAGE_STATUS = 2
@@ -121,6 +126,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return qemu.TIMEOUT_STATUS
+    if args.deterministic:
+        count = BOOT_COUNT.search(run.console)
+        if count is not None:
+            print(f"mlk run: {int(count.group(1))} instructions from reset to the root task's first instruction",
+                  file=sys.stderr)  # fmt: skip
     if run.status != 0:
         print(f"\nmlk run: the guest stopped with status {run.status} (console output in {log})", file=sys.stderr)
     return run.status
