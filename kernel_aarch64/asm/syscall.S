@@ -1,4 +1,16 @@
 /*
+ * The system call convention (mlk.abi.syscalls.Reg; svc #0, all other registers preserved):
+ *
+ *   register  REG_ name   on entry                         on return
+ *   x0        CPTR/BADGE  invoked capability (CPtr);       badge of the sender, or the error
+ *                         debug calls: their argument      code of an invocation
+ *   x1        MSGINFO     message info (label, length,     message info of the reply/message
+ *                         extra caps)
+ *   x2-x7     MR0-MR5     message registers                message registers
+ *   x8        SYSNO       system call number (Syscall)     preserved
+ *   x9        XFER_CAP    CPtr of the capability to send   preserved
+ *   x10       RECV_SLOT   CPtr of the slot that receives   preserved
+ *
  * handle_syscall: svc #0 from EL0 (spec: the SyscallEvent transition). The number is in the
  * saved REG_SYSNO register. Implemented so far: Yield and, in debug builds, the debug calls.
  * Every other number (including the IPC calls, which arrive with issue 6) is an unknown system
