@@ -2,15 +2,15 @@
  * MyLittleKernel for AArch64: the root of the build. Every other source is included from here,
  * in image order. Constants come only from the generated abi.inc and config.inc.
  *
- * Image layout: the kernel's global data first (kdata.S, at the ABI's fixed addresses), then the
- * code, read-only data, stacks and the kernel's page tables, then the literal pool, and last the
+ * Image layout: the boot code first (the image is entered at its first byte), the kernel's global
+ * data at KERNEL_DATA_OFFSET (kdata.S, at the ABI's fixed addresses), then the rest of the code, read-only data, stacks and the kernel's page tables, then the literal pool, and last the
  * root task's image (user/user.S), page-aligned so that its frames can be mapped at EL0.
  */
 .include "abi.inc"
 .include "config.inc"
 .include "macros.S"
-.include "kdata.S"
 .include "boot.S"
+.include "kdata.S"
 .include "main.S"
 .include "mmu.S"
 .include "vectors.S"

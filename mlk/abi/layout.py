@@ -8,9 +8,10 @@ address); 0 means "none". The kernel itself reaches physical address ``pa`` at
 
 Placement in physical memory (``K`` = ``Platform.KERNEL_BASE``):
 
-* ``[K, K + KERNEL_DATA_SIZE)``: the kernel's global data, first in the image: :data:`KSTATE`
+* ``[K, K + KERNEL_DATA_OFFSET)``: the boot code, entered at ``K``;
+* ``[K + KERNEL_DATA_OFFSET, ... + KERNEL_DATA_SIZE)``: the kernel's global data: :data:`KSTATE`
   followed by the :data:`NUM_PRIORITIES` ready queues (:data:`SCHED_QUEUE` each), then the idle
-  thread's :data:`TCB` at :data:`IDLE_TCB_OFFSET`;
+  thread's :data:`TCB` at :data:`IDLE_TCB_OFFSET` from the start of :data:`KSTATE`;
 * the rest of the kernel image (code, read-only data, stacks, kernel page tables);
 * the root task's image: page-aligned frames that end the kernel image file (the spec's "frames
   right after the kernel image"), at most ``ROOT_IMAGE_MAX_PAGES``;
@@ -116,7 +117,10 @@ assert SCHED_QUEUE.size == 1 << SCHED_QUEUE_SHIFT
 _TCB_BYTES = 1 << OBJECT_SIZE_BITS[ObjectType.TCB]
 _PAGE = 1 << 12
 
-#: Offset of the idle thread's TCB from ``Platform.KERNEL_BASE``.
+#: Offset of the kernel's global data (:data:`KSTATE`) from ``Platform.KERNEL_BASE``: one page,
+#: after the boot code that the image starts with.
+KERNEL_DATA_OFFSET = _PAGE
+#: Offset of the idle thread's TCB from the start of :data:`KSTATE`.
 IDLE_TCB_OFFSET = -(-(KSTATE_QUEUES + NUM_PRIORITIES * SCHED_QUEUE.size) // _TCB_BYTES) * _TCB_BYTES
 #: Size of the kernel's global data at the start of the image (page-aligned).
 KERNEL_DATA_SIZE = -(-(IDLE_TCB_OFFSET + _TCB_BYTES) // _PAGE) * _PAGE

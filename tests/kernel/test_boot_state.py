@@ -13,9 +13,9 @@ from tests.kernel.conftest import build_scenario
 
 def test_kernel_data_sits_at_the_abi_addresses(tmp_path: Path) -> None:
     symbols = build_scenario(tmp_path).symbols
-    assert symbols["kstate"] == Platform.KERNEL_BASE
-    assert symbols["idle_tcb"] == Platform.KERNEL_BASE + layout.IDLE_TCB_OFFSET
-    assert symbols["_start"] >= Platform.KERNEL_BASE + layout.KERNEL_DATA_SIZE
+    assert symbols["_start"] == Platform.KERNEL_BASE
+    assert symbols["kstate"] == Platform.KERNEL_BASE + layout.KERNEL_DATA_OFFSET
+    assert symbols["idle_tcb"] == symbols["kstate"] + layout.IDLE_TCB_OFFSET
 
 
 def test_root_objects_are_where_the_spec_boot_puts_them(tmp_path: Path) -> None:
