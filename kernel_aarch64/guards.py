@@ -77,6 +77,18 @@ RULES: tuple[Rule, ...] = (
     Rule("pac", re.compile(rf"^({_PAC})\b"), "pointer authentication instructions are not supported by keystone"),
     Rule("msr-pan", re.compile(r"^msr\s+pan\b"), "msr pan is not supported by keystone; use its s3_0_c4_c2_3 form"),
     Rule(
+        "symbolic-shift",
+        re.compile(r",\s*(lsl|lsr|asr|ror|uxtw|sxtw|uxtx|sxtx)\s+#\s*[a-z_.$]"),
+        "keystone rejects a symbol as a shift amount in an operand (Invalid operand); put it in "
+        "parentheses: lsl #(NAME)",
+    ),
+    Rule(
+        "cmp-sp-second",
+        re.compile(r"^(cmp|cmn)\s+[xw]\w+\s*,\s*(sp|wsp)\s*$"),
+        "sp cannot be the second operand of cmp/cmn (keystone says only 'Unknown error'); compare "
+        "with sp first (cmp sp, xN) and reverse the condition",
+    ),
+    Rule(
         "irp",
         re.compile(r"^\.(irp|irpc)\b"),
         ".irp/.irpc are not expanded by the build; use a macro or .rept",

@@ -34,6 +34,9 @@ BROKEN = [
     ("unencodable mov", "    mov x0, #0x12345678", "mov-immediate"),
     ("unencodable mov via .equ", "    mov w1, #(BIG + 1)", "mov-immediate"),
     (".incbin", '.incbin "blob.bin"', "incbin"),
+    ("symbolic shift in an operand", "    add x3, x3, x2, lsl #BIG", "symbolic-shift"),
+    ("symbolic shift in an address", "    ldr x0, [x1, x2, lsl #BIG]", "symbolic-shift"),
+    ("cmp with sp second", "    cmp x19, sp", "cmp-sp-second"),
 ]
 
 
@@ -52,6 +55,11 @@ def test_line_comments_and_block_comments_are_stripped(build_program: Builder) -
     result = build_program({"prog.S": "start: // begin\n    nop /* one */ // two\n/* a\n b */    ret\n"})
     assert result.image.read_bytes()[:8] == bytes.fromhex("1f2003d5c0035fd6")
     assert result.symbols["mlk_build_id"] - BASE == 8
+
+
+def test_parenthesised_symbolic_shift_and_cmp_sp_first_pass(build_program: Builder) -> None:
+    result = build_program({"prog.S": ".equ N, 3\n    add x3, x3, x2, lsl #(N)\n    cmp sp, x19\n    lsl x0, x1, #N\n"})
+    assert result.image.read_bytes()[:12] == bytes.fromhex("630c028bff6333eb20f07dd3")
 
 
 def test_encodable_mov_immediates_pass(build_program: Builder) -> None:
