@@ -7,7 +7,9 @@ the checker builds the spec's event from the event record and runs :func:`mlk.mo
 on its own copy of the state; then it compares, in this order:
 
 1. the entering thread: the record's ``thread`` must be the spec's current thread;
-2. the registers: the set of threads with a ``REGS`` record and every register value;
+2. the registers: every thread whose registers the spec changed has a ``REGS`` record with exactly
+   the spec's values; a ``REGS`` record for a thread the spec left unchanged must show the
+   registers the spec has for it (a write of the same values);
 3. the console output bytes;
 4. the halt status;
 5. the thread that runs next (``SCHED``).
@@ -28,7 +30,7 @@ from mlk.abi.trace import RecordType
 from mlk.model.boot import boot
 from mlk.model.events import Event, FaultEvent, IrqEvent, Result, SyscallEvent, TickEvent
 from mlk.model.kernel import step
-from mlk.model.state import Machine, State
+from mlk.model.state import Machine, State, Tcb
 from mlk.refinement.tracefile import MalformedRecord, Record, Trace
 
 _ENTRIES = frozenset((RecordType.SYSCALL, RecordType.TICK, RecordType.IRQ, RecordType.FAULT))
@@ -238,10 +240,10 @@ def _compare(state: State, tr: Transition) -> tuple[_Problem | None, State]:
     if entering != state.current:
         return ("entering thread", ev, f"{state.current:#x}", f"{entering:#x}", []), state
     after, result = step(state, to_event(ev, state.machine.idle_tcb))
-    return _difference(tr, result), after
+    return _difference(tr, result, after), after
 
 
-def _difference(tr: Transition, result: Result) -> _Problem | None:
+def _difference(tr: Transition, result: Result, after: State) -> _Problem | None:
     regs_seen: dict[int, tuple[int, ...]] = {}
     output = bytearray()
     for rec in tr.effects:
@@ -250,6 +252,12 @@ def _difference(tr: Transition, result: Result) -> _Problem | None:
         else:
             output.append(rec.values[0] & 0xFF)
     regs_expected = dict(result.regs)
+    for thread in regs_seen.keys() - regs_expected.keys():
+        # A REGS record for a thread the spec left unchanged is a write of the same values: it
+        # must show the thread's registers as the spec has them.
+        tcb = after.objects.get(thread)
+        if isinstance(tcb, Tcb) and thread != after.machine.idle_tcb:
+            regs_expected[thread] = tcb.ctx
     if regs_seen != regs_expected:
         first = next((r for r in tr.effects if r.kind is RecordType.REGS), tr.closer)
         return ("registers", first, _fmt_threads(regs_expected), _fmt_threads(regs_seen),

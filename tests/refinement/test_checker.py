@@ -12,10 +12,10 @@ from mlk.model import gen, kernel
 from mlk.model.boot import boot
 from mlk.model.events import Event
 from mlk.model.kernel import step
-from mlk.model.state import Machine, State
-from mlk.refinement.checker import Verdict, check, initial_state
+from mlk.model.state import Machine, State, Tcb
+from mlk.refinement.checker import Verdict, check, initial_state, to_event
 from mlk.refinement.spec_trace import RecordBody, spec_records, spec_trace
-from mlk.refinement.tracefile import MalformedRecord, decode, encode
+from mlk.refinement.tracefile import MalformedRecord, Record, decode, encode
 
 BUILD = 0xB11D
 
@@ -100,6 +100,26 @@ def test_a_wrong_entering_thread_is_reported(run: tuple[State, list[RecordBody]]
     bad[i] = (kind, (values[0] + 0x400, *values[1:]))
     v = verdict(start, bad)
     assert v.divergence is not None and v.divergence.aspect == "entering thread"
+
+
+def test_a_rewrite_of_unchanged_registers_is_accepted_but_a_change_is_not(
+    run: tuple[State, list[RecordBody]],
+) -> None:
+    """A REGS record for a thread whose registers the step did not change is a write of the same
+    values: accepted when it shows the spec's values, a divergence when it shows others."""
+    start, body = run
+    kind, values = body[0]
+    first = Record(kind, 1, 0, 0, values)
+    after = step(start, to_event(first, start.machine.idle_tcb))[0]
+    thread = values[0]
+    tcb = after.objects[thread]
+    assert isinstance(tcb, Tcb)
+    closer = index_of(body, RecordType.SCHED, 0)
+    same = (RecordType.REGS, (thread, *tcb.ctx))
+    assert verdict(start, [*body[:closer], same, *body[closer:]]).refines
+    changed = (RecordType.REGS, (thread, *(v ^ 1 for v in tcb.ctx)))
+    v = verdict(start, [*body[:closer], changed, *body[closer:]])
+    assert v.divergence is not None and v.divergence.aspect == "registers"
 
 
 def test_extra_console_output_is_reported(run: tuple[State, list[RecordBody]]) -> None:
