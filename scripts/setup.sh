@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Set up everything MyLittleKernel needs on a Debian machine, idempotently:
 #   - Debian packages: qemu-system-arm (qemu-system-aarch64, to boot the kernel) and gdb-multiarch
-#     (to debug it with `mlk run --gdb`), installed only when missing (needs root or sudo);
+#     (to debug it with `mlk run --gdb`), graphviz (the spec browser's state diagrams, `mlk docs`) and
+#     chromium (the spec browser's headless-browser test), installed only when missing (needs root or
+#     sudo);
 #   - a virtual environment in .venv with the package (editable) and its test extras, reinstalled
 #     only when pyproject.toml changed.
 set -euo pipefail
@@ -10,6 +12,8 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v qemu-system-aarch64 >/dev/null 2>&1 || missing+=(qemu-system-arm)
 command -v gdb-multiarch >/dev/null 2>&1 || missing+=(gdb-multiarch)
+command -v dot >/dev/null 2>&1 || missing+=(graphviz)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if ((${#missing[@]})); then
     if [ "$(id -u)" -eq 0 ]; then
         sudo=()
