@@ -98,11 +98,15 @@ def move(tx: Tx, tid: ObjId, ref: SlotRef, cap: Cap, args: tuple[int, ...]) -> t
 def mutate(tx: Tx, tid: ObjId, ref: SlotRef, cap: Cap, args: tuple[int, ...]) -> tuple[int, ...]:
     """CNode Mutate (Move's arguments, MR3 = rights mask, MR4 = badge): move the capability and
     mask its rights and set its badge on the way. After Move's checks: the badge cannot be set
-    (ILLEGAL_OPERATION)."""
+    (ILLEGAL_OPERATION); the capability is mapped and its rights would change (ILLEGAL_OPERATION:
+    a mapping never has more rights than its capability, so unmap first)."""
     dst, src = _endpoints(tx, tid, cap, args)
     if tx.slots[src].children:
         raise KernelError(Error.REVOKE_FIRST)
-    new = set_badge(mask_rights(tx.slots[src].cap, args[3]), args[4])
+    old = tx.slots[src].cap
+    new = set_badge(mask_rights(old, args[3]), args[4])
+    if old.mapped is not None and new.rights != old.rights:
+        raise KernelError(Error.ILLEGAL_OPERATION)
     cspace.move(tx, src, dst, new)
     return ()
 

@@ -25,6 +25,7 @@ from mlk.abi.objects import (
     CapType,
     ObjectType,
     RootSlot,
+    ThreadState,
 )
 from mlk.abi.rights import ALL_RIGHTS
 from mlk.abi.syscalls import CONTEXT_REGS, MSG_REGS, Syscall
@@ -162,8 +163,14 @@ class EventGen:
         invocable = [(i, c) for i, c in caps if c.type in LABELS]
         if not invocable:
             return self._ipc(caps, free_slot, blocking_ok)
-        index, cap = r.choice(invocable)
+        kinds = sorted({c.type for _, c in invocable})
+        kind = r.choice(kinds)
+        index, cap = r.choice([(i, c) for i, c in invocable if c.type == kind])
         label = r.choice(LABELS[cap.type]) if r.random() < 0.95 else r.choice(list(Label))
+        target = s.objects.get(cap.obj)
+        if isinstance(target, Tcb) and target.state.kind == ThreadState.INACTIVE and r.random() < 0.6:
+            # Bring new threads to life: configure them, then resume them.
+            label = Label.TCB_CONFIGURE if target.cspace is None else Label.TCB_RESUME
         if not self.wild and cap.obj == s.current and label in (Label.TCB_SUSPEND, Label.TCB_CONFIGURE):
             label = Label.TCB_RESUME
         args = self._args(label, cap, caps, free, free_slot)
@@ -203,7 +210,11 @@ class EventGen:
             return (kind, size, cnode, free_slot, count)
         if label in (Label.CNODE_COPY, Label.CNODE_MINT, Label.CNODE_MOVE, Label.CNODE_MUTATE):
             high = [i for i in occupied if i >= RootSlot.FREE_FIRST]
-            src = r.choice(high) if high and (r.random() < 0.8 or not self.wild) else r.choice(occupied)
+            badged = [i for i, c in caps if c.type in (CapType.ENDPOINT, CapType.NOTIFICATION)]
+            if badged and r.random() < 0.5:
+                src = r.choice(badged)
+            else:
+                src = r.choice(high) if high and (r.random() < 0.8 or not self.wild) else r.choice(occupied)
             rights = ALL_RIGHTS if r.random() < 0.5 else r.randrange(16)
             return (free_slot, cnode, src, rights, r.choice((0, 0, r.randrange(1, 1 << 8))))
         if label in (Label.CNODE_DELETE, Label.CNODE_REVOKE):

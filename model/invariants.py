@@ -354,7 +354,9 @@ def untyped_mdb(s: State) -> bool:
 
 def _descends(s: State, ref: SlotRef, ancestor: SlotRef) -> bool:
     parent = s.slots[ref].parent
-    while parent is not None and parent != ancestor:
+    for _ in range(len(s.slots)):
+        if parent is None or parent == ancestor:
+            break
         parent = s.slots[parent].parent
     return parent == ancestor
 
@@ -630,6 +632,15 @@ INVARIANTS: dict[str, Invariant] = {
 }
 
 
+def holds(invariant: Invariant, s: State) -> bool:
+    """Whether ``s`` satisfies ``invariant``. A predicate that cannot even be evaluated on ``s``
+    (it meets a dangling reference, so another invariant is broken too) counts as violated."""
+    try:
+        return invariant(s)
+    except (KeyError, AttributeError, TypeError):
+        return False
+
+
 def violations(s: State) -> list[str]:
     """The names of the invariants ``s`` violates (empty when it satisfies all)."""
-    return [name for name, inv in INVARIANTS.items() if not inv(s)]
+    return [name for name, inv in INVARIANTS.items() if not holds(inv, s)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from mlk.abi import msginfo
 from mlk.abi.labels import FaultLabel, Label
@@ -62,13 +62,27 @@ class KernelMachine(RuleBasedStateMachine):
         problems = result_problems(before, self.state, result)
         assert not problems, (problems, event)
 
-    @rule(seed=st.integers(0, 2**32 - 1), count=st.integers(1, 8))
-    def generated(self, seed: int, count: int) -> None:
-        """A few events from the plausible-event generator."""
+    def generate(self, seed: int, count: int) -> None:
+        """``count`` events from the plausible-event generator, checking after each."""
         gen = EventGen(random.Random(seed))
         for _ in range(count):
             self.apply(gen.event(self.state))
             assert violations(self.state) == [], violations(self.state)
+
+    @initialize(seed=st.integers(0, 2**32 - 1), count=st.integers(0, 120))
+    def warm_up(self, seed: int, count: int) -> None:
+        """Start from a deeper state: up to 120 generated events after boot."""
+        self.generate(seed, count)
+
+    @rule(seed=st.integers(0, 2**32 - 1), count=st.integers(1, 8))
+    def generated(self, seed: int, count: int) -> None:
+        """A few events from the plausible-event generator."""
+        self.generate(seed, count)
+
+    def others_can_run(self) -> bool:
+        """Whether a thread besides the current one is runnable: a hostile call then does not
+        end the program (a thread without a fault handler that faults stops for good)."""
+        return bool(self.state.queues)
 
     @rule(
         sysno=st.one_of(st.sampled_from(list(Syscall)), WORDS),
@@ -78,9 +92,8 @@ class KernelMachine(RuleBasedStateMachine):
         extra=st.integers(0, 3),
         args=st.lists(st.one_of(st.integers(0, 260), WORDS), min_size=9, max_size=9),
     )
-    def hostile_syscall(
-        self, sysno: int, cptr: int, label: int, length: int, extra: int, args: list[int]
-    ) -> None:
+    @precondition(others_can_run)
+    def hostile_syscall(self, sysno: int, cptr: int, label: int, length: int, extra: int, args: list[int]) -> None:
         """A system call with arbitrary registers."""
         ctx = [0] * CONTEXT_REGS
         ctx[Reg.CPTR] = cptr
@@ -99,8 +112,10 @@ class KernelMachine(RuleBasedStateMachine):
         which=st.integers(0, 2),
     )
     def hostile_event(self, kind: int, esr: int, far: int, irq: int, which: int) -> None:
-        """A fault, an interrupt on any line, or a tick."""
+        """A fault (while another thread can run), an interrupt on any line, or a tick."""
         ctx = tuple(range(CONTEXT_REGS))
+        if which == 0 and not self.others_can_run():
+            which = 2
         event: Event = (FaultEvent(kind, esr, far, ctx), IrqEvent(irq, ctx), TickEvent(ctx))[which]
         self.apply(event)
 

@@ -112,3 +112,10 @@ def test_revoke_of_an_untyped_destroys_its_objects_one_by_one() -> None:
     assert reply_of(s, me) == (Error.OK, (1,)) and len([o for o in s.objects if o == cap(s, F).obj]) == 1
     s = ok_call(s, CN, Label.CNODE_REVOKE, UT)
     assert reply_of(s, me) == (Error.OK, (0,))
+
+
+def test_mutate_cannot_shrink_the_rights_of_a_mapping() -> None:
+    s = booted()
+    fails(s, Error.ILLEGAL_OPERATION, CN, Label.CNODE_MUTATE, F, CN, RootSlot.IMAGE_FIRST, Right.READ, 0)
+    s = ok_call(s, CN, Label.CNODE_MUTATE, F, CN, RootSlot.IMAGE_FIRST, ALL_RIGHTS, 0)
+    assert cap(s, F).mapped is not None
