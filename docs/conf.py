@@ -9,7 +9,7 @@ import os
 
 project = "MyLittleKernel"
 author = "the MyLittleKernel authors"
-copyright = "the MyLittleKernel authors"  # noqa: A001
+copyright = "the MyLittleKernel authors"
 extensions = ["sphinx.ext.graphviz", "mlk.docsite.extension"]
 exclude_patterns = ["_build"]
 html_theme = "alabaster"

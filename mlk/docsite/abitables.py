@@ -66,7 +66,9 @@ def layout_table(layout: Layout) -> str:
 def page() -> str:
     """The whole ABI page."""
     out = rst.label("abi") + rst.heading("ABI tables", "=", overline=True)
-    out += "Generated from :mod:`mlk.abi`, the one ABI source that the kernel's assembler include is also made from.\n\n"
+    out += (
+        "Generated from :mod:`mlk.abi`, the one ABI source that the kernel's assembler include is also made from.\n\n"
+    )
     out += rst.heading("System call numbers", "-") + enum_table(syscalls.Syscall)
     out += rst.heading("Register convention", "-") + rst.paragraph(inspect.getdoc(syscalls.Reg) or "")
     out += rst.table(["register", "role"], _register_rows(), "20 80")

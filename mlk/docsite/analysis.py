@@ -98,9 +98,9 @@ def _visit(node: ast.AST, scope: dict[str, object], walk: Walk, seen: set[str]) 
         walk.names.add(node.id)
     if isinstance(node, ast.Attribute):
         walk.reads.add(node.attr)
-        if isinstance(node.value, ast.Name) and node.value.id == "Error" and node.attr != "OK":
-            if node.attr not in walk.errors:
-                walk.errors.append(node.attr)
+        is_error = isinstance(node.value, ast.Name) and node.value.id == "Error" and node.attr != "OK"
+        if is_error and node.attr not in walk.errors:
+            walk.errors.append(node.attr)
         if node.attr in TX_WRITES and isinstance(node.ctx, ast.Store):
             walk.writes.add(TX_WRITES[node.attr])
     if isinstance(node, ast.Call):

@@ -25,6 +25,12 @@ from mlk.abi import msginfo
 from mlk.abi.labels import Label
 from mlk.abi.objects import CapType
 from mlk.abi.syscalls import Reg, Syscall
+from mlk.model import cspace
+from mlk.model.boot import boot
+from mlk.model.events import SyscallEvent
+from mlk.model.gen import EventGen, test_machine
+from mlk.model.kernel import step
+from mlk.model.tx import Tx
 
 #: The pseudo-state of an object that is not in the mapping (not created yet, or removed).
 ABSENT = "(absent)"
@@ -59,7 +65,7 @@ class Diagram:
         return "\n".join(lines)
 
 
-Getter = Callable[[object], object]
+Getter = Callable[[object], int]
 
 
 def _state_getter(cls: type) -> tuple[type[IntEnum], Getter] | None:
@@ -94,10 +100,6 @@ def stateful_kinds(state_module: ModuleType) -> list[tuple[str, type, type[IntEn
 def event_name(state: object, event: object) -> str:
     """A short name for ``event`` in ``state``: the system call, the invocation label for a Call
     or Send on a capability that is not an endpoint or notification, or the event kind."""
-    from mlk.model import cspace
-    from mlk.model.events import SyscallEvent
-    from mlk.model.tx import Tx
-
     if not isinstance(event, SyscallEvent):
         return type(event).__name__.removesuffix("Event").lower()
     sysno = event.ctx[Reg.SYSNO]
@@ -117,10 +119,6 @@ def explore(state_module: ModuleType, steps: int) -> tuple[list[Diagram], int]:
     """The diagrams observed over ``steps`` random events, and the number of runs they took: a
     run (seeds 0, 1, ...) starts from boot and ends when the machine halts or nothing can run but
     the idle thread."""
-    from mlk.model.boot import boot
-    from mlk.model.gen import EventGen, test_machine
-    from mlk.model.kernel import step
-
     kinds = stateful_kinds(state_module)
     diagrams = [Diagram(cls.__name__, component, enum) for component, cls, enum, _ in kinds]
 

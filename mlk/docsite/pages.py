@@ -11,7 +11,7 @@ import typing
 from collections.abc import Iterable
 from pathlib import Path
 
-from mlk.docsite import abitables, analysis, rst, testlinks
+from mlk.docsite import abitables, analysis, diagrams, kernellinks, proofstatus, rst, testlinks
 from mlk.docsite.diagrams import Diagram
 from mlk.docsite.kernellinks import Routine
 from mlk.docsite.proofstatus import Outcome
@@ -44,7 +44,7 @@ def outcome_table(outcomes: list[Outcome]) -> str:
 
 
 def _summary(outcomes: Iterable[Outcome]) -> str:
-    counts = {s: 0 for s in ("proved", "refuted", "unknown")}
+    counts = dict.fromkeys(("proved", "refuted", "unknown"), 0)
     for o in outcomes:
         counts[o.status] += 1
     return ", ".join(f"{n} {s}" for s, n in counts.items())
@@ -113,8 +113,6 @@ def transition_page(site: Site, item: SpecItem) -> str:
         if not events:
             out += "No proof obligation covers this transition yet: no encoded event of the proofs stands for it.\n\n"
         else:
-            from mlk.docsite import proofstatus
-
             outcomes = proofstatus.for_transition(site.run, site.catalogue, item.name)
             out += f"Covered by the encoded event(s) {', '.join(rst.literal(e) for e in events)}: "
             out += f"{_summary(outcomes)}.\n\n" + outcome_table(outcomes)
@@ -126,10 +124,14 @@ def transition_page(site: Site, item: SpecItem) -> str:
         [[_invariant_link(n), ", ".join(rst.literal(f) for f in fields)] for n, fields in touched],
         "40 60",
     )
-    out += rst.paragraph(f"All fields this transition writes: {', '.join(rst.literal(w) for w in sorted(walk.writes))}.")
+    out += rst.paragraph(
+        f"All fields this transition writes: {', '.join(rst.literal(w) for w in sorted(walk.writes))}."
+    )
     out += rst.heading("Kernel", "-")
     direct = site.routines_for(item)
-    out += "Implemented by: " + (", ".join(_routine_link(r) for r in direct) or "no kernel routine names it yet") + ".\n\n"
+    out += (
+        "Implemented by: " + (", ".join(_routine_link(r) for r in direct) or "no kernel routine names it yet") + ".\n\n"
+    )
     helpers = site.helper_routines(item)
     if helpers:
         out += "Helpers it relies on: " + ", ".join(f"{_routine_link(r)} (``{n}``)" for r, n in helpers) + ".\n\n"
@@ -142,8 +144,6 @@ def transition_page(site: Site, item: SpecItem) -> str:
 
 def invariant_page(site: Site, item: SpecItem) -> str:
     """The page of one invariant."""
-    from mlk.docsite import proofstatus
-
     out = GENERATED + rst.label(f"invariant-{item.name}") + rst.heading(f"Invariant {item.name}")
     out += f":Spec predicate: ``{item.qualname}`` ({_where(item.path, item.first_line)})\n\n"
     out += rst.heading("Meaning", "-") + rst.paragraph(item.doc)
@@ -151,14 +151,20 @@ def invariant_page(site: Site, item: SpecItem) -> str:
     families = site.catalogue.families_for(item.name)
     if not families:
         out += "No proof family states this invariant yet.\n\n"
-    out += "Proof families stating it: " + (", ".join(rst.ref(f"family-{f.name}", f.name) for f in families) or "none") + ".\n\n"
+    out += (
+        "Proof families stating it: "
+        + (", ".join(rst.ref(f"family-{f.name}", f.name) for f in families) or "none")
+        + ".\n\n"
+    )
     if site.run is not None and families:
         outcomes = [o for f in families for o in proofstatus.for_family(site.run, f.name) if o.parts[0] == "preserve"]
         proved_events = {o.parts[1] for o in outcomes if o.status == "proved"}
         failed_events = {o.parts[1] for o in outcomes if o.status != "proved"}
         preserving = [
-            t for t in site.spec.transitions
-            if site.catalogue.events_for(t.name) and set(site.catalogue.events_for(t.name)) <= proved_events - failed_events
+            t
+            for t in site.spec.transitions
+            if site.catalogue.events_for(t.name)
+            and set(site.catalogue.events_for(t.name)) <= proved_events - failed_events
         ]
         out += "Proved to preserve it: " + (", ".join(_transition_link(t) for t in preserving) or "none yet") + ".\n\n"
         out += outcome_table(outcomes)
@@ -177,12 +183,11 @@ def _fields(cls: type) -> str:
 
 def kind_page(site: Site, item: SpecItem) -> str:
     """The page of one object kind."""
-    from mlk.docsite import proofstatus
-
     assert isinstance(item.obj, type)
     cap_type = site.spec.state_module.CAP_TYPE_OF[item.obj].name
     out = GENERATED + rst.label(f"kind-{cap_type.lower()}") + rst.heading(f"Object kind {item.name}")
-    out += f":Spec record: ``{item.qualname}`` ({_where(item.path, item.first_line)})\n:Capability type: ``{cap_type}``\n\n"
+    out += f":Spec record: ``{item.qualname}`` ({_where(item.path, item.first_line)})\n"
+    out += f":Capability type: ``{cap_type}``\n\n"
     out += rst.paragraph(item.doc) + rst.heading("Fields", "-") + _fields(item.obj)
     for d in site.diagrams:
         if d.kind == item.name:
@@ -192,9 +197,14 @@ def kind_page(site: Site, item: SpecItem) -> str:
     rows = []
     for t in ops:
         errors = ", ".join(rst.literal(e) for e in site.walks[t.name].errors) or "none"
-        status = "no proof run found" if site.run is None else (
-            _summary(proofstatus.for_transition(site.run, site.catalogue, t.name))
-            if site.catalogue.events_for(t.name) else "no obligation yet"
+        status = (
+            "no proof run found"
+            if site.run is None
+            else (
+                _summary(proofstatus.for_transition(site.run, site.catalogue, t.name))
+                if site.catalogue.events_for(t.name)
+                else "no obligation yet"
+            )
         )
         rows.append([_transition_link(t), errors, status])
     out += rst.table(["operation", "errors in check order", "obligations"], rows, "30 45 25")
@@ -219,8 +229,6 @@ def diagram_block(site: Site, d: Diagram) -> str:
 
 def diagrams_page(site: Site) -> str:
     """All state diagrams, with how they are made."""
-    from mlk.docsite import diagrams
-
     out = GENERATED + rst.label("state-diagrams") + rst.heading("State diagrams")
     out += rst.paragraph(inspect.getdoc(diagrams) or "")
     out += "The black dot stands for an object that is not there (before it is created, after it is removed).\n\n"
@@ -231,8 +239,6 @@ def diagrams_page(site: Site) -> str:
 
 def proofs_page(site: Site) -> str:
     """The proof run: totals, and every family with its obligations."""
-    from mlk.docsite import proofstatus
-
     out = GENERATED + rst.label("proof-run") + rst.heading("Proofs") + run_note(site)
     if site.run is not None:
         out += f"Totals: {_summary(site.run.outcomes)}.\n\n"
@@ -240,7 +246,11 @@ def proofs_page(site: Site) -> str:
     out += rst.heading("Encoded events", "-") + rst.table(["event", "spec transitions it stands for"], covered, "30 70")
     for f in site.catalogue.families:
         out += rst.label(f"family-{f.name}") + rst.heading(f"Family {f.name}", "-") + rst.paragraph(rst.text(f.doc))
-        out += "States: " + (_invariant_link(f.spec_invariant) if f.spec_invariant else "no spec invariant by name") + ".\n\n"
+        out += (
+            "States: "
+            + (_invariant_link(f.spec_invariant) if f.spec_invariant else "no spec invariant by name")
+            + ".\n\n"
+        )
         if site.run is not None:
             out += outcome_table(proofstatus.for_family(site.run, f.name))
     if site.run is not None:
@@ -252,8 +262,6 @@ def proofs_page(site: Site) -> str:
 def kernel_page(site: Site) -> str:
     """Every kernel routine with a header comment, by file."""
     out = GENERATED + rst.label("kernel-routines") + rst.heading("Kernel routines")
-    from mlk.docsite import kernellinks
-
     out += rst.paragraph(inspect.getdoc(kernellinks) or "")
     current = None
     for r in site.routines:
@@ -320,7 +328,9 @@ def pages(site: Site) -> dict[str, str]:
         "Every invariant of :data:`mlk.model.invariants.INVARIANTS`.",
     )
     out["kinds/index"] = _index(
-        "Object kinds", [(k.name, k.slug) for k in site.spec.kinds], "Every kind of :data:`mlk.model.state.CAP_TYPE_OF`."
+        "Object kinds",
+        [(k.name, k.slug) for k in site.spec.kinds],
+        "Every kind of :data:`mlk.model.state.CAP_TYPE_OF`.",
     )
     return out
 

@@ -91,7 +91,9 @@ def catalogue(spec_invariants: list[str]) -> Catalogue:
         cat = importlib.import_module("mlk.proofs.catalogue")
         invs = importlib.import_module("mlk.proofs.invariants")
     except Exception as exc:
-        raise DocsError(f"cannot import the proofs' catalogue (mlk.proofs.catalogue, mlk.proofs.invariants): {exc}") from exc
+        raise DocsError(
+            f"cannot import the proofs' catalogue (mlk.proofs.catalogue, mlk.proofs.invariants): {exc}"
+        ) from exc
     covered = getattr(cat, "COVERED_TRANSITIONS", None)
     families = getattr(invs, "INVARIANTS", None)
     if not isinstance(covered, dict) or families is None:

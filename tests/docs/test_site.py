@@ -1,0 +1,74 @@
+"""The spec browser's generators, without a browser: proof statuses, missing registries, the
+static analyses and the kernel-comment convention."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mlk.abi.errors import Error
+from mlk.docsite import analysis, kernellinks, pages, proofstatus, registry
+from mlk.docsite.site import ROOT, Options, gather
+from mlk.model import kernel
+from mlk.model.errors import KernelError
+
+
+def test_without_a_report_the_pages_say_no_proof_run_was_found() -> None:
+    site = gather(Options(None, ROOT / "kernel_aarch64" / "asm", ROOT / "tests", diagram_steps=50))
+    tick = next(t for t in site.spec.transitions if t.name == "tick")
+    page = pages.transition_page(site, tick)
+    assert "No proof run found" in page
+    assert ":mlk-status:" not in page
+
+
+def test_built_site_has_the_pages_the_issue_asks_for(built_site: Path) -> None:
+    spec = built_site / "spec"
+    assert (spec / "transitions" / "tick.html").is_file() and (spec / "invariants" / "valid_queues.html").is_file()
+    assert (spec / "kinds" / "tcb.html").is_file() and (spec / "abi.html").is_file()
+    abi = (spec / "abi.html").read_text()
+    assert "REVOKE_FIRST" in abi and "extra_caps" in abi and "trace_sched" in abi
+    diagrams = (spec / "diagrams.html").read_text()
+    assert diagrams.count("<svg") + diagrams.count(".svg") >= 4
+    assert "untyped_retype" in (built_site / "searchindex.js").read_text()
+
+
+def test_a_missing_registry_fails_with_its_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(kernel, "TRANSITIONS")
+    with pytest.raises(registry.DocsError, match=r"mlk\.model\.kernel\.TRANSITIONS"):
+        registry.load()
+
+
+def _checks(x: int) -> Error:
+    if x < 0:
+        raise KernelError(Error.RANGE_ERROR)
+    if x > 9:
+        raise KernelError(Error.FAILED_LOOKUP)
+    return Error.RANGE_ERROR if x == 5 else Error.OK
+
+
+def test_errors_are_listed_in_source_order_once() -> None:
+    assert analysis.walk(_checks).errors == ["RANGE_ERROR", "FAILED_LOOKUP"]
+
+
+def test_kernel_comment_convention(tmp_path: Path) -> None:
+    source = tmp_path / "k.S"
+    source.write_text(
+        "/*\n * do_tick: spec: kernel.tick. Count down.\n */\ndo_tick:\n    ret\n"
+        "// do_yield: Spec: mlk.model.kernel.yield_.\ndo_yield:\n    ret\n"
+        "/* helper: no spec here */\nhelper:\n"
+    )
+    found = {r.name: r for r in kernellinks.scan(tmp_path)}
+    assert (found["do_tick"].line, found["do_yield"].line) == (4, 7)
+    assert kernellinks.resolve(found["do_tick"].refs[0]) is kernel.tick
+    assert kernellinks.resolve(found["do_yield"].refs[0]) is kernel.yield_
+    assert found["helper"].refs == ()
+
+
+def test_a_report_with_a_bad_status_is_rejected(tmp_path: Path) -> None:
+    report = tmp_path / "prove.json"
+    report.write_text(json.dumps({"obligations": [{"name": "preserve/tick/x", "status": "ok", "seconds": 1}]}))
+    with pytest.raises(registry.DocsError, match="status 'ok'"):
+        proofstatus.read(report)
+    assert proofstatus.read(tmp_path / "missing.json") is None
