@@ -10,6 +10,7 @@ the events that arrive meanwhile for :meth:`Browser.wait_event`.
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import select
@@ -32,6 +33,13 @@ FLAGS = (
 )
 
 
+def _above_nine(fd: int) -> int:
+    """``fd`` duplicated to a descriptor number of at least 10 (``fd`` is closed)."""
+    high = fcntl.fcntl(fd, fcntl.F_DUPFD, 10)
+    os.close(fd)
+    return high
+
+
 class BrowserError(Exception):
     """The browser answered with an error, died, or did not answer in time."""
 
@@ -43,6 +51,8 @@ class Browser:
         self.timeout = timeout
         cmd_read, cmd_write = os.pipe()
         out_read, out_write = os.pipe()
+        # The child's ends move above 9 so that moving them onto 3 and 4 cannot clobber one another.
+        cmd_read, out_write = (_above_nine(fd) for fd in (cmd_read, out_write))
         shell = f'exec "$0" "$@" 3<&{cmd_read} 4>&{out_write} {cmd_read}<&- {out_write}>&-'
         self.proc = subprocess.Popen(
             ["bash", "-c", shell, CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
