@@ -473,9 +473,8 @@ def sched_highest(s: State) -> bool:
     (the idle thread runs only when every queue is empty)."""
     if s.current == s.machine.idle_tcb:
         return not s.queues
-    cur = s.objects[s.current]
-    assert isinstance(cur, Tcb)
-    return all(prio <= cur.priority for prio in s.queues)
+    cur = s.objects.get(s.current)
+    return isinstance(cur, Tcb) and all(prio <= cur.priority for prio in s.queues)
 
 
 def valid_global_refs(s: State) -> bool:
