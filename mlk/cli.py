@@ -1,10 +1,11 @@
 """The ``mlk`` command.
 
 Subcommands: ``build`` (assemble the kernel with the guarded keystone build), ``run`` (boot it in
-QEMU), ``trace`` (convert a trace stream to JSON lines or a Perfetto timeline) and ``bench`` (print
-the figures of a benchmark) and ``refine`` (check that kernel traces are behaviours of the spec).
-The names ``prove``, ``difftest`` and ``docs`` are reserved for the proof, differential-testing and
-documentation commands.
+QEMU), ``refine`` (check that kernel traces are behaviours of the spec), ``trace`` (convert a trace
+stream to JSON lines or a Perfetto timeline), ``docs`` (build the spec browser) and ``bench``
+(print the figures of a benchmark). The names ``prove`` and ``difftest`` are reserved for the
+proof and differential-testing commands.
+
 Exit status: 0 on success; for ``run``, the guest's status; 1 for a build error; 2 for a usage
 error; 124 when the guest was killed at its time limit; 127 when QEMU is missing.
 """
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from mlk import qemu
 from mlk.abi import asm as abi_asm
+from mlk.abi.trace import RecordType
 from mlk.kernel_aarch64 import build as kbuild
 from mlk.kernel_aarch64 import config as kconfig
 from mlk.kernel_aarch64 import routines
@@ -163,6 +165,16 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The spec function that handles each kind of kernel entry: its kernel routine is the one whose
+#: header names it.
+EVENT_FUNCTIONS = {
+    RecordType.SYSCALL: "kernel.handle_syscall",
+    RecordType.TICK: "kernel.tick",
+    RecordType.IRQ: "kernel.handle_irq",
+    RecordType.FAULT: "kernel.handle_fault",
+}
+
+
 def _refine_trace(path: Path, build_id: int | None, window: int) -> report.Outcome:
     """Check one trace file against the spec; every failure becomes an outcome, never an exception."""
     name = path.name
@@ -173,11 +185,10 @@ def _refine_trace(path: Path, build_id: int | None, window: int) -> report.Outco
         return report.Outcome(name, str(path), error="UnreadableTrace", message=f"cannot read {path}: {exc.strerror}")
     except tracefile.TraceError as exc:
         return report.Outcome(name, str(path), error=type(exc).__name__, message=str(exc))
-    table = routines.routines()
-    events = {"SYSCALL": "SyscallEvent", "TICK": "TickEvent", "IRQ": "IrqEvent", "FAULT": "FaultEvent"}
+    table = routines.scan()
 
     def routine_of(record: tracefile.Record) -> str | None:
-        found = routines.routine_for(events[record.kind.name], table)
+        found = routines.implementing(EVENT_FUNCTIONS[record.kind], table)
         return found.where() if found else None
 
     verdict = checker.check(
@@ -225,6 +236,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    """``mlk docs [OPTIONS]``: build the spec browser (options: ``mlk docs -h``)."""
+    from mlk.docsite import command  # noqa: PLC0415 (Sphinx loads only when docs are built)
+
+    return command.main(args.args)
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of ``mlk``."""
     top = argparse.ArgumentParser(prog="mlk", description="MyLittleKernel: build, run and check the kernel.")
@@ -266,6 +284,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", type=Path, default=None, metavar="FILE", help="write a JSON report")
     p.add_argument("--junit", type=Path, default=None, metavar="FILE", help="write a JUnit XML report")
     p.set_defaults(func=cmd_refine)
+    p = sub.add_parser("docs", help="build the spec browser (Sphinx) and print its path", add_help=False)
+    p.add_argument("args", nargs=argparse.REMAINDER, help="options of the docs builder (mlk docs -h)")
+    p.set_defaults(func=cmd_docs)
     p = sub.add_parser("bench", help="run a benchmark and print its figures")
     p.add_argument("name", choices=sorted(BENCHMARKS), help="which benchmark")
     p.add_argument("args", nargs=argparse.REMAINDER, help="the benchmark's own options (see mlk bench NAME -h)")
@@ -275,7 +296,12 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``mlk``."""
-    args = parser().parse_args(argv)
+    top = parser()
+    args, extra = top.parse_known_args(argv)
+    if extra:
+        if not hasattr(args, "args"):
+            top.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.args = [*extra, *args.args]
     status: int = args.func(args)
     return status
 

@@ -10,8 +10,10 @@
  *   x8        SYSNO       system call number (Syscall)     preserved
  *   x9        XFER_CAP    CPtr of the capability to send   preserved
  *   x10       RECV_SLOT   CPtr of the slot that receives   preserved
- *
- * handle_syscall: svc #0 from EL0 (spec: the SyscallEvent transition). The number is in the
+ */
+
+/*
+ * handle_syscall: svc #0 from EL0 (spec: kernel.handle_syscall). The number is in the
  * saved REG_SYSNO register. Implemented so far: Yield and, in debug builds, the debug calls.
  * Every other number (including the IPC calls, which arrive with issue 6) is an unknown system
  * call: a user fault of kind FAULT_UNKNOWN_SYSCALL with the number as MR0.
@@ -20,6 +22,7 @@
 .equ SAVED_DEBUG_ARG, CTX_X0 + REG_CPTR * 8
 
 handle_syscall:
+    trace_hook trace_syscall
     mrs x19, tpidr_el1
     ldr x0, [x19, #SAVED_SYSNO]
     cmp x0, #SYS_YIELD
@@ -48,6 +51,7 @@ sys_yield:
 sys_debug_putchar:
     ldr x0, [x19, #SAVED_DEBUG_ARG]
     and x0, x0, #DEBUG_ARG_MASK
+    trace_hook trace_output
     bl uart_putc
     b kernel_exit
 
@@ -55,5 +59,6 @@ sys_debug_putchar:
 sys_debug_halt:
     ldr x0, [x19, #SAVED_DEBUG_ARG]
     and x0, x0, #DEBUG_ARG_MASK
+    trace_hook trace_halt
     b power_off
 .endif

@@ -33,9 +33,9 @@ timer_start:
     ret
 
 /*
- * handle_irq: an interrupt while a thread (or the idle thread) ran. Acknowledges it at the GIC,
- * runs the tick for the timer's line, signals the end of the interrupt and leaves through
- * kernel_exit. No other line is enabled until IRQ handler capabilities exist (issue 6).
+ * handle_irq: spec: kernel.handle_irq. An interrupt while a thread (or the idle thread) ran.
+ * Acknowledges it at the GIC, runs the tick for the timer's line, signals the end of the
+ * interrupt and leaves through kernel_exit. No other line is enabled until IRQ handler capabilities exist (issue 6).
  */
 handle_irq:
 .if CONFIG_DEBUG
@@ -45,16 +45,22 @@ handle_irq:
     ldr w20, [x19, #GICC_IAR]
     and w0, w20, #GICC_IAR_ID_MASK
     cmp w0, #GICC_SPURIOUS
-    b.eq kernel_exit
+    b.eq return_to_user
     cmp w0, #TIMER_IRQ
-    b.ne handle_irq_eoi
+    b.ne handle_irq_device
+    trace_hook trace_tick
     bl timer_tick
 handle_irq_eoi:
     str w20, [x19, #GICC_EOIR]
     b kernel_exit
 
+// Any other line: recorded as the spec's IrqEvent; no line has a handler before issue 6.
+handle_irq_device:
+    trace_hook trace_irq
+    b handle_irq_eoi
+
 /*
- * timer_tick: spec: the TickEvent transition. Re-arms the timer one period after the previous
+ * timer_tick: spec: kernel.tick. Re-arms the timer one period after the previous
  * deadline (so ticks do not drift), counts the tick, and charges it to the current thread: a
  * running thread whose time slice runs out gets a full slice and goes to the back of its queue.
  */

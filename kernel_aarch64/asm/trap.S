@@ -22,8 +22,8 @@ el1_irq_entry:
     b panic_exception
 
 /*
- * handle_el0_sync: a synchronous exception from EL0: a system call (spec: SyscallEvent) or a
- * user fault (spec: FaultEvent; the kind is chosen in user_exception).
+ * handle_el0_sync: a synchronous exception from EL0: a system call (spec: kernel.handle_syscall)
+ * or a user fault (spec: kernel.handle_fault; the kind is chosen in user_exception).
  */
 handle_el0_sync:
 .if CONFIG_DEBUG
@@ -36,10 +36,12 @@ handle_el0_sync:
     b user_exception
 
 /*
- * kernel_exit: the end of every transition: schedule, then return to the current thread.
+ * kernel_exit: the end of every transition: schedule, record the decision (SCHED), then return
+ * to the current thread.
  */
 kernel_exit:
     bl schedule
+    trace_hook trace_sched
 
 /*
  * return_to_user: enter the current thread: its TCB in TPIDR_EL1, its address space in TTBR0_EL1

@@ -7,7 +7,8 @@ import importlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlk.docsite import analysis, diagrams, kernellinks, proofstatus, registry, testlinks
+from mlk.docsite import analysis, diagrams, proofstatus, registry, testlinks
+from mlk.kernel_aarch64 import routines as kroutines
 
 #: The repository: the directory that holds the ``mlk`` package (an editable install).
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,23 +36,23 @@ class Site:
     catalogue: proofstatus.Catalogue
     run: proofstatus.ProofRun | None
     current_digest: str
-    routines: list[kernellinks.Routine]
+    routines: list[kroutines.Routine]
     tests: list[testlinks.TestRef]
     diagrams: list[diagrams.Diagram]
     diagram_runs: int
     operations: dict[str, str]
 
-    def routines_for(self, item: registry.SpecItem) -> list[kernellinks.Routine]:
+    def routines_for(self, item: registry.SpecItem) -> list[kroutines.Routine]:
         """The routines whose ``spec:`` reference names ``item``'s function."""
-        return [r for r in self.routines if any(kernellinks.resolve(ref) is item.obj for ref in r.refs)]
+        return [r for r in self.routines if any(kroutines.resolve(ref) is item.obj for ref in r.refs)]
 
-    def helper_routines(self, item: registry.SpecItem) -> list[tuple[kernellinks.Routine, str]]:
+    def helper_routines(self, item: registry.SpecItem) -> list[tuple[kroutines.Routine, str]]:
         """Routines implementing spec functions that ``item`` calls (not ``item`` itself)."""
         called = set(self.walks[item.name].functions[1:])
         found = []
         for r in self.routines:
             for ref in r.refs:
-                obj = kernellinks.resolve(ref)
+                obj = kroutines.resolve(ref)
                 name = f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', '')}"
                 if name in called:
                     found.append((r, name))
@@ -108,7 +109,7 @@ def gather(options: Options) -> Site:
         catalogue=proofstatus.catalogue([i.name for i in spec.invariants]),
         run=proofstatus.read(options.prove_json),
         current_digest=_digest(),
-        routines=kernellinks.scan(options.kernel_dir),
+        routines=kroutines.scan(options.kernel_dir),
         tests=testlinks.scan(ROOT, options.tests_dir),
         diagrams=found,
         diagram_runs=runs,

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from mlk.abi.errors import Error
-from mlk.docsite import analysis, kernellinks, pages, proofstatus, registry
+from mlk.docsite import analysis, pages, proofstatus, registry
 from mlk.docsite.site import ROOT, Options, gather
+from mlk.kernel_aarch64 import routines
 from mlk.model import kernel
 from mlk.model.errors import KernelError
 
@@ -59,10 +60,10 @@ def test_kernel_comment_convention(tmp_path: Path) -> None:
         "// do_yield: Spec: mlk.model.kernel.yield_.\ndo_yield:\n    ret\n"
         "/* helper: no spec here */\nhelper:\n"
     )
-    found = {r.name: r for r in kernellinks.scan(tmp_path)}
+    found = {r.name: r for r in routines.scan(tmp_path)}
     assert (found["do_tick"].line, found["do_yield"].line) == (4, 7)
-    assert kernellinks.resolve(found["do_tick"].refs[0]) is kernel.tick
-    assert kernellinks.resolve(found["do_yield"].refs[0]) is kernel.yield_
+    assert routines.resolve(found["do_tick"].refs[0]) is kernel.tick
+    assert routines.resolve(found["do_yield"].refs[0]) is kernel.yield_
     assert found["helper"].refs == ()
 
 

@@ -3,13 +3,10 @@ reported at the right record with the right details."""
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
 from mlk.abi.trace import MACHINE_FIELDS, RecordType
-from mlk.model import gen, kernel
-from mlk.model.boot import boot
+from mlk.model import kernel
 from mlk.model.events import Event
 from mlk.model.kernel import step
 from mlk.model.state import Machine, State, Tcb
@@ -17,21 +14,14 @@ from mlk.refinement.checker import Verdict, check, initial_state, to_event
 from mlk.refinement.spec_trace import RecordBody, spec_records, spec_trace
 from mlk.refinement.tracefile import MalformedRecord, Record, decode, encode
 
+from .runs import long_run
+
 BUILD = 0xB11D
 
 
 def scenario(seed: int, steps: int) -> tuple[State, list[Event]]:
-    """The boot state and a random event sequence from it."""
-    state = start = boot(gen.test_machine())
-    events_from = gen.EventGen(random.Random(seed))
-    events: list[Event] = []
-    for _ in range(steps):
-        event = events_from.event(state)
-        events.append(event)
-        state = step(state, event)[0]
-        if state.halted is not None:
-            break
-    return start, events
+    """The boot state and a random, non-halting event sequence from it."""
+    return long_run(seed, steps)
 
 
 @pytest.fixture(scope="module")
