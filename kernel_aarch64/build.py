@@ -31,6 +31,8 @@ SOURCE_DIR = Path(__file__).resolve().parent / "asm"
 ROOT_FILE = "kernel.S"
 #: The label of the build id string.
 BUILD_ID_LABEL = "mlk_build_id"
+#: The label of the build id as a 64-bit word (its 16 hex digits), for the trace's BOOT record.
+BUILD_ID_WORD_LABEL = "mlk_build_id_word"
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,8 @@ def build(
         Statement(f"{BUILD_ID_LABEL}:", here),
         Statement(f'.asciz "{build_id}"', here),
         Statement(".balign 8", here),
+        Statement(f"{BUILD_ID_WORD_LABEL}:", here),
+        Statement(f".quad {int(build_id, 16):#x}", here),
     )
     guards.check(statements, flat.constants)
     asm = assemble.assemble(statements, base)

@@ -49,6 +49,11 @@ DEFAULTS: dict[str, int] = {
     #: In the SCHED scenario: the tick at which the kernel wakes the high-priority thread (a test
     #: stand-in for the interrupt-driven wake-ups that notifications bring in a later issue).
     "SCHED_WAKE_TICK": 17,
+    #: Write the refinement trace (kernel_aarch64/asm/trace.S, mlk.abi.trace): every transition's
+    #: records go to the host file ``trace.bin`` in QEMU's working directory through semihosting.
+    #: Off by default so that ``mlk run`` leaves no file behind; the refinement harness
+    #: (``mlk refine``) and its tests build with ``TRACE=1``.
+    "TRACE": 0,
 }
 
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from mlk.abi.layout import RAM_SIZE
+
 QEMU_BINARY = "qemu-system-aarch64"
 #: Exit status of ``mlk run`` when the guest was killed for exceeding its time limit.
 TIMEOUT_STATUS = 124
@@ -47,8 +49,17 @@ class QemuOptions:
     gdb_port: int | None = None
     #: Boot at EL2 (``virtualization=on``), to exercise the kernel's drop to EL1.
     el2: bool = False
-    memory_mb: int = 256
+    memory_mb: int = RAM_SIZE >> 20
     extra: tuple[str, ...] = field(default=())
+    #: QEMU's working directory (semihosting opens the kernel's trace file there); ``None``: ours.
+    cwd: Path | None = None
+    #: A QMP server on this Unix socket (the harness takes memory checkpoints through it).
+    qmp_socket: Path | None = None
+    #: Keep the stopped machine after the guest powers off (``-no-shutdown``), for a last
+    #: checkpoint; the QMP client then ends QEMU with ``quit``.
+    no_shutdown: bool = False
+    #: Start with the CPU stopped (``-S``) until a QMP ``cont``, so that no event is missed.
+    start_paused: bool = False
 
 
 def find_qemu() -> str:
@@ -79,6 +90,12 @@ def command(opts: QemuOptions, binary: str = QEMU_BINARY) -> list[str]:
         cmd += ["-icount", "shift=0,sleep=off"]
     if opts.gdb_port is not None:
         cmd += ["-gdb", f"tcp::{opts.gdb_port}", "-S"]
+    elif opts.start_paused:
+        cmd += ["-S"]
+    if opts.qmp_socket is not None:
+        cmd += ["-qmp", f"unix:{opts.qmp_socket},server=on,wait=off"]
+    if opts.no_shutdown:
+        cmd += ["-no-shutdown"]
     return cmd + list(opts.extra)
 
 
@@ -130,7 +147,7 @@ def run(
     start = time.monotonic()
     errors = bytearray()
     proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)  # fmt: skip
+                            start_new_session=True, cwd=opts.cwd)  # fmt: skip
     assert proc.stdout is not None and proc.stderr is not None
     pumps = [
         threading.Thread(target=_pump, args=(proc.stdout, sinks, buffer), daemon=True),

@@ -4,7 +4,7 @@
  * Starts the PMU's instruction counter (so that the boot path can be measured), parks every CPU
  * but the first, drops from EL2 to EL1 when entered at EL2 (remembering that, so PSCI calls use
  * smc instead of hvc), then, with the MMU still off: sets up the boot stack and the vector table
- * at their physical addresses and runs kmain (banner and test hooks). Then it turns the MMU on,
+ * at their physical addresses, opens the trace (CONFIG_TRACE: trace.S) and runs kmain (banner and test hooks). Then it turns the MMU on,
  * continues in the high half (TTBR1) and hands over to kernel_init, which never returns.
  */
 _start:
@@ -41,6 +41,7 @@ boot_el1:
     adr x0, vectors
     msr vbar_el1, x0
     isb
+    trace_hook trace_boot
     bl kmain
     bl mmu_enable
     adr x0, boot_high

@@ -9,19 +9,21 @@ user_exception:
     mrs x2, far_el1
     mov x0, #FAULT_DATA_ABORT
     cmp x3, #EC_DABT_LOWER
-    b.eq user_fault
+    b.eq user_exception_chosen
     mov x0, #FAULT_INSTRUCTION_ABORT
     cmp x3, #EC_IABT_LOWER
-    b.eq user_fault
+    b.eq user_exception_chosen
     mov x0, #FAULT_PC_ALIGNMENT
     cmp x3, #EC_PC_ALIGN
-    b.eq user_fault
+    b.eq user_exception_chosen
     mov x2, #0
     mov x0, #FAULT_SP_ALIGNMENT
     cmp x3, #EC_SP_ALIGN
-    b.eq user_fault
+    b.eq user_exception_chosen
     mov x0, #FAULT_UNDEFINED_INSTRUCTION
-    b user_fault
+// The kind is chosen: record the FAULT event (a system call's fault was recorded as SYSCALL).
+user_exception_chosen:
+    trace_hook trace_fault
 
 /*
  * user_fault: the current thread took a fault. In: x0 = kind, x1 = MR0, x2 = MR1.

@@ -3,7 +3,9 @@
  * in image order. Constants come only from the generated abi.inc and config.inc.
  *
  * Image layout: the boot code first (the image is entered at its first byte), the kernel's global
- * data at KERNEL_DATA_OFFSET (kdata.S, at the ABI's fixed addresses), then the rest of the code, read-only data, stacks and the kernel's page tables, then the literal pool, and last the
+ * data at KERNEL_DATA_OFFSET (kdata.S, at the ABI's fixed addresses), then the rest of the code
+ * (trace.S, the refinement trace, is empty without CONFIG_TRACE but for its data), read-only data,
+ * stacks and the kernel's page tables, then the literal pool, and last the
  * root task's image (user/user.S), page-aligned so that its frames can be mapped at EL0.
  */
 .include "abi.inc"
@@ -22,6 +24,7 @@
 .include "rootboot.S"
 .include "panic.S"
 .include "power.S"
+.include "trace.S"
 .include "uart.S"
 .include "data.S"
 .ltorg

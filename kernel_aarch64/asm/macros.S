@@ -86,6 +86,14 @@
     eret
 .endm
 
+// trace_hook: in a CONFIG_TRACE build, call the trace.S routine that records this point of a
+// transition (it clobbers x0-x7 only, and keeps what it says it keeps); nothing otherwise.
+.macro trace_hook routine
+.if CONFIG_TRACE
+    bl \routine
+.endif
+.endm
+
 // Print a NUL-terminated string from data.S (debug builds' kernel messages).
 .macro kputs label
     adr x0, \label

@@ -3,9 +3,14 @@
  *
  * Status 0 uses PSCI SYSTEM_OFF (hvc, or smc when the kernel was entered at EL2). A non-zero
  * status uses the semihosting SYS_EXIT call with the application-exit reason, which makes QEMU
- * exit with that status (QEMU only). Never returns.
+ * exit with that status (QEMU only). First it ends the trace (CONFIG_TRACE) and keeps the
+ * instructions retired since reset in KSTATE_HALT_INSTRUCTIONS. Never returns.
  */
 power_off:
+    trace_hook trace_end
+    mrs x1, pmevcntr0_el0
+    adr x2, kstate
+    str x1, [x2, #KSTATE_HALT_INSTRUCTIONS]
     cbnz x0, power_off_semihost
     ldr x0, =PSCI_SYSTEM_OFF
     adr x1, boot_entered_el2

@@ -7,15 +7,9 @@
  * that map the image's frames at ROOT_IMAGE_VADDR (read/write/execute at EL0), then the TCBs.
  * The root CNode receives the capabilities of mlk.abi.objects.RootSlot (untyped capabilities are
  * not created yet). A test scenario's further threads are described by the entries of the
- * image's boot_threads table: entry point, stack top (both image labels), priority and how it
- * starts (BOOT_START_*); all run in the root task's CSpace and VSpace.
+ * image's boot_threads table (BOOT_THREAD layout): entry point, stack top (both image labels),
+ * priority and how it starts (BOOT_START_*); all run in the root task's CSpace and VSpace.
  */
-// How a boot thread starts: runnable, or (any other value) inactive.
-.equ BOOT_START_RUNNABLE, 1
-// Made runnable by the kernel at tick CONFIG_SCHED_WAKE_TICK (SCHED scenario only).
-.equ BOOT_START_AT_WAKE_TICK, 2
-.equ BOOT_THREAD_ENTRY_SIZE, 32
-
 .equ PT_INDEX_MASK, (1 << PT_INDEX_BITS) - 1
 .equ ROOT_L0_INDEX, (ROOT_IMAGE_VADDR >> (PAGE_BITS + 3 * PT_INDEX_BITS)) & PT_INDEX_MASK
 .equ ROOT_L1_INDEX, (ROOT_IMAGE_VADDR >> (PAGE_BITS + 2 * PT_INDEX_BITS)) & PT_INDEX_MASK
@@ -173,7 +167,7 @@ boot_thread_next:
     sub x2, x2, x19
     add x2, x2, x3
     ldp x3, x4, [x25, #16]
-    add x25, x25, #BOOT_THREAD_ENTRY_SIZE
+    add x25, x25, #BOOT_THREAD_SIZE
     sub x8, x8, #1
     bl boot_thread
     b boot_thread_next

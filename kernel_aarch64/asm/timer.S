@@ -35,7 +35,8 @@ timer_start:
 /*
  * handle_irq: spec: kernel.handle_irq. An interrupt while a thread (or the idle thread) ran.
  * Acknowledges it at the GIC, runs the tick for the timer's line, signals the end of the
- * interrupt and leaves through kernel_exit. No other line is enabled until IRQ handler capabilities exist (issue 6).
+ * interrupt and leaves through kernel_exit. A spurious interrupt is no transition of the spec:
+ * straight back to the interrupted thread. No other line is enabled until IRQ handler capabilities exist (issue 6).
  */
 handle_irq:
 .if CONFIG_DEBUG

@@ -43,6 +43,7 @@ ENUMS: tuple[tuple[str, type[Enum]], ...] = (
     ("FAULT", labels.FaultLabel),
     ("ROOT_SLOT", objects.RootSlot),
     ("BOOTOBJ", layout.BootObject),
+    ("BOOT_START", layout.BootStart),
 )
 
 #: (prefix, field) pairs exported to assembly.
@@ -67,6 +68,10 @@ LAYOUTS: tuple[tuple[str, Layout], ...] = (
     ("KSTATE", layout.KSTATE),
     ("SCHEDQ", layout.SCHED_QUEUE),
     ("SLOT", layout.CAP_SLOT),
+    ("BOOT_THREAD", layout.BOOT_THREAD),
+    ("TRACE_HEADER", trace.HEADER),
+    ("SEMIHOST_OPEN", trace.SEMIHOST_OPEN),
+    ("SEMIHOST_WRITE", trace.SEMIHOST_WRITE),
     *((f"TRACE_{kind.name}", lay) for kind, lay in trace.LAYOUTS.items()),
 )
 
@@ -75,6 +80,15 @@ SCALARS: tuple[tuple[str, int], ...] = (
     ("MSG_REGS", syscalls.MSG_REGS),
     ("DEBUG_ARG_MASK", (1 << syscalls.DEBUG_ARG_BITS) - 1),
     ("TRACE_ABI_VERSION", trace.ABI_VERSION),
+    ("TRACE_RECORD_MAX_SIZE", trace.RECORD_MAX_SIZE),
+    ("SEMIHOST_SYS_OPEN", trace.SEMIHOST_SYS_OPEN),
+    ("SEMIHOST_SYS_WRITE", trace.SEMIHOST_SYS_WRITE),
+    ("SEMIHOST_OPEN_WB", trace.SEMIHOST_OPEN_WB),
+    ("TRACE_SINK_NAME_LENGTH", len(trace.SINK_FILE)),
+    ("RAM_SIZE", layout.RAM_SIZE),
+    # GICD_TYPER: ITLinesNumber (bits 4:0) gives the interrupt lines, 32 * (N + 1).
+    ("GICD_TYPER", 0x004),
+    ("GICD_TYPER_LINES_MASK", 0x1F),
     ("ALL_RIGHTS", int(rights.ALL_RIGHTS)),
     ("NUM_PRIORITIES", objects.NUM_PRIORITIES),
     ("TIME_SLICE_TICKS", objects.TIME_SLICE_TICKS),

@@ -88,6 +88,9 @@ KSTATE_READY_SHIFT = 6
 #: * ``ticks``: timer ticks since boot;
 #: * ``boot_instructions``: instructions retired from ``_start`` to the root task's first
 #:   instruction (PMU; exact only under ``-icount``);
+#: * ``halt_instructions``: instructions retired from ``_start`` to ``power_off`` (PMU, as
+#:   above), written when the machine stops: the harness reads it from the final memory
+#:   checkpoint to measure what tracing costs;
 #: * ``ready0``..``ready3``: bit ``p % 64`` of word ``p // 64`` is set exactly when ready queue
 #:   ``p`` is non-empty.
 #:
@@ -100,6 +103,7 @@ KSTATE = Layout(
         Field("idle"),
         Field("ticks"),
         Field("boot_instructions"),
+        Field("halt_instructions"),
         *(Field(f"ready{w}") for w in range(NUM_PRIORITIES >> KSTATE_READY_SHIFT)),
     ),
     align=16,
@@ -154,6 +158,26 @@ BOOT_OBJECTS_ALIGN = 1 << (ROOT_CNODE_RADIX + CNODE_SLOT_BITS)
 #: Most threads a boot creates: the root task plus the extra threads of a test scenario.
 BOOT_MAX_THREADS = 8
 
+#: The RAM the kernel assumes it boots with (it reads no device tree yet): QEMU's ``-m`` (see
+#: :mod:`mlk.qemu`), reported in the trace's ``BOOT`` record as the machine's ``ram_size``.
+RAM_SIZE = 256 << 20
+
+
+class BootStart(IntEnum):
+    """How a test scenario's boot thread starts (the ``start`` word of :data:`BOOT_THREAD`)."""
+
+    #: Runnable: queued at boot, in table order.
+    RUNNABLE = 1
+    #: Inactive until the SCHED scenario's kernel hook wakes it at tick ``CONFIG_SCHED_WAKE_TICK``.
+    AT_WAKE_TICK = 2
+
+
+#: One entry of a test scenario's ``boot_threads`` table in the root image (after a count word):
+#: entry point and stack top (link addresses of image labels), priority, and :class:`BootStart`.
+#: The boot code creates one TCB per entry after the root task's; the refinement harness reads the
+#: same table to give the spec the same threads.
+BOOT_THREAD = Layout("boot_thread", (Field("entry"), Field("stack"), Field("priority"), Field("start")))
+
 
 _CNODE_BYTES = 1 << (ROOT_CNODE_RADIX + CNODE_SLOT_BITS)
 _TABLE_BYTES = 1 << OBJECT_SIZE_BITS[ObjectType.PAGE_TABLE]
@@ -174,4 +198,4 @@ class BootObject(IntEnum):
     END = TCBS + BOOT_MAX_THREADS * _TCB_BYTES
 
 
-LAYOUTS = (USER_CONTEXT, PANIC_FRAME, TCB, KSTATE, SCHED_QUEUE, CAP_SLOT)
+LAYOUTS = (USER_CONTEXT, PANIC_FRAME, TCB, KSTATE, SCHED_QUEUE, CAP_SLOT, BOOT_THREAD)

@@ -86,6 +86,22 @@ LAYOUTS: dict[RecordType, Layout] = {
 #: Version of this record format, carried in ``BOOT``; bump it whenever a layout changes.
 ABI_VERSION = 2
 
+#: The largest record: the kernel stages each record in a buffer of this size.
+RECORD_MAX_SIZE = max(layout.size for layout in LAYOUTS.values())
+
+#: The QEMU sink: the kernel opens this file (relative to QEMU's working directory) once at boot
+#: with the semihosting ``SYS_OPEN`` call in binary write mode and appends every record to it with
+#: ``SYS_WRITE`` (operation numbers and the mode from the Arm semihosting specification).
+SINK_FILE = "trace.bin"
+SEMIHOST_SYS_OPEN = 0x01
+SEMIHOST_SYS_WRITE = 0x05
+SEMIHOST_OPEN_WB = 5
+#: The parameter block of ``SYS_OPEN``: the file name's address, the mode, the name's length.
+SEMIHOST_OPEN = Layout("semihost_open", (Field("name"), Field("mode"), Field("length")))
+#: The parameter block of ``SYS_WRITE``: the handle ``SYS_OPEN`` returned, the data's address and
+#: its length in bytes.
+SEMIHOST_WRITE = Layout("semihost_write", (Field("handle"), Field("buffer"), Field("length")))
+
 _MASK = (1 << 64) - 1
 
 
