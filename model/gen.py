@@ -254,3 +254,21 @@ def run(state: State, gen: EventGen, steps: int) -> State:
 def reachable_state(seed: int, steps: int = 200, machine: Machine | None = None) -> State:
     """A reachable state: ``steps`` random events from boot, reproducible from ``seed``."""
     return run(boot(machine or test_machine()), EventGen(random.Random(seed)), steps)
+
+
+def pairs(seed: int, count: int, run_length: int = 100) -> list[tuple[State, Event]]:
+    """``count`` (reachable state, next event) pairs for differential tests: consecutive states
+    of runs from boot of at most ``run_length`` events each, with the event drawn for each."""
+    rng = random.Random(seed)
+    gen = EventGen(rng)
+    out: list[tuple[State, Event]] = []
+    state = boot(test_machine())
+    steps = 0
+    while len(out) < count:
+        event = gen.event(state)
+        out.append((state, event))
+        state = step(state, event)[0]
+        steps += 1
+        if steps >= run_length or state.halted is not None:
+            state, steps = boot(test_machine()), 0
+    return out

@@ -31,7 +31,7 @@ from collections.abc import Callable
 
 from mlk.abi import msginfo
 from mlk.abi.errors import Error
-from mlk.abi.labels import FaultLabel
+from mlk.abi.labels import FaultLabel, Label
 from mlk.abi.objects import TIME_SLICE_TICKS, CapType, IrqState
 from mlk.abi.rights import Right
 from mlk.abi.syscalls import DEBUG_ARG_BITS, ContextReg, Reg, Syscall
@@ -193,20 +193,72 @@ def step(state: State, event: Event) -> tuple[State, Result]:
     return tx.finish()
 
 
-#: Every named transition, by name: the functions that make up :func:`step`.
+def classify(state: State, event: Event) -> str:
+    """The name (a key of :data:`TRANSITIONS`) of the transition ``event`` exercises in ``state``:
+    what the kernel will do, decided by the same checks :func:`step` makes, without doing it."""
+    if state.halted is not None:
+        return "halted"
+    cur = state.objects.get(state.current)
+    running = isinstance(cur, Tcb) and state.current != state.machine.idle_tcb
+    if isinstance(event, TickEvent):
+        return "tick"
+    if isinstance(event, IrqEvent):
+        line = state.irqs.get(event.irq)
+        return "tick" if line is not None and line.state == IrqState.KERNEL else "device_irq"
+    if not running:
+        return "idle"
+    if isinstance(event, FaultEvent):
+        return "user_fault"
+    return _classify_syscall(state, normal_ctx(event.ctx))
+
+
+def _classify_syscall(state: State, ctx: tuple[int, ...]) -> str:
+    sysno = ctx[Reg.SYSNO]
+    names = {Syscall.REPLY: "reply", Syscall.YIELD: "yield"}
+    if sysno in names:
+        return names[Syscall(sysno)]
+    if sysno in (Syscall.DEBUG_PUTCHAR, Syscall.DEBUG_HALT):
+        return Syscall(sysno).name.lower() if state.machine.debug else "unknown_syscall"
+    if sysno not in Syscall._value2member_map_:
+        return "unknown_syscall"
+    tx = Tx(state)
+    ref = cspace.resolve(tx, state.current, ctx[Reg.CPTR])
+    if ref is None:
+        return "cap_fault"
+    cap = state.slots[ref].cap
+    receive = sysno in (Syscall.RECV, Syscall.NB_RECV, Syscall.REPLY_RECV)
+    if cap.type == CapType.ENDPOINT:
+        right, name = (Right.READ, "endpoint_receive") if receive else (Right.WRITE, "endpoint_send")
+        return name if cap.rights & right else "cap_fault"
+    if cap.type == CapType.NOTIFICATION:
+        right, name = (Right.READ, "notification_wait") if receive else (Right.WRITE, "notification_signal")
+        return name if cap.rights & right else "cap_fault"
+    if receive:
+        return "cap_fault"
+    found = invocation.operation(cap, ctx[Reg.MSGINFO])
+    return Label(msginfo.LABEL.get(ctx[Reg.MSGINFO])).name.lower() if found else "illegal_invocation"
+
+
+#: Every named transition and the function that performs it (as :func:`classify` names them).
+#: :func:`step` is the one entry point; these are its parts, for proofs and documentation. An event
+#: in a halted machine ("halted") changes nothing; a system call or fault while the idle thread
+#: runs ("idle") cannot happen on the machine and changes nothing either.
 TRANSITIONS: dict[str, Callable[..., object]] = {
-    "syscall": handle_syscall,
-    "call/send/nbsend": _send_like,
-    "recv/nbrecv": _recv_like,
+    "halted": step,
+    "idle": step,
+    "tick": tick,
+    "device_irq": irq.interrupt,
+    "user_fault": handle_fault,
+    "unknown_syscall": ipc.raise_fault,
+    "cap_fault": cap_fault,
     "reply": ipc.reply,
     "yield": yield_,
-    "tick": tick,
-    "irq": handle_irq,
-    "fault": handle_fault,
-    "schedule": sched.schedule,
+    "debug_putchar": handle_syscall,
+    "debug_halt": handle_syscall,
     "endpoint_send": ipc.send,
     "endpoint_receive": ipc.receive,
     "notification_signal": ipc.signal,
     "notification_wait": ipc.wait,
+    "illegal_invocation": invocation.invoke,
     **{label.name.lower(): handler for (_, label), (_, handler) in invocation.OPERATIONS.items()},
 }
