@@ -18,6 +18,7 @@ from mlk.abi.labels import FaultLabel, Label
 from mlk.abi.objects import (
     CNODE_MIN_RADIX,
     NULL_CPTR,
+    NUM_PRIORITIES,
     PAGE_BITS,
     RETYPE_MAX_OBJECTS,
     ROOT_IMAGE_VADDR,
@@ -27,8 +28,8 @@ from mlk.abi.objects import (
     RootSlot,
     ThreadState,
 )
-from mlk.abi.rights import ALL_RIGHTS
-from mlk.abi.syscalls import CONTEXT_REGS, MSG_REGS, Syscall
+from mlk.abi.rights import ALL_RIGHTS, Right
+from mlk.abi.syscalls import CONTEXT_REGS, MSG_REGS, Reg, Syscall
 from mlk.model.boot import boot, qemu_virt
 from mlk.model.events import Event, FaultEvent, IrqEvent, SyscallEvent, TickEvent, syscall_event
 from mlk.model.invocation import OPERATIONS
@@ -79,6 +80,8 @@ class EventGen:
         #: Whether the current event may stop the current thread: only while another thread is
         #: runnable, so that a run does not end with nothing but the idle thread.
         self.wild = False
+        #: The machine of the state the current event is drawn for.
+        self.machine = test_machine()
 
     def word(self) -> int:
         """An arbitrary register value, biased towards edge cases."""
@@ -91,6 +94,7 @@ class EventGen:
         roll = r.random()
         running = s.current != s.machine.idle_tcb
         self.wild = bool(s.queues)
+        self.machine = s.machine
         if roll < 0.08 or not running:
             return self._interrupt(s) if r.random() < 0.5 else TickEvent()
         if roll < 0.08 + self.hostile and self.wild:
@@ -112,7 +116,7 @@ class EventGen:
         if choice < 0.5:
             return SyscallEvent(ctx)
         regs = list(ctx)
-        regs[8] = r.choice([*Syscall, 0, 9, self.word()])
+        regs[Reg.SYSNO] = r.choice([*Syscall, 0, Syscall.YIELD + 2, self.word()])
         return SyscallEvent(tuple(regs))
 
     def _caps(self, s: State) -> tuple[int, list[tuple[int, Cap]], list[int]]:
@@ -229,7 +233,8 @@ class EventGen:
                 self._pick(caps, CapType.VSPACE) if r.random() < 0.9 else NULL_CPTR,
             )
         if label == Label.TCB_SET_PRIORITY:
-            return (r.choice((r.randrange(256), r.randrange(250, 256), 300)),)
+            top = NUM_PRIORITIES - 1
+            return (r.choice((r.randrange(NUM_PRIORITIES), r.randrange(top - 5, top + 1), top + 40)),)
         if label == Label.TCB_READ_REGISTERS:
             return (r.randrange(CONTEXT_REGS), r.randrange(1, MSG_REGS + 1))
         if label == Label.TCB_WRITE_REGISTERS:
@@ -237,10 +242,13 @@ class EventGen:
         if label in (Label.TCB_BIND_NOTIFICATION, Label.IRQ_HANDLER_SET_NOTIFICATION):
             return (self._pick(caps, CapType.NOTIFICATION),)
         if label == Label.IRQ_CONTROL_ISSUE:
-            return (r.choice((33, 34, 40, 30, r.randrange(300))), cnode, free_slot)
+            m = self.machine
+            lines = (m.console_irq, m.console_irq + 1, m.timer_irq, r.randrange(m.irq_lines + 12))
+            return (r.choice(lines), cnode, free_slot)
         if label in (Label.FRAME_MAP, Label.PAGE_TABLE_MAP):
             vaddr = r.choice(VADDRS) + (r.choice((0, 0, 0, 1)))
-            return (self._pick(caps, CapType.VSPACE), vaddr, r.choice((3, 1, 2, 15)))
+            rights = r.choice((Right.READ | Right.WRITE, Right.READ, Right.WRITE, ALL_RIGHTS))
+            return (self._pick(caps, CapType.VSPACE), vaddr, rights)
         return ()
 
 

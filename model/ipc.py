@@ -9,7 +9,7 @@ arrived), ``x2``.. the message registers; the receiver's other registers are unc
 At most one capability travels with a message, and only when the sender's endpoint capability has
 the GRANT right and the message-info word asks for one: the sender's ``x9`` names it in the
 sender's CSpace, the receiver's ``x10`` names an empty slot of the receiver's CSpace root. The
-receiver gets a copy derived from the sender's capability (see :func:`mlk.model.cspace`). Any
+receiver gets a copy derived from the sender's capability (see :func:`derive`). Any
 failure here (nothing to send, a capability that cannot be copied, no empty receive slot) silently
 sends the message without the capability.
 """
