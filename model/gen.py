@@ -80,8 +80,10 @@ class EventGen:
         #: Whether the current event may stop the current thread: only while another thread is
         #: runnable, so that a run does not end with nothing but the idle thread.
         self.wild = False
-        #: The machine of the state the current event is drawn for.
-        self.machine = test_machine()
+        #: The state the current event is drawn for, its machine and its thread's CSpace root.
+        self.state = boot(test_machine())
+        self.machine = self.state.machine
+        self.root = 0
 
     def word(self) -> int:
         """An arbitrary register value, biased towards edge cases."""
@@ -95,6 +97,7 @@ class EventGen:
         running = s.current != s.machine.idle_tcb
         self.wild = bool(s.queues)
         self.machine = s.machine
+        self.state = s
         if roll < 0.08 or not running:
             return self._interrupt(s) if r.random() < 0.5 else TickEvent()
         if roll < 0.08 + self.hostile and self.wild:
@@ -147,7 +150,7 @@ class EventGen:
 
     def _syscall(self, s: State) -> Event:
         r = self.rng
-        _, caps, free = self._caps(s)
+        self.root, caps, free = self._caps(s)
         free_slot = r.choice(free) if free else r.randrange(300)
         roll = r.random()
         if roll < 0.05:
@@ -214,15 +217,22 @@ class EventGen:
             return (kind, size, cnode, free_slot, count)
         if label in (Label.CNODE_COPY, Label.CNODE_MINT, Label.CNODE_MOVE, Label.CNODE_MUTATE):
             high = [i for i in occupied if i >= RootSlot.FREE_FIRST]
-            badged = [i for i, c in caps if c.type in (CapType.ENDPOINT, CapType.NOTIFICATION)]
-            if badged and r.random() < 0.5:
+            badgeable = [i for i, c in caps if c.type in (CapType.ENDPOINT, CapType.NOTIFICATION)]
+            badged = [i for i, c in caps if c.badge]
+            roll = r.random()
+            if badged and roll < 0.3:
                 src = r.choice(badged)
+            elif badgeable and roll < 0.6:
+                src = r.choice(badgeable)
             else:
                 src = r.choice(high) if high and (r.random() < 0.8 or not self.wild) else r.choice(occupied)
             rights = ALL_RIGHTS if r.random() < 0.5 else r.randrange(16)
             return (free_slot, cnode, src, rights, r.choice((0, 0, r.randrange(1, 1 << 8))))
         if label in (Label.CNODE_DELETE, Label.CNODE_REVOKE):
             high = [i for i in occupied if i >= RootSlot.FREE_FIRST]
+            parents = [i for i in high if self.state.slots[(self.root, i)].children]
+            if parents and r.random() < 0.25:
+                return (r.choice(parents),)
             if not self.wild:
                 return (r.choice(high) if high else 0,)
             return (r.choice(high) if high and r.random() < 0.9 else r.choice(occupied),)

@@ -79,6 +79,41 @@ class KernelMachine(RuleBasedStateMachine):
         """A few events from the plausible-event generator."""
         self.generate(seed, count)
 
+    @rule(
+        label=st.sampled_from(
+            [
+                Label.CNODE_COPY,
+                Label.CNODE_MINT,
+                Label.CNODE_MOVE,
+                Label.CNODE_MUTATE,
+                Label.CNODE_DELETE,
+                Label.CNODE_REVOKE,
+            ]
+        ),
+        src=st.integers(0, 2**16),
+        dest=st.integers(0, 2**16),
+        rights=st.integers(0, 15),
+        badge=st.one_of(st.just(0), st.integers(1, 2**64 - 1)),
+    )
+    def capability_op(self, label: Label, src: int, dest: int, rights: int, badge: int) -> None:
+        """A CNode operation of the current thread on its own CSpace root: the source is one of
+        its capabilities (chosen by ``src``), the destination one of its slots."""
+        tcb = self.state.objects.get(self.state.current)
+        if not isinstance(tcb, Tcb) or tcb.cspace is None or self.state.current == self.state.machine.idle_tcb:
+            return
+        root = tcb.cspace
+        mine = sorted(i for (c, i) in self.state.slots if c == root)
+        own = [i for i in mine if self.state.slots[(root, i)].cap.obj == root]
+        if not own:
+            return
+        index = mine[src % len(mine)]
+        ctx = [0] * CONTEXT_REGS
+        ctx[Reg.CPTR] = own[0]
+        ctx[Reg.MSGINFO] = msginfo.pack(label, 5)
+        ctx[Reg.MR0 : Reg.MR0 + 5] = (dest % 256 if label < Label.CNODE_DELETE else index, own[0], index, rights, badge)
+        ctx[Reg.SYSNO] = Syscall.CALL
+        self.apply(SyscallEvent(tuple(ctx)))
+
     def others_can_run(self) -> bool:
         """Whether a thread besides the current one is runnable: a hostile call then does not
         end the program (a thread without a fault handler that faults stops for good)."""

@@ -33,7 +33,7 @@ from tests.model import (
 from tests.model.stateful_machine import KernelMachine
 
 QUICK = settings(
-    max_examples=60,
+    max_examples=150,
     stateful_step_count=50,
     deadline=None,
     database=None,
