@@ -29,7 +29,7 @@ from mlk.kernel_aarch64 import build as kbuild
 from mlk.kernel_aarch64 import config as kconfig
 from mlk.kernel_aarch64 import routines
 from mlk.kernel_aarch64.diagnostics import BuildError
-from mlk.refinement import checker, export, report, tracefile
+from mlk.refinement import checker, export, mutants, report, scenarios, tracefile
 
 #: The kernel's report of the instructions it ran from reset to the root task's first instruction
 #: (counted by the PMU; exact only under ``--deterministic``, i.e. ``-icount``).
@@ -175,6 +175,12 @@ EVENT_FUNCTIONS = {
 }
 
 
+def _routine_of(record: tracefile.Record) -> str | None:
+    """The kernel routine that handled an event record (for divergence reports)."""
+    found = routines.implementing(EVENT_FUNCTIONS[record.kind], routines.scan())
+    return found.where() if found else None
+
+
 def _refine_trace(path: Path, build_id: int | None, window: int) -> report.Outcome:
     """Check one trace file against the spec; every failure becomes an outcome, never an exception."""
     name = path.name
@@ -185,17 +191,11 @@ def _refine_trace(path: Path, build_id: int | None, window: int) -> report.Outco
         return report.Outcome(name, str(path), error="UnreadableTrace", message=f"cannot read {path}: {exc.strerror}")
     except tracefile.TraceError as exc:
         return report.Outcome(name, str(path), error=type(exc).__name__, message=str(exc))
-    table = routines.scan()
-
-    def routine_of(record: tracefile.Record) -> str | None:
-        found = routines.implementing(EVENT_FUNCTIONS[record.kind], table)
-        return found.where() if found else None
-
     verdict = checker.check(
         trace,
         checker.initial_state(trace),
         window=window,
-        routine_for=routine_of,
+        routine_for=_routine_of,
         replay=f"mlk refine --trace {path}",
     )
     return report.Outcome(
@@ -209,9 +209,22 @@ def _refine_trace(path: Path, build_id: int | None, window: int) -> report.Outco
 
 
 def cmd_refine(args: argparse.Namespace) -> int:
-    """``mlk refine``: check traces against the spec; exit 0 only when every trace refines it."""
+    """``mlk refine``: check traces against the spec; exit 0 only when every trace refines it.
+
+    With ``--trace``, the given trace files; with ``--mutants``, that every kernel mutant is caught;
+    otherwise the built-in scenarios (``--scenario``, default all), each built with the trace on,
+    run in QEMU under ``--work`` and checked, trace and final kernel memory.
+    """
+    if args.mutants:
+        return mutants.main(args.work / "mutants", names=args.mutant or None)
     build_id = int(args.build_id, 16) if args.build_id else None
-    outcomes = [_refine_trace(path, build_id, args.window) for path in args.trace]
+    if args.trace:
+        outcomes = [_refine_trace(path, build_id, args.window) for path in args.trace]
+    else:
+        names = args.scenario or list(scenarios.SCENARIOS)
+        outcomes = [
+            scenarios.refine(name, args.work / name, window=args.window, routine_for=_routine_of) for name in names
+        ]
     for outcome in outcomes:
         print(outcome.summary())
         if outcome.divergence is not None:
@@ -269,10 +282,23 @@ def parser() -> argparse.ArgumentParser:
         "--trace",
         type=Path,
         action="append",
-        required=True,
+        default=[],
         metavar="FILE",
         help="a trace stream captured elsewhere (QEMU, hardware); repeatable",
     )
+    p.add_argument(
+        "--scenario",
+        action="append",
+        default=[],
+        choices=sorted(scenarios.SCENARIOS),
+        help="a built-in scenario to build, run and check (default: all of them); repeatable",
+    )
+    p.add_argument(
+        "--work", type=Path, default=Path("build/refine"), metavar="DIR",
+        help="where scenario builds and runs are kept (default build/refine)",
+    )  # fmt: skip
+    p.add_argument("--mutants", action="store_true", help="check that the gate catches every kernel mutant")
+    p.add_argument("--mutant", action="append", default=[], metavar="NAME", help="with --mutants: only these")
     p.add_argument("--build-id", default=None, metavar="HEX", help="the kernel build the traces must come from")
     p.add_argument(
         "--window",

@@ -196,13 +196,21 @@ def check(
     window: int = DEFAULT_WINDOW,
     routine_for: Callable[[Record], str | None] | None = None,
     replay: str | None = None,
+    environment: Callable[[Record, State], State] | None = None,
 ) -> Verdict:
-    """Check ``trace`` against the spec, starting from ``initial`` (the spec's boot state)."""
+    """Check ``trace`` against the spec, starting from ``initial`` (the spec's boot state).
+
+    ``environment``, when given, is applied to the spec's state before each transition's step,
+    with the transition's event record: what a test scenario's kernel does outside the spec
+    (e.g. the SCHED scenario's wake-up at a tick, :mod:`mlk.refinement.scenarios`).
+    """
     records = trace.records
     state = initial
     position = {rec.seq: i for i, rec in enumerate(records)}
     count = 0
     for tr in transitions(records):
+        if environment is not None:
+            state = environment(tr.event, state)
         problem, after = _compare(state, tr)
         if problem is not None:
             aspect, at, expected, observed, diffs = problem

@@ -39,9 +39,10 @@ kernel_init:
     b boot_launch
 
 /*
- * idle_init: the idle thread (spec: Machine.idle_tcb, state IDLE). It runs idle_loop at EL1 with
- * only IRQs unmasked, on the (empty) kernel stack, in whatever address space was last loaded.
- * It is current until the first scheduling decision.
+ * idle_init: the idle thread (spec: Machine.idle_tcb, state IDLE, a full time slice like every
+ * thread the spec's boot makes). It runs idle_loop at EL1 with only IRQs unmasked, on the
+ * (empty) kernel stack, in whatever address space was last loaded. It is current until the
+ * first scheduling decision.
  */
 idle_init:
     adr x0, idle_tcb
@@ -51,6 +52,8 @@ idle_init:
     str x1, [x0, #CTX_ELR_EL1]
     mov x1, #SPSR_EL1H_IRQ
     str x1, [x0, #CTX_SPSR_EL1]
+    mov x1, #TIME_SLICE_TICKS
+    str x1, [x0, #TCB_TIME_SLICE]
     adr x1, kstate
     va_to_pa x0, x0
     str x0, [x1, #KSTATE_IDLE]

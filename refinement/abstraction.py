@@ -1,0 +1,264 @@
+"""The abstraction function: raw kernel memory, decoded through :mod:`mlk.abi.layout`, as the
+spec's :class:`~mlk.model.state.State`, and its field-by-field comparison with the spec's state.
+
+:func:`decode` reads a memory checkpoint (:class:`mlk.refinement.capture.Memory`, taken with the
+guest stopped, never formatted by the kernel) from the kernel's roots:
+
+* the kernel state at ``KERNEL_BASE + KERNEL_DATA_OFFSET``: the current thread and the ready
+  queues, walked through the TCBs' ``sched_next`` links (a queue's ``tail`` and its ready bit must
+  agree with the walk, else the decoding fails with :class:`Inconsistent`);
+* the TCBs: the idle thread, the current and queued threads, the threads the caps name, and the
+  addresses the spec's state has TCBs at (an inactive thread is reachable from nothing yet);
+* each thread's CSpace root CNode (its ``2**ROOT_CNODE_RADIX`` slots; ``used`` and ``tcb_refs`` are
+  counted, as the kernel keeps no such counters) and its VSpace, walked level by level through
+  the real translation tables to the mapped frames (rights from the descriptors' AP bits); a frame
+  outside RAM is a device frame.
+
+Not decoded yet, because the kernel keeps no such data yet: interrupt line states (no IRQ table
+before issue 6), endpoints and notifications, and the debug-halt status (the trace's ``HALT``
+record carries it). :func:`compare` leaves them out, and also the idle thread's registers (the
+kernel's idle loop state, which the spec does not model) and the root task's untyped
+capabilities (the kernel creates none yet; the CNode's ``used`` count is compared without them).
+Everything else is compared.
+"""
+
+from __future__ import annotations
+
+from mlk.abi import layout
+from mlk.abi.arch import Pte as PteBits
+from mlk.abi.objects import (
+    CNODE_SLOT_BITS,
+    NUM_PRIORITIES,
+    PAGE_BITS,
+    PT_INDEX_BITS,
+    ROOT_CNODE_RADIX,
+    CapType,
+    ThreadState,
+)
+from mlk.abi.rights import Right
+from mlk.abi.syscalls import CONTEXT_REGS
+from mlk.model import vm
+from mlk.model.state import (
+    Cap,
+    CNode,
+    FaultInfo,
+    Frame,
+    KObject,
+    Machine,
+    ObjId,
+    PageTable,
+    Pte,
+    Slot,
+    SlotRef,
+    State,
+    Tcb,
+    TState,
+    VSpace,
+)
+from mlk.refinement.capture import Memory
+from mlk.refinement.checker import DEFAULT_WINDOW, Divergence, FieldDiff
+from mlk.refinement.tracefile import Trace
+
+_KSTATE = layout.KSTATE.offsets
+_TCB = layout.TCB.offsets
+_SLOT = layout.CAP_SLOT.offsets
+_CTX = ("x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "sp_el0", "elr_el1")
+assert len(_CTX) == CONTEXT_REGS
+_ENTRIES = 1 << PT_INDEX_BITS
+_VALID = 1
+#: AP[2]: read-only; AP[1] (``AP_EL0_RW``): accessible at EL0.
+_AP_READ_ONLY = 1 << 7
+
+
+class Inconsistent(Exception):
+    """Kernel memory that no spec state corresponds to (e.g. a queue whose tail is not its last
+    thread): reported as a difference, never decoded into something plausible."""
+
+
+def _opt(value: int) -> int | None:
+    return value or None
+
+
+def _tcb(mem: Memory, addr: int) -> Tcb:
+    def f(name: str) -> int:
+        return mem.word(addr + _TCB[name])
+
+    kind = ThreadState(f("state"))
+    flags = f("state_flags")
+    tstate = TState(kind) if f("state_obj") == 0 and f("state_badge") == 0 and flags == 0 else TState(
+        kind, _opt(f("state_obj")), f("state_badge"), bool(flags & layout.TSTATE_GRANT),
+        bool(flags & layout.TSTATE_GRANT_REPLY), bool(flags & layout.TSTATE_CALL),
+    )  # fmt: skip
+    fault = None
+    if f("fault_kind"):
+        fault = FaultInfo(f("fault_kind"), f("fault_a"), f("fault_b"), f("fault_pc"))
+    return Tcb(
+        tuple(f(r) for r in _CTX), tstate, f("priority"), f("time_slice"), _opt(f("cspace")), _opt(f("vspace")),
+        f("fault_ep"), _opt(f("bound")), _opt(f("reply")), fault,
+    )  # fmt: skip
+
+
+def _cap(mem: Memory, slot: int) -> Cap | None:
+    info = mem.word(slot + _SLOT["info"])
+    kind = layout.CAP_TYPE.get(info)
+    if kind == CapType.NULL:
+        return None
+    obj, data = mem.word(slot + _SLOT["obj"]), mem.word(slot + _SLOT["data"])
+    mapped = None
+    if layout.CAP_MAPPED.get(info):
+        mapped = (layout.CAP_MAPPED_VSPACE.get(info) << PAGE_BITS, data)
+    badge = data if kind in (CapType.ENDPOINT, CapType.NOTIFICATION) else 0
+    watermark = data if kind == CapType.UNTYPED else 0
+    return Cap(CapType(kind), obj, layout.CAP_RIGHTS.get(info), badge, mapped, layout.CAP_SIZE_BITS.get(info),
+               watermark)  # fmt: skip
+
+
+def _walk(mem: Memory, table: int, level: int, objects: dict[ObjId, KObject], machine: Machine) -> dict[int, Pte]:
+    """The valid entries of the translation table at ``table`` (level ``level``); records the
+    tables and frames below it in ``objects``."""
+    entries: dict[int, Pte] = {}
+    for index in range(_ENTRIES):
+        desc = mem.word(table + 8 * index)
+        if not desc & _VALID:
+            continue
+        out = desc & PteBits.ADDR_MASK
+        if level < vm.LEAF_LEVEL:
+            objects[out] = PageTable(_walk(mem, out, level + 1, objects, machine))
+            entries[index] = Pte(out, 0)
+        else:
+            rights = Right.READ if desc & _AP_READ_ONLY else Right.READ | Right.WRITE
+            entries[index] = Pte(out, int(rights) if desc & PteBits.AP_EL0_RW else 0)
+            objects.setdefault(out, Frame(not _in_ram(out, machine)))
+    return entries
+
+
+def _in_ram(addr: int, machine: Machine) -> bool:
+    return machine.ram_base <= addr < machine.ram_base + machine.ram_size
+
+
+def decode(mem: Memory, machine: Machine, *, known_tcbs: tuple[ObjId, ...] = ()) -> State:
+    """The spec state kernel memory ``mem`` stands for (see the module documentation).
+    ``known_tcbs`` are further TCB addresses to decode (threads nothing in the kernel points at)."""
+    kstate = machine.kernel_base + layout.KERNEL_DATA_OFFSET
+    current = mem.word(kstate + _KSTATE["current"])
+    queues: dict[int, tuple[ObjId, ...]] = {}
+    tcbs = {machine.idle_tcb, current, *known_tcbs}
+    for prio in range(NUM_PRIORITIES):
+        queue = kstate + layout.KSTATE_QUEUES + prio * layout.SCHED_QUEUE.size
+        head, tail = mem.word(queue), mem.word(queue + layout.SCHED_QUEUE.offsets["tail"])
+        word = mem.word(kstate + _KSTATE[f"ready{prio >> layout.KSTATE_READY_SHIFT}"])
+        ready = bool(word >> (prio & ((1 << layout.KSTATE_READY_SHIFT) - 1)) & 1)
+        members: list[ObjId] = []
+        thread = head
+        while thread:
+            if thread in members or len(members) > len(mem.data) // 8:
+                raise Inconsistent(f"ready queue {prio} loops at thread {thread:#x}")
+            members.append(thread)
+            thread = mem.word(thread + _TCB["sched_next"])
+        if (members[-1] if members else 0) != tail:
+            raise Inconsistent(f"ready queue {prio}: tail {tail:#x}, but the links end at "
+                               f"{members[-1] if members else 0:#x}")  # fmt: skip
+        if ready != bool(members):
+            raise Inconsistent(f"ready queue {prio}: ready bit {int(ready)} for {len(members)} threads")
+        if members:
+            queues[prio] = tuple(members)
+            tcbs.update(members)
+    objects: dict[ObjId, KObject] = {tid: _tcb(mem, tid) for tid in tcbs}
+    slots: dict[SlotRef, Slot] = {}
+    spaces = {t.cspace for t in objects.values() if isinstance(t, Tcb) and t.cspace is not None}
+    for cnode in sorted(spaces):
+        for index in range(1 << ROOT_CNODE_RADIX):
+            cap = _cap(mem, cnode + (index << CNODE_SLOT_BITS))
+            if cap is None:
+                continue
+            parent_addr = mem.word(cnode + (index << CNODE_SLOT_BITS) + _SLOT["parent"])
+            parent = None if parent_addr == 0 else _slot_ref(parent_addr, spaces)
+            slots[(cnode, index)] = Slot(cap, parent, ())
+            if cap.type == CapType.FRAME:
+                objects.setdefault(cap.obj, Frame(not _in_ram(cap.obj, machine)))
+    children: dict[SlotRef, list[SlotRef]] = {}
+    for ref, slot in sorted(slots.items()):
+        if slot.parent is not None:
+            children.setdefault(slot.parent, []).append(ref)
+    slots = {ref: s._replace(children=tuple(children.get(ref, ()))) for ref, s in slots.items()}
+    threads = [t for t in objects.values() if isinstance(t, Tcb)]
+    for vspace in sorted({t.vspace for t in threads if t.vspace is not None}):
+        entries = _walk(mem, vspace, 0, objects, machine)
+        objects[vspace] = VSpace(entries, sum(t.vspace == vspace for t in threads))
+    for cnode in spaces:
+        used = sum(ref[0] == cnode for ref in slots)
+        objects[cnode] = CNode(ROOT_CNODE_RADIX, used, sum(t.cspace == cnode for t in threads))
+    return State(machine, objects, slots, queues, current, {}, None)
+
+
+def _slot_ref(address: int, cnodes: set[int]) -> SlotRef:
+    size = 1 << ROOT_CNODE_RADIX << CNODE_SLOT_BITS
+    for cnode in cnodes:
+        if cnode <= address < cnode + size:
+            return (cnode, (address - cnode) >> CNODE_SLOT_BITS)
+    raise Inconsistent(f"a capability's parent {address:#x} is in no decoded CNode")
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:#x}"
+    return repr(value)
+
+
+def _diff_value(path: str, expected: object, observed: object, out: list[FieldDiff]) -> None:
+    if expected == observed:
+        return
+    if isinstance(expected, tuple) and isinstance(observed, tuple) and hasattr(expected, "_fields") \
+            and type(expected) is type(observed):  # fmt: skip
+        for name, e, o in zip(expected._fields, expected, observed, strict=True):
+            _diff_value(f"{path}.{name}", e, o, out)
+        return
+    if isinstance(expected, dict) and isinstance(observed, dict):
+        for key in sorted(set(expected) | set(observed), key=repr):
+            _diff_value(f"{path}[{_fmt(key)}]", expected.get(key, "absent"), observed.get(key, "absent"), out)
+        return
+    out.append(FieldDiff(path, _fmt(expected), _fmt(observed)))
+
+
+def compare(expected: State, observed: State) -> list[FieldDiff]:
+    """Every field where the decoded kernel state differs from the spec's state (see the module
+    documentation for what is left out)."""
+    out: list[FieldDiff] = []
+    _diff_value("current", expected.current, observed.current, out)
+    _diff_value("queues", dict(expected.queues), dict(observed.queues), out)
+    idle = expected.machine.idle_tcb
+    untyped = {ref for ref, slot in expected.slots.items() if slot.cap.type == CapType.UNTYPED}
+    for addr in sorted(set(expected.objects) | set(observed.objects)):
+        e, o = expected.objects.get(addr), observed.objects.get(addr)
+        if isinstance(e, CNode):
+            e = e._replace(used=e.used - sum(ref[0] == addr and ref not in observed.slots for ref in untyped))
+        if addr == idle and isinstance(e, Tcb) and isinstance(o, Tcb):
+            e, o = e._replace(ctx=()), o._replace(ctx=())
+        if isinstance(e, VSpace | PageTable) and isinstance(o, type(e)):
+            _diff_value(f"objects[{addr:#x}].entries", dict(e.entries), dict(o.entries), out)
+            _diff_value(f"objects[{addr:#x}]", e._replace(entries={}), o._replace(entries={}), out)
+            continue
+        _diff_value(f"objects[{addr:#x}]", e if e is not None else "absent", o if o is not None else "absent", out)
+    for ref in sorted(set(expected.slots) | set(observed.slots)):
+        e_slot, o_slot = expected.slots.get(ref), observed.slots.get(ref)
+        if ref in untyped and o_slot is None:
+            continue
+        _diff_value(f"slots[{ref[0]:#x}, {ref[1]}]", e_slot or "absent", o_slot or "absent", out)
+    return out
+
+
+def divergence(trace: Trace, diffs: list[FieldDiff], replay: str, window: int = DEFAULT_WINDOW) -> Divergence:
+    """The report of a final checkpoint whose decoded kernel state differs from the spec's."""
+    last = trace.records[-1]
+    return Divergence(
+        record=last.seq + 1,
+        transition=-1,
+        aspect="kernel state at the final checkpoint",
+        expected="the spec's state after the last transition",
+        observed=f"{len(diffs)} differing fields in the decoded kernel memory",
+        diffs=tuple(diffs),
+        event="(power-off checkpoint)",
+        window=tuple(r.describe() for r in trace.records[-window:]),
+        routine=None,
+        replay=replay,
+    )

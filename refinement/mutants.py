@@ -1,0 +1,134 @@
+"""Kernel mutants: the refinement gate must be able to fail.
+
+Each :class:`Mutant` is one deliberate bug, made by a text substitution in a temporary copy of the
+real kernel sources (the substituted text must occur exactly once, so a mutant never silently
+stops applying when the kernel changes). A mutant is *caught* when at least one built-in scenario
+does not refine the spec (a divergence, or an error such as a timeout: anything but a pass); the
+scenarios run in order and stop at the first catch. ``mlk refine --mutants`` runs them all and
+exits 0 only when every mutant is caught.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlk.kernel_aarch64.build import SOURCE_DIR
+from mlk.refinement import report, scenarios
+
+#: Seconds a mutant's scenario may run (a mutant may hang the kernel).
+MUTANT_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A bug: in ``file`` (relative to the kernel sources), ``find`` becomes ``replace``."""
+
+    name: str
+    bug: str
+    file: str
+    find: str
+    replace: str
+
+
+MUTANTS: tuple[Mutant, ...] = (
+    Mutant("yield-to-head", "Yield puts the caller at the head of its queue, not the tail",
+           "syscall.S", "    mov x0, x19\n    bl sched_append", "    mov x0, x19\n    bl sched_prepend"),
+    Mutant("yield-short-refill", "Yield refills the time slice one tick short",
+           "syscall.S", "sys_yield:\n    mov x0, #TIME_SLICE_TICKS", "sys_yield:\n    mov x0, #(TIME_SLICE_TICKS - 1)"),
+    Mutant("tick-long-refill", "an expired time slice is refilled one tick too long",
+           "timer.S", "    mov x2, #TIME_SLICE_TICKS\n    str x2, [x0, #TCB_TIME_SLICE]",
+           "    mov x2, #(TIME_SLICE_TICKS + 1)\n    str x2, [x0, #TCB_TIME_SLICE]"),
+    Mutant("tick-no-charge", "the tick never charges the running thread (no round robin)",
+           "timer.S", "    subs x2, x2, #1\n", "    subs x2, x2, #0\n"),
+    Mutant("preempted-to-tail", "a preempted thread goes to the tail of its queue, not the head",
+           "sched.S", "    b.eq schedule_choose\n    bl sched_prepend",
+           "    b.eq schedule_choose\n    bl sched_append"),
+    Mutant("priority-inverted", "the scheduler picks the lowest ready priority of a bitmap word",
+           "sched.S", "    clz x7, x7\n",
+           "    rbit x7, x7\n    clz x7, x7\n    mov x2, #((1 << KSTATE_READY_SHIFT) - 1)\n    sub x7, x2, x7\n"),
+    Mutant("boot-queue-reversed", "boot threads are queued in reverse order (head insertion)",
+           "rootboot.S", "    str x1, [x0, #TCB_STATE]\n    b sched_append",
+           "    str x1, [x0, #TCB_STATE]\n    b sched_prepend"),
+    Mutant("root-priority", "the root task boots one priority below the highest",
+           "rootboot.S", "    mov x3, #ROOT_PRIORITY", "    mov x3, #(ROOT_PRIORITY - 1)"),
+    Mutant("debug-char-mask", "DebugPutChar keeps 6 bits of the character instead of 8",
+           "syscall.S", "    and x0, x0, #DEBUG_ARG_MASK\n    trace_hook trace_output",
+           "    and x0, x0, #0x3f\n    trace_hook trace_output"),
+    Mutant("halt-status", "DebugHalt sets bit 0 of the status",
+           "syscall.S", "    and x0, x0, #DEBUG_ARG_MASK\n    trace_hook trace_halt",
+           "    orr x0, x0, #1\n    trace_hook trace_halt"),
+    Mutant("unknown-syscall-yields", "an unknown system call yields instead of faulting",
+           "syscall.S", "    mov x2, #0\n    b user_fault", "    mov x2, #0\n    b sys_yield"),
+    Mutant("fault-wrong-state", "a faulting thread is left BLOCKED_ON_REPLY instead of INACTIVE",
+           "fault.S", "    mov x0, #TS_INACTIVE", "    mov x0, #TS_BLOCKED_ON_REPLY"),
+)  # fmt: skip
+
+BY_NAME = {m.name: m for m in MUTANTS}
+
+
+class MutantDoesNotApply(Exception):
+    """The mutant's text does not occur exactly once in the kernel sources."""
+
+
+def apply(mutant: Mutant, dest: Path, source_dir: Path = SOURCE_DIR) -> Path:
+    """Copy the kernel sources to ``dest`` with ``mutant`` applied; the copy's directory."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(source_dir, dest)
+    path = dest / mutant.file
+    text = path.read_text()
+    if text.count(mutant.find) != 1:
+        raise MutantDoesNotApply(
+            f"mutant {mutant.name}: {mutant.find!r} occurs {text.count(mutant.find)} times in {mutant.file}"
+        )
+    path.write_text(text.replace(mutant.find, mutant.replace))
+    return dest
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How the gate did against one mutant: the scenario outcome that caught it, if any."""
+
+    mutant: Mutant
+    catch: report.Outcome | None
+    seconds: float
+
+    @property
+    def caught(self) -> bool:
+        """Whether some scenario failed on the mutant."""
+        return self.catch is not None
+
+    def summary(self) -> str:
+        """One line."""
+        if self.catch is None:
+            return f"SURVIVED  {self.mutant.name}: {self.mutant.bug}"
+        return f"caught    {self.mutant.name} ({self.seconds:.1f} s): {self.catch.summary().split(None, 1)[1]}"
+
+
+def check(mutant: Mutant, work: Path) -> Verdict:
+    """Build ``mutant`` and run the scenarios on it until one fails."""
+    start = time.monotonic()
+    sources = apply(mutant, work / "asm")
+    for name in scenarios.SCENARIOS:
+        outcome = scenarios.refine(name, work / name, source_dir=sources, timeout=MUTANT_TIMEOUT)
+        if not outcome.passed:
+            return Verdict(mutant, outcome, time.monotonic() - start)
+    return Verdict(mutant, None, time.monotonic() - start)
+
+
+def main(work: Path, names: list[str] | None = None) -> int:
+    """``mlk refine --mutants``: check every mutant (or those named); 0 only when all are caught."""
+    unknown = sorted(set(names or ()) - set(BY_NAME))
+    if unknown:
+        print(f"mlk refine: unknown mutant(s) {', '.join(unknown)}; known: {', '.join(BY_NAME)}")
+        return 2
+    chosen = [BY_NAME[n] for n in names] if names else list(MUTANTS)
+    verdicts = [check(m, work / m.name) for m in chosen]
+    for v in verdicts:
+        print(v.summary())
+    caught = sum(v.caught for v in verdicts)
+    print(f"{caught} of {len(verdicts)} kernel mutants caught by mlk refine")
+    return 0 if caught == len(verdicts) else 1

@@ -1,0 +1,213 @@
+"""The built-in refinement scenarios: build a kernel scenario with the trace on, run it in QEMU,
+check its trace against the spec and its final memory against the spec's final state.
+
+Each scenario is a kernel build configuration (:class:`mlk.kernel_aarch64.config.Scenario`). The
+spec starts from the boot state of the machine in the trace's ``BOOT`` record, plus what a test
+scenario's boot adds outside the spec: the extra threads of the image's ``boot_threads`` table
+(:data:`mlk.abi.layout.BOOT_THREAD`), read from the built image, and, in SCHED, the kernel's
+wake-up of the high-priority thread at tick ``SCHED_WAKE_TICK`` (a stand-in for an
+interrupt-driven wake-up until notifications exist), applied before that tick's step.
+
+:func:`refine` gives one :class:`~mlk.refinement.report.Outcome`: refines, diverges (the first
+diverging record, or the fields where the decoded kernel memory differs from the spec's final
+state), or an error (build error, QEMU crash or timeout, no trace, a damaged trace, a kernel that
+stopped without the spec's halt). Only the first is a pass.
+"""
+
+from __future__ import annotations
+
+import struct
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlk import qemu
+from mlk.abi import layout
+from mlk.abi.objects import NULL_CPTR, OBJECT_SIZE_BITS, ROOT_IMAGE_VADDR, TIME_SLICE_TICKS, ObjectType
+from mlk.abi.syscalls import CONTEXT_REGS, ContextReg
+from mlk.abi.trace import SINK_FILE, RecordType
+from mlk.kernel_aarch64 import build as kbuild
+from mlk.kernel_aarch64.config import DEFAULTS, Scenario
+from mlk.kernel_aarch64.diagnostics import BuildError
+from mlk.model import sched
+from mlk.model.state import INACTIVE, RUNNING, CNode, ObjId, State, Tcb, VSpace
+from mlk.model.tx import Tx
+from mlk.refinement import abstraction, capture, checker, report, tracefile
+
+#: The built-in scenarios by name: their build configuration (the trace is always on).
+SCENARIOS: dict[str, dict[str, int]] = {
+    "hello": {"SCENARIO": Scenario.HELLO},
+    "sched": {"SCENARIO": Scenario.SCHED},
+    "faults": {"SCENARIO": Scenario.FAULTS},
+}
+
+_TCB_BYTES = 1 << OBJECT_SIZE_BITS[ObjectType.TCB]
+_BOOT_THREAD = struct.Struct(layout.BOOT_THREAD.struct_format())
+
+
+def replay_command(name: str) -> str:
+    """The one-line command that rebuilds and reruns scenario ``name``."""
+    return f"mlk refine --scenario {name}"
+
+
+@dataclass(frozen=True)
+class BootThread:
+    """One entry of a scenario's ``boot_threads`` table, at user addresses."""
+
+    pc: int
+    sp: int
+    priority: int
+    start: layout.BootStart
+
+
+def boot_threads(built: kbuild.BuildResult) -> list[BootThread]:
+    """The scenario's extra boot threads, read from the built image's ``boot_threads`` table."""
+    image = built.image.read_bytes()
+    base = built.symbols["_start"]
+    start = built.symbols["root_image_start"]
+    offset = built.symbols["boot_threads"] - base
+    (count,) = struct.unpack_from("<Q", image, offset)
+    threads = []
+    for i in range(count):
+        entry, stack, priority, how = _BOOT_THREAD.unpack_from(image, offset + 8 + i * _BOOT_THREAD.size)
+        user = ROOT_IMAGE_VADDR - start
+        threads.append(BootThread(entry + user, stack + user, priority, layout.BootStart(how)))
+    return threads
+
+
+def boot_objects_base(built: kbuild.BuildResult) -> int:
+    """Where the boot code puts the root task's boot objects (:class:`mlk.abi.layout.BootObject`)."""
+    end = built.symbols["root_image_end"]
+    return -(-end // layout.BOOT_OBJECTS_ALIGN) * layout.BOOT_OBJECTS_ALIGN
+
+
+def thread_address(built: kbuild.BuildResult, index: int) -> ObjId:
+    """The TCB of boot thread ``index`` (0: the root task)."""
+    return boot_objects_base(built) + layout.BootObject.TCBS + index * _TCB_BYTES
+
+
+def initial_state(trace: tracefile.Trace, built: kbuild.BuildResult) -> State:
+    """The spec's boot state for the trace's machine, with the scenario's extra threads: each in
+    the root task's CSpace and VSpace, registers zero but PC and SP, a full time slice, runnable
+    ones queued in table order behind nothing (the root task runs first)."""
+    state = checker.initial_state(trace)
+    root = state.objects[state.current]
+    assert isinstance(root, Tcb) and root.cspace is not None and root.vspace is not None
+    objects = dict(state.objects)
+    queues = {p: tuple(q) for p, q in state.queues.items()}
+    threads = boot_threads(built)
+    for i, thread in enumerate(threads, start=1):
+        ctx = [0] * CONTEXT_REGS
+        ctx[ContextReg.PC], ctx[ContextReg.SP] = thread.pc, thread.sp
+        runnable = thread.start == layout.BootStart.RUNNABLE
+        tid = thread_address(built, i)
+        objects[tid] = Tcb(tuple(ctx), RUNNING if runnable else INACTIVE, thread.priority, TIME_SLICE_TICKS,
+                           root.cspace, root.vspace, NULL_CPTR, None, None, None)  # fmt: skip
+        if runnable:
+            queues[thread.priority] = (*queues.get(thread.priority, ()), tid)
+    cnode, vspace = objects[root.cspace], objects[root.vspace]
+    assert isinstance(cnode, CNode) and isinstance(vspace, VSpace)
+    objects[root.cspace] = cnode._replace(tcb_refs=cnode.tcb_refs + len(threads))
+    objects[root.vspace] = vspace._replace(tcb_refs=vspace.tcb_refs + len(threads))
+    return state._replace(objects=objects, queues=queues)
+
+
+def environment(config: dict[str, int], built: kbuild.BuildResult) -> Callable[[tracefile.Record, State], State]:
+    """The scenario's kernel actions outside the spec, applied before each transition: in SCHED,
+    the tick numbered ``SCHED_WAKE_TICK`` first wakes the ``AT_WAKE_TICK`` boot thread."""
+    ticks = 0
+    wake_tick = config.get("SCHED_WAKE_TICK", DEFAULTS["SCHED_WAKE_TICK"])
+    sleepers = [
+        thread_address(built, i)
+        for i, t in enumerate(boot_threads(built), start=1)
+        if t.start == layout.BootStart.AT_WAKE_TICK
+    ]
+
+    def apply(event: tracefile.Record, state: State) -> State:
+        nonlocal ticks
+        if config.get("SCENARIO") != Scenario.SCHED or event.kind is not RecordType.TICK:
+            return state
+        ticks += 1
+        if ticks != wake_tick:
+            return state
+        tx = Tx(state)
+        for tid in sleepers:
+            sched.wake(tx, tid)
+        return tx.finish()[0]
+
+    return apply
+
+
+def _error(name: str, trace: Path | None, kind: str, message: str, start: float) -> report.Outcome:
+    return report.Outcome(name, str(trace) if trace else None, error=kind, message=message,
+                          seconds=time.monotonic() - start)  # fmt: skip
+
+
+def refine(
+    name: str,
+    work: Path,
+    *,
+    source_dir: Path = kbuild.SOURCE_DIR,
+    window: int = checker.DEFAULT_WINDOW,
+    routine_for: Callable[[tracefile.Record], str | None] | None = None,
+    replay: str | None = None,
+    timeout: float = capture.RUN_TIMEOUT,
+) -> report.Outcome:
+    """Build scenario ``name`` from ``source_dir`` into ``work``, run it there and check it."""
+    start = time.monotonic()
+    config = {**SCENARIOS[name], "TRACE": 1}
+    try:
+        built = kbuild.build(work / "build", source_dir=source_dir, overrides=config)
+    except BuildError as exc:
+        return _error(name, None, "BuildError", str(exc), start)
+    objects_end = boot_objects_base(built) + layout.BootObject.END
+    region = (built.symbols["_start"], objects_end - built.symbols["_start"])
+    metadata = {"scenario": name, "config": config, "build_id": built.build_id, "replay": replay_command(name)}
+    try:
+        run = capture.capture(built.elf, work / "run", region=region, metadata=metadata, timeout=timeout)
+    except capture.CaptureError as exc:
+        return _error(name, (work / "run" / SINK_FILE), type(exc).__name__, str(exc), start)
+    except qemu.QemuMissing as exc:
+        return _error(name, None, "QemuMissing", str(exc), start)
+    try:
+        data = run.trace.read_bytes()
+    except OSError:
+        return _error(name, run.trace, "NoTrace", f"the kernel wrote no trace; console:\n{run.console_tail()}", start)
+    try:
+        trace = tracefile.decode(data, build_id=int(built.build_id, 16))
+    except tracefile.TraceError as exc:
+        return _error(name, run.trace, type(exc).__name__, f"{exc}; console:\n{run.console_tail()}", start)
+    verdict = checker.check(
+        trace,
+        initial_state(trace, built),
+        window=window,
+        routine_for=routine_for,
+        replay=replay or replay_command(name),
+        environment=environment(config, built),
+    )
+    outcome = report.Outcome(name, str(run.trace), transitions=verdict.transitions, records=verdict.records,
+                             divergence=verdict.divergence)  # fmt: skip
+    if verdict.divergence is None:
+        halted = verdict.final_state.halted
+        if halted is None:
+            return _error(name, run.trace, "NoHalt", "the kernel stopped without the spec's halt (a panic?); "
+                          f"console:\n{run.console_tail()}", start)  # fmt: skip
+        if halted != run.status:
+            return _error(name, run.trace, "QemuCrash", f"QEMU exited with status {run.status}; the trace halts "
+                          f"with {halted}", start)  # fmt: skip
+        if run.memory is None:
+            return _error(name, run.trace, "NoCheckpoint", "no memory checkpoint was taken at power-off", start)
+        final = verdict.final_state
+        known = tuple(a for a, o in final.objects.items() if isinstance(o, Tcb))
+        try:
+            diffs = abstraction.compare(final, abstraction.decode(run.memory, final.machine, known_tcbs=known))
+        except abstraction.Inconsistent as exc:
+            diffs = [checker.FieldDiff("kernel memory", "a state the spec can be in", str(exc))]
+        if diffs:
+            outcome = report.Outcome(
+                name, str(run.trace), transitions=verdict.transitions, records=verdict.records,
+                divergence=abstraction.divergence(trace, diffs, replay or replay_command(name), window),
+            )  # fmt: skip
+    return report.Outcome(outcome.name, outcome.trace, outcome.transitions, outcome.records, outcome.divergence,
+                          seconds=time.monotonic() - start)  # fmt: skip
