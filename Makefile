@@ -2,18 +2,23 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint typecheck pytest build run clean
+.PHONY: setup demo test lint typecheck pytest refine build run clean
 
 setup:
 	@./scripts/setup.sh
 
-# The main job: build the kernel and boot it in QEMU (later: check refinement, prove).
+# The main job: build the kernel, boot it in QEMU, check that its traces refine the spec.
 demo: setup
 	$(BIN)/mlk build
 	$(BIN)/mlk run --deterministic --timeout 60
+	$(BIN)/mlk refine
 
-# The whole test suite: lint, strict type checking, then every test (QEMU boots included).
-test: setup lint typecheck pytest
+# The whole test suite: lint, strict type checking, every test (QEMU boots included), and the
+# refinement gate on the built-in scenarios.
+test: setup lint typecheck pytest refine
+
+refine:
+	$(BIN)/mlk refine
 
 lint:
 	$(BIN)/ruff check .
