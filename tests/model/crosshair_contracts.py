@@ -14,10 +14,12 @@ from mlk.abi.labels import Label
 from mlk.abi.objects import CapType, ObjectType, RootSlot
 from mlk.abi.platform import Platform
 from mlk.abi.syscalls import CONTEXT_REGS, Syscall
+from mlk.model import cnode, ipc
+from mlk.model.errors import KernelError
 from mlk.model.events import FaultEvent, IrqEvent, Result, TickEvent, syscall_event
 from mlk.model.invariants import violations
 from mlk.model.kernel import step
-from mlk.model.state import State
+from mlk.model.state import Cap, State
 from tests.model.model_fixtures import CN, F, booted, mint, ok_call, retype, spawn
 from tests.model.stateful_machine import result_problems
 
@@ -188,3 +190,35 @@ def events(which: int, irq: int, kind: int, esr: int, far: int) -> bool:
     ctx = (0,) * CONTEXT_REGS
     event = (TickEvent(ctx), IrqEvent(irq, ctx), FaultEvent(kind, esr, far, ctx))[which]
     return _ok(step(BASE, event))
+
+
+def mask_rights(rights: int, mask: int) -> bool:
+    """Deriving never adds a right: the result is within both the source's and the mask.
+
+    pre: 0 <= rights < 16 and 0 <= mask < 2**64
+    post: __return__
+    """
+    derived = cnode.mask_rights(Cap(CapType.ENDPOINT, 0, rights), mask)
+    return derived.rights & ~(rights & mask) == 0
+
+
+def badge_is_kept(badge: int, new: int) -> bool:
+    """A badged capability keeps its badge or the mint fails.
+
+    pre: 0 < badge < 2**64 and 0 <= new < 2**64
+    post: __return__
+    """
+    try:
+        return cnode.set_badge(Cap(CapType.NOTIFICATION, 0, badge=badge), new).badge == badge
+    except KernelError:
+        return new != 0
+
+
+def signals_accumulate(word: int, badge: int) -> bool:
+    """A pending signal word keeps every bit ever signalled into it.
+
+    pre: 0 <= word < 2**64 and 0 <= badge < 2**64
+    post: __return__
+    """
+    combined = ipc.combine_badges(word, badge)
+    return combined & word == word and combined & badge == badge

@@ -266,3 +266,18 @@ def test_debug_calls_are_unknown_in_release_builds() -> None:
     assert res.output == b"" and tcb(s, root).state == INACTIVE and res.running == s.machine.idle_tcb
     s, res = sc(s, Syscall.DEBUG_PUTCHAR, 65)
     assert res.running == s.machine.idle_tcb and res.regs == ()
+
+
+def test_a_queued_fault_message_waits_for_its_handler() -> None:
+    s = retype(booted(), ObjectType.ENDPOINT, EP)
+    s = mint(s, EP, F + 3, ALL_RIGHTS, 0x99)
+    s, t = spawn(s, T, TOP, fault_ep=F + 3)
+    root = s.current
+    s = switch_to(s, t)
+    s, _ = run(s, FaultEvent(FaultLabel.INSTRUCTION_ABORT, 0x8600_0007, 0x5000, (0,) * CONTEXT_REGS))
+    ep = cap(s, EP).obj
+    assert tcb(s, t).state == TState(ThreadState.BLOCKED_ON_SEND, ep, 0x99, False, True, True)
+    assert s.objects[ep] == Endpoint(EndpointState.SENDING, (t,)) and s.current == root
+    s, _ = sc(s, Syscall.RECV, EP)
+    assert msg(s, root) == (0x99, FaultLabel.INSTRUCTION_ABORT, 3, 0, (0x8600_0007, 0x5000, 0))
+    assert tcb(s, t).state == TState(ThreadState.BLOCKED_ON_REPLY, root) and tcb(s, root).reply == t
