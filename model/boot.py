@@ -59,8 +59,6 @@ from mlk.model.state import (
     cnode_size_bits,
 )
 
-#: Interrupt lines of QEMU ``virt``'s GICv2 (32 private lines, 256 shared ones).
-QEMU_VIRT_IRQ_LINES = 288
 #: The size of QEMU ``virt``'s RAM the test suite and the benchmark assume by default.
 DEFAULT_RAM_SIZE = 1 << 27
 #: Room the spec assumes for the kernel image, its stacks and the idle thread by default.
@@ -88,7 +86,7 @@ def qemu_virt(
         console_base=Platform.UART0_BASE,
         console_irq=Platform.UART0_IRQ,
         timer_irq=Platform.TIMER_IRQ,
-        irq_lines=QEMU_VIRT_IRQ_LINES,
+        irq_lines=Platform.IRQ_LINES,
         root_image_pages=root_image_pages,
         debug=debug,
     )

@@ -21,6 +21,9 @@ class Platform(IntEnum):
     GICC_BASE = 0x0801_0000
     #: EL1 physical timer PPI.
     TIMER_IRQ = 30
+    #: Interrupt lines of the ``virt`` board's GICv2: 32 private lines and 256 shared ones (the
+    #: kernel reads the number from GICD_TYPER at boot; the spec's default machine uses this).
+    IRQ_LINES = 288
     #: PSCI SYSTEM_OFF function id (SMC32/HVC32 calling convention).
     PSCI_SYSTEM_OFF = 0x8400_0008
     #: Semihosting operation numbers and the "application exit" reason code.
