@@ -85,3 +85,4 @@ def test_mlk_bench_refine_prints_figures(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["bench", "refine", "--transitions", "2000", "--run-length", "500"]) == 0
     out = capsys.readouterr().out
     assert "records/s" in out and "transitions/s" in out
+    assert "capture cost (hello):" in out and "per record" in out
