@@ -1,0 +1,96 @@
+"""Discharging obligations in parallel, each in its own process with a hard time limit.
+
+Every obligation runs in a forked child process (at most ``jobs`` at once). Z3 gets the time limit
+itself; if the child has not answered shortly after it, the runner kills that child and reports
+the obligation as unknown. A child that dies without answering is reported as unknown too: an
+obligation is proved only by an *unsat* answer that reached the parent.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+
+from mlk.proofs.obligation import Obligation, Outcome, Status, discharge
+
+#: Seconds a child may run past its time limit before it is killed.
+GRACE = 2.0
+
+
+def _child(obligation: Obligation, timeout: float, conn: Connection) -> None:
+    try:
+        outcome = discharge(obligation, timeout)
+    except Exception as exc:  # reported as unknown, never as proved
+        outcome = Outcome(obligation.name, Status.UNKNOWN, 0.0, obligation.bound, reason=f"error: {exc!r}")
+    conn.send(outcome.to_json())
+    conn.close()
+
+
+@dataclass
+class _Running:
+    obligation: Obligation
+    process: multiprocessing.process.BaseProcess
+    conn: Connection
+    start: float
+
+
+def run(
+    obligations: Sequence[Obligation],
+    *,
+    jobs: int,
+    timeout: float,
+    on_start: Callable[[Obligation], None] = lambda _: None,
+    on_done: Callable[[Outcome], None] = lambda _: None,
+) -> list[Outcome]:
+    """Discharge ``obligations`` with ``jobs`` processes; return the outcomes in input order."""
+    ctx = multiprocessing.get_context("fork")
+    pending = list(reversed(obligations))
+    running: dict[Connection, _Running] = {}
+    outcomes: dict[str, Outcome] = {}
+
+    def finish(item: _Running, outcome: Outcome) -> None:
+        item.conn.close()
+        item.process.join(timeout=1)
+        outcomes[item.obligation.name] = outcome
+        on_done(outcome)
+
+    while pending or running:
+        while pending and len(running) < max(1, jobs):
+            obligation = pending.pop()
+            parent, child = ctx.Pipe(duplex=False)
+            process = ctx.Process(target=_child, args=(obligation, timeout, child), daemon=True)
+            process.start()
+            child.close()
+            running[parent] = _Running(obligation, process, parent, time.perf_counter())
+            on_start(obligation)
+        now = time.perf_counter()
+        deadline = min(item.start + timeout + GRACE for item in running.values())
+        for conn in wait(list(running), timeout=max(0.0, deadline - now)):
+            assert isinstance(conn, Connection)
+            item = running.pop(conn)
+            try:
+                data = conn.recv()
+                outcome = Outcome.from_json(data)
+            except EOFError:
+                outcome = Outcome(
+                    item.obligation.name,
+                    Status.UNKNOWN,
+                    time.perf_counter() - item.start,
+                    item.obligation.bound,
+                    reason="prover process died",
+                )
+            finish(item, outcome)
+        now = time.perf_counter()
+        for conn, item in list(running.items()):
+            if now > item.start + timeout + GRACE:
+                item.process.kill()
+                del running[conn]
+                finish(
+                    item,
+                    Outcome(item.obligation.name, Status.UNKNOWN, now - item.start, item.obligation.bound,
+                            reason=f"time limit of {timeout:g} s reached"),
+                )
+    return [outcomes[o.name] for o in obligations]
