@@ -31,7 +31,6 @@ from mlk.abi.objects import (
     NUM_PRIORITIES,
     PAGE_BITS,
     PT_INDEX_BITS,
-    ROOT_CNODE_RADIX,
     CapType,
     ThreadState,
 )
@@ -108,9 +107,14 @@ def _cap(mem: Memory, slot: int) -> Cap | None:
     if layout.CAP_MAPPED.get(info):
         mapped = (layout.CAP_MAPPED_VSPACE.get(info) << PAGE_BITS, data)
     badge = data if kind in (CapType.ENDPOINT, CapType.NOTIFICATION) else 0
-    watermark = data if kind == CapType.UNTYPED else 0
-    return Cap(CapType(kind), obj, layout.CAP_RIGHTS.get(info), badge, mapped, layout.CAP_SIZE_BITS.get(info),
-               watermark)  # fmt: skip
+    untyped = kind == CapType.UNTYPED
+    return Cap(CapType(kind), obj, layout.CAP_RIGHTS.get(info), badge, mapped,
+               layout.CAP_SIZE_BITS.get(info) if untyped else 0, data if untyped else 0)  # fmt: skip
+
+
+def _cnode_radix(mem: Memory, slot: int) -> int:
+    """The radix a CNode capability in ``slot`` records (the kernel's CNode has no header)."""
+    return layout.CAP_SIZE_BITS.get(mem.word(slot + _SLOT["info"]))
 
 
 def _walk(mem: Memory, table: int, level: int, objects: dict[ObjId, KObject], machine: Machine) -> dict[int, Pte]:
@@ -164,39 +168,75 @@ def decode(mem: Memory, machine: Machine, *, known_tcbs: tuple[ObjId, ...] = ())
             queues[prio] = tuple(members)
             tcbs.update(members)
     objects: dict[ObjId, KObject] = {tid: _tcb(mem, tid) for tid in tcbs}
+    radix = {
+        t.cspace: mem.word(tid + _TCB["cspace_radix"])
+        for tid, t in objects.items()
+        if isinstance(t, Tcb) and t.cspace is not None
+    }
     slots: dict[SlotRef, Slot] = {}
-    spaces = {t.cspace for t in objects.values() if isinstance(t, Tcb) and t.cspace is not None}
-    for cnode in sorted(spaces):
-        for index in range(1 << ROOT_CNODE_RADIX):
-            cap = _cap(mem, cnode + (index << CNODE_SLOT_BITS))
+    parents: dict[SlotRef, int] = {}
+    pending = sorted(radix)
+    while pending:
+        cnode = pending.pop()
+        for index in range(1 << radix[cnode]):
+            address = cnode + (index << CNODE_SLOT_BITS)
+            cap = _cap(mem, address)
             if cap is None:
                 continue
-            parent_addr = mem.word(cnode + (index << CNODE_SLOT_BITS) + _SLOT["parent"])
-            parent = None if parent_addr == 0 else _slot_ref(parent_addr, spaces)
-            slots[(cnode, index)] = Slot(cap, parent, ())
+            parents[(cnode, index)] = layout.CAP_PARENT.get(mem.word(address + _SLOT["cdt"]))
+            slots[(cnode, index)] = Slot(cap, None, ())
             if cap.type == CapType.FRAME:
                 objects.setdefault(cap.obj, Frame(not _in_ram(cap.obj, machine)))
-    children: dict[SlotRef, list[SlotRef]] = {}
-    for ref, slot in sorted(slots.items()):
-        if slot.parent is not None:
-            children.setdefault(slot.parent, []).append(ref)
-    slots = {ref: s._replace(children=tuple(children.get(ref, ()))) for ref, s in slots.items()}
+            elif cap.type == CapType.TCB and cap.obj not in objects:
+                objects[cap.obj] = _tcb(mem, cap.obj)
+            elif cap.type == CapType.CNODE and cap.obj not in radix:
+                radix[cap.obj] = _cnode_radix(mem, address)
+                pending.append(cap.obj)
+    slots = _link(mem, slots, parents, radix)
     threads = [t for t in objects.values() if isinstance(t, Tcb)]
     for vspace in sorted({t.vspace for t in threads if t.vspace is not None}):
         entries = _walk(mem, vspace, 0, objects, machine)
         objects[vspace] = VSpace(entries, sum(t.vspace == vspace for t in threads))
-    for cnode in spaces:
+    for slot in slots.values():
+        if slot.cap.type == CapType.PAGE_TABLE and slot.cap.obj not in objects:
+            objects[slot.cap.obj] = PageTable(_walk(mem, slot.cap.obj, vm.LEAF_LEVEL, objects, machine))
+        elif slot.cap.type == CapType.VSPACE and slot.cap.obj not in objects:
+            objects[slot.cap.obj] = VSpace(_walk(mem, slot.cap.obj, 0, objects, machine), 0)
+    for cnode, bits in radix.items():
         used = sum(ref[0] == cnode for ref in slots)
-        objects[cnode] = CNode(ROOT_CNODE_RADIX, used, sum(t.cspace == cnode for t in threads))
+        objects[cnode] = CNode(bits, used, sum(t.cspace == cnode for t in threads))
     return State(machine, objects, slots, queues, current, {}, None)
 
 
-def _slot_ref(address: int, cnodes: set[int]) -> SlotRef:
-    size = 1 << ROOT_CNODE_RADIX << CNODE_SLOT_BITS
-    for cnode in cnodes:
-        if cnode <= address < cnode + size:
+def _slot_ref(address: int, radix: dict[int, int]) -> SlotRef:
+    for cnode, bits in radix.items():
+        if cnode <= address < cnode + (1 << bits << CNODE_SLOT_BITS):
             return (cnode, (address - cnode) >> CNODE_SLOT_BITS)
-    raise Inconsistent(f"a capability's parent {address:#x} is in no decoded CNode")
+    raise Inconsistent(f"capability slot {address:#x} is in no decoded CNode")
+
+
+def _link(mem: Memory, slots: dict[SlotRef, Slot], parents: dict[SlotRef, int],
+          radix: dict[int, int]) -> dict[SlotRef, Slot]:  # fmt: skip
+    """The slots with their CDT links: each slot's parent, and each parent's children oldest
+    first, read from the kernel's chain (youngest child, then each child's older sibling), which
+    must hold exactly the slots naming that parent."""
+    out: dict[SlotRef, Slot] = {}
+    for ref, slot in slots.items():
+        address = ref[0] + (ref[1] << CNODE_SLOT_BITS)
+        chain: list[SlotRef] = []
+        child = layout.CAP_LAST_CHILD.get(mem.word(address + _SLOT["info"])) << CNODE_SLOT_BITS
+        while child:
+            child_ref = _slot_ref(child, radix)
+            if child_ref in chain or child_ref not in slots:
+                raise Inconsistent(f"the children of slot {address:#x} loop or name an empty slot")
+            chain.append(child_ref)
+            child = layout.CAP_PREV_SIBLING.get(mem.word(child + _SLOT["cdt"]))
+        named = sorted(r for r, p in parents.items() if p == address)
+        if sorted(chain) != named:
+            raise Inconsistent(f"slot {address:#x}: its child chain {chain} is not the slots naming it {named}")
+        parent = _slot_ref(parents[ref], radix) if parents[ref] else None
+        out[ref] = slot._replace(parent=parent, children=tuple(reversed(chain)))
+    return out
 
 
 def _fmt(value: object) -> str:
@@ -227,11 +267,8 @@ def compare(expected: State, observed: State) -> list[FieldDiff]:
     _diff_value("current", expected.current, observed.current, out)
     _diff_value("queues", dict(expected.queues), dict(observed.queues), out)
     idle = expected.machine.idle_tcb
-    untyped = {ref for ref, slot in expected.slots.items() if slot.cap.type == CapType.UNTYPED}
     for addr in sorted(set(expected.objects) | set(observed.objects)):
         e, o = expected.objects.get(addr), observed.objects.get(addr)
-        if isinstance(e, CNode):
-            e = e._replace(used=e.used - sum(ref[0] == addr and ref not in observed.slots for ref in untyped))
         if addr == idle and isinstance(e, Tcb) and isinstance(o, Tcb):
             e, o = e._replace(ctx=()), o._replace(ctx=())
         if isinstance(e, VSpace | PageTable) and isinstance(o, type(e)):
@@ -241,8 +278,6 @@ def compare(expected: State, observed: State) -> list[FieldDiff]:
         _diff_value(f"objects[{addr:#x}]", e if e is not None else "absent", o if o is not None else "absent", out)
     for ref in sorted(set(expected.slots) | set(observed.slots)):
         e_slot, o_slot = expected.slots.get(ref), observed.slots.get(ref)
-        if ref in untyped and o_slot is None:
-            continue
         _diff_value(f"slots[{ref[0]:#x}, {ref[1]}]", e_slot or "absent", o_slot or "absent", out)
     return out
 

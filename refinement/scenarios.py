@@ -25,6 +25,7 @@ from pathlib import Path
 from mlk import qemu
 from mlk.abi import layout
 from mlk.abi.objects import NULL_CPTR, OBJECT_SIZE_BITS, ROOT_IMAGE_VADDR, TIME_SLICE_TICKS, ObjectType
+from mlk.abi.platform import Platform
 from mlk.abi.syscalls import CONTEXT_REGS, ContextReg
 from mlk.abi.trace import SINK_FILE, RecordType
 from mlk.kernel_aarch64 import build as kbuild
@@ -85,6 +86,18 @@ def boot_objects_base(built: kbuild.BuildResult) -> int:
 def thread_address(built: kbuild.BuildResult, index: int) -> ObjId:
     """The TCB of boot thread ``index`` (0: the root task)."""
     return boot_objects_base(built) + layout.BootObject.TCBS + index * _TCB_BYTES
+
+
+#: Bytes of untyped memory above the boot objects that the final checkpoint includes: the
+#: objects a scenario retypes must lie below the boot objects or within this margin.
+CHECKPOINT_MARGIN = 1 << 20
+
+
+def checkpoint_region(built: kbuild.BuildResult) -> tuple[int, int]:
+    """The physical memory the final checkpoint saves: from the start of RAM (the untyped block
+    below the kernel) to :data:`CHECKPOINT_MARGIN` beyond the boot objects."""
+    end = boot_objects_base(built) + layout.BootObject.END + CHECKPOINT_MARGIN
+    return Platform.RAM_BASE, end - Platform.RAM_BASE
 
 
 def initial_state(trace: tracefile.Trace, built: kbuild.BuildResult) -> State:
@@ -161,8 +174,7 @@ def refine(
         built = kbuild.build(work / "build", source_dir=source_dir, overrides=config)
     except BuildError as exc:
         return _error(name, None, "BuildError", str(exc), start)
-    objects_end = boot_objects_base(built) + layout.BootObject.END
-    region = (built.symbols["_start"], objects_end - built.symbols["_start"])
+    region = checkpoint_region(built)
     metadata = {"scenario": name, "config": config, "build_id": built.build_id, "replay": replay_command(name)}
     try:
         run = capture.capture(built.elf, work / "run", region=region, metadata=metadata, timeout=timeout)

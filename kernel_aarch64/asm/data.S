@@ -46,6 +46,8 @@ boot_reported:      .word 0
 .balign 8
 // The console UART's address (see uart.S).
 console_base:       .quad UART0_BASE
+// The number of untyped capabilities the boot gave the root task.
+boot_untyped_count: .quad 0
 // SCHED scenario: the thread the kernel wakes at CONFIG_SCHED_WAKE_TICK (physical address).
 scenario_wake_tcb:  .quad 0
 // Parameter block of the semihosting SYS_EXIT call: reason, status.

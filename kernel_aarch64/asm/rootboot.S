@@ -66,7 +66,7 @@ boot_root_task:
 
     // Capabilities to the CNode itself, the VSpace, IRQ control, the console frame, the tables.
     mov x0, #ROOT_SLOT_CNODE
-    ldr x1, =(CAP_CNODE | CAP_ORIGINAL)
+    ldr x1, =(CAP_CNODE | CAP_ORIGINAL | (ROOT_CNODE_RADIX << CAPINFO_SIZE_BITS_SHIFT))
     mov x2, x21
     mov x3, #0
     bl boot_cap
@@ -122,6 +122,7 @@ boot_map_image:
     b boot_map_image
 boot_map_done:
     dsb ish
+    bl boot_untyped
     bl boot_threads_create
     ldp x25, x26, [sp], #16
     ldp x23, x24, [sp], #16
@@ -131,9 +132,77 @@ boot_map_done:
     ret
 
 /*
+ * boot_untyped: spec: boot.untyped_blocks. The untyped capabilities of the root task, from slot
+ * ROOT_SLOT_UNTYPED_FIRST: the RAM below the kernel, then the RAM above the root task's TCB
+ * (the spec's boot objects end there; a test scenario's further boot TCBs lie inside the first
+ * blocks, which such a scenario must not retype), each range cut into the largest naturally
+ * aligned blocks of 2**UNTYPED_MIN_BITS .. 2**UNTYPED_MAX_BITS bytes, at most ROOT_MAX_UNTYPED
+ * in all. Leaves the number of capabilities in boot_untyped_count.
+ */
+boot_untyped:
+    frame_enter
+    stp x25, x26, [sp, #-16]!
+    mov x25, #ROOT_SLOT_UNTYPED_FIRST
+    ldr x0, =RAM_BASE
+    adr x1, _start
+    va_to_pa x1, x1
+    bl boot_untyped_range
+    ldr x0, =(BOOTOBJ_TCBS + (1 << TCB_SIZE_BITS))
+    add x0, x21, x0
+    ldr x1, =(RAM_BASE + RAM_SIZE)
+    bl boot_untyped_range
+    sub x0, x25, #ROOT_SLOT_UNTYPED_FIRST
+    adr x1, boot_untyped_count
+    str x0, [x1]
+    ldp x25, x26, [sp], #16
+    frame_leave
+    ret
+
+// boot_untyped_range: cut [x0, x1) into blocks (see boot_untyped); x25 = the next slot.
+boot_untyped_range:
+    frame_enter
+    stp x19, x20, [sp, #-16]!
+    add x19, x0, #((1 << UNTYPED_MIN_BITS) - 1)
+    and x19, x19, #~((1 << UNTYPED_MIN_BITS) - 1)
+    mov x20, x1
+boot_untyped_block:
+    cmp x25, #(ROOT_SLOT_UNTYPED_FIRST + ROOT_MAX_UNTYPED)
+    b.hs boot_untyped_range_done
+    add x0, x19, #(1 << UNTYPED_MIN_BITS)
+    cmp x0, x20
+    b.hi boot_untyped_range_done
+    // bits = min(UNTYPED_MAX_BITS, trailing zeros of the address, log2 of the room left)
+    rbit x1, x19
+    clz x1, x1
+    sub x0, x20, x19
+    clz x0, x0
+    mov x2, #63
+    sub x0, x2, x0
+    cmp x0, x1
+    csel x1, x0, x1, lo
+    cmp x1, #UNTYPED_MAX_BITS
+    mov x2, #UNTYPED_MAX_BITS
+    csel x26, x2, x1, hi
+    mov x0, x25
+    ldr x1, =(CAP_UNTYPED | CAP_ORIGINAL)
+    orr x1, x1, x26, lsl #(CAPINFO_SIZE_BITS_SHIFT)
+    mov x2, x19
+    mov x3, #0
+    bl boot_cap
+    mov x0, #1
+    lsl x0, x0, x26
+    add x19, x19, x0
+    add x25, x25, #1
+    b boot_untyped_block
+boot_untyped_range_done:
+    ldp x19, x20, [sp], #16
+    frame_leave
+    ret
+
+/*
  * boot_threads_create: the root task's thread (spec: PC at ROOT_IMAGE_VADDR, SP at the top of
- * the image, x1 = the number of image frames, x0 = the number of untyped capabilities, of which
- * there are none yet; priority ROOT_PRIORITY; runnable), then one TCB per boot_threads entry.
+ * the image, x1 = the number of image frames, x0 = the number of untyped capabilities; priority
+ * ROOT_PRIORITY; runnable), then one TCB per boot_threads entry.
  * Uses boot_root_task's registers x19-x24; clobbers x25, x26 and x8 (which sched_append leaves).
  */
 boot_threads_create:
@@ -155,6 +224,9 @@ boot_threads_create:
     sub x1, x20, x19
     lsr x1, x1, #PAGE_BITS
     str x1, [x0, #CTX_X1]
+    adr x1, boot_untyped_count
+    ldr x1, [x1]
+    str x1, [x0, #CTX_X0]
     adr x25, boot_threads
     ldr x8, [x25], #8
 boot_thread_next:
@@ -189,6 +261,8 @@ boot_thread:
     mov x1, #TIME_SLICE_TICKS
     str x1, [x0, #TCB_TIME_SLICE]
     str x21, [x0, #TCB_CSPACE]
+    mov x1, #ROOT_CNODE_RADIX
+    str x1, [x0, #TCB_CSPACE_RADIX]
     str x23, [x0, #TCB_VSPACE]
     ldr x1, =(ROOT_ASID << TTBR_ASID_SHIFT)
     orr x1, x1, x23
@@ -217,7 +291,7 @@ boot_cap:
     str x1, [x4, #SLOT_INFO]
     str x2, [x4, #SLOT_OBJ]
     str x3, [x4, #SLOT_DATA]
-    str xzr, [x4, #SLOT_PARENT]
+    str xzr, [x4, #SLOT_CDT]
     ret
 
 // boot_table_cap: a page-table capability in slot x0 for the boot object at offset x2, mapped

@@ -140,9 +140,15 @@ trace_fault:
  * mlk.abi.syscalls.ContextReg) from offset x4, in the order of the SYSCALL record's r0-r12.
  */
 .equ TRACE_CTX_REG, TRACE_SYSCALL_R1 - TRACE_SYSCALL_R0
+// Most threads whose registers one transition writes (ReplyRecv: the caller, the replied-to
+// thread and a sender; with a margin).
+.equ TRACE_REGS_MAX, 6
 
 trace_event:
     mrs x0, tpidr_el1
+
+// trace_ctx_record: as trace_event, for the thread whose TCB (kernel virtual address) is in x0.
+trace_ctx_record:
     adr x5, trace_buf
     va_to_pa x6, x0
     str x6, [x5, x3]
@@ -185,10 +191,64 @@ trace_halt:
     b trace_word
 
 /*
- * trace_sched: spec: spec_trace.result_records (SCHED). The thread the kernel returns to: the
- * current thread after the scheduling decision.
+ * trace_regs_mark: spec: spec_trace.result_records (REGS). The transition wrote the saved
+ * registers of the thread whose TCB (kernel virtual address) is in x0: note it once in
+ * trace_regs_list, so that trace_sched writes its REGS record (with the registers as they are at
+ * the end of the transition) before SCHED. Clobbers x0-x3 only. More than TRACE_REGS_MAX threads
+ * in one transition is a kernel bug: the kernel panics rather than write an incomplete trace.
+ */
+trace_regs_mark:
+    va_to_pa x0, x0
+    adr x1, trace_regs_list
+    ldr x2, [x1], #8
+trace_regs_seek:
+    cbz x2, trace_regs_add
+    ldr x3, [x1], #8
+    cmp x3, x0
+    b.eq trace_regs_known
+    sub x2, x2, #1
+    b trace_regs_seek
+trace_regs_add:
+    str x0, [x1]
+    adr x1, trace_regs_list
+    ldr x2, [x1]
+    add x2, x2, #1
+    cmp x2, #TRACE_REGS_MAX
+    b.hi trace_regs_overflow
+    str x2, [x1]
+trace_regs_known:
+    ret
+
+trace_regs_overflow:
+    kputs str_trace_regs_overflow
+    mov x0, #BOOT_PANIC_STATUS
+    b power_off
+
+/*
+ * trace_sched: spec: spec_trace.result_records (REGS, SCHED). First a REGS record for each thread
+ * trace_regs_mark noted (then the list is emptied), then SCHED: the thread the kernel returns to,
+ * the current thread after the scheduling decision.
  */
 trace_sched:
+    frame_enter
+    stp x19, x20, [sp, #-16]!
+    adr x19, trace_regs_list
+    ldr x20, [x19]
+    str xzr, [x19], #8
+trace_sched_regs:
+    cbz x20, trace_sched_regs_done
+    ldr x0, [x19], #8
+    pa_to_va x0, x0
+    mov x1, #TRACE_REGS
+    mov x2, #TRACE_REGS_SIZE
+    mov x3, #TRACE_REGS_THREAD
+    mov x4, #TRACE_REGS_R0
+    bl trace_ctx_record
+    sub x20, x20, #1
+    b trace_sched_regs
+trace_sched_regs_done:
+    ldp x19, x20, [sp], #16
+    frame_leave
     adr x0, kstate
     ldr x0, [x0, #KSTATE_CURRENT]
     mov x1, #TRACE_SCHED
@@ -283,8 +343,11 @@ trace_fd:       .quad 0
 trace_seq:      .quad 0, 0
 // The parameter block of the SYS_OPEN and SYS_WRITE calls.
 trace_semihost: .space SEMIHOST_WRITE_SIZE
+// The threads whose registers the current transition wrote: a count, then their TCBs (PA).
+trace_regs_list: .space 8 * (TRACE_REGS_MAX + 1)
 // The record being written.
 trace_buf:      .space TRACE_RECORD_MAX_SIZE
 trace_file_name: .asciz "trace.bin"
+str_trace_regs_overflow: .asciz "[mlk] trace: one transition wrote the registers of too many threads\n"
 str_trace_open_failed: .asciz "[mlk] trace: cannot open trace.bin through semihosting\n"
 .balign 8

@@ -58,6 +58,9 @@ BITFIELDS: tuple[tuple[str, BitField], ...] = (
     ("CAPINFO_SIZE_BITS", layout.CAP_SIZE_BITS),
     ("CAPINFO_MAPPED", layout.CAP_MAPPED),
     ("CAPINFO_MAPPED_VSPACE", layout.CAP_MAPPED_VSPACE),
+    ("CAPINFO_LAST_CHILD", layout.CAP_LAST_CHILD),
+    ("CAPCDT_PARENT", layout.CAP_PARENT),
+    ("CAPCDT_PREV_SIBLING", layout.CAP_PREV_SIBLING),
 )
 
 #: (prefix, layout) pairs exported to assembly.
@@ -116,6 +119,14 @@ SCALARS: tuple[tuple[str, int], ...] = (
     ("BOOT_OBJECTS_ALIGN", layout.BOOT_OBJECTS_ALIGN),
     ("BOOT_MAX_THREADS", layout.BOOT_MAX_THREADS),
     ("ROOT_ASID", layout.ROOT_ASID),
+    ("ROOT_MAX_UNTYPED", objects.ROOT_MAX_UNTYPED),
+    ("UNTYPED_MIN_BITS", objects.UNTYPED_MIN_BITS),
+    ("UNTYPED_MAX_BITS", objects.UNTYPED_MAX_BITS),
+    ("CNODE_MIN_RADIX", objects.CNODE_MIN_RADIX),
+    ("CNODE_MAX_RADIX", objects.CNODE_MAX_RADIX),
+    ("RETYPE_MAX_OBJECTS", objects.RETYPE_MAX_OBJECTS),
+    ("NULL_CPTR", objects.NULL_CPTR),
+    *((f"OBJ_SIZE_BITS_{kind.name}", bits) for kind, bits in objects.OBJECT_SIZE_BITS.items()),
     ("ROOT_PRIORITY", layout.ROOT_PRIORITY),
 )
 

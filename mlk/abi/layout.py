@@ -52,7 +52,9 @@ PANIC_FRAME = Layout("panic", (Field("esr"), Field("elr"), Field("far"), Field("
 #:   the queue's head: not queued);
 #: * ``ttbr0``: the TTBR0_EL1 value of its address space (VSpace address and ASID), 0 for the idle
 #:   thread, which runs at EL1 and leaves TTBR0 alone. A cache of ``vspace`` for the context
-#:   switch; the spec has no counterpart.
+#:   switch; the spec has no counterpart;
+#: * ``cspace_radix``: the radix of ``cspace`` (the spec keeps it in the CNode object; the
+#:   kernel's CNode is only its slots), set together with ``cspace``.
 TCB = Layout(
     "tcb",
     (
@@ -64,7 +66,7 @@ TCB = Layout(
                 "priority", "time_slice",
                 "cspace", "vspace", "fault_ep", "bound", "reply",
                 "fault_kind", "fault_a", "fault_b", "fault_pc",
-                "sched_next", "sched_prev", "ttbr0",
+                "sched_next", "sched_prev", "ttbr0", "cspace_radix",
             )
         ),
     ),
@@ -132,20 +134,35 @@ KERNEL_DATA_SIZE = -(-(IDLE_TCB_OFFSET + _TCB_BYTES) // _PAGE) * _PAGE
 #: One capability slot of a CNode (``2**CNODE_SLOT_BITS`` bytes).
 #:
 #: * ``info``: the fields :data:`CAP_TYPE`, :data:`CAP_RIGHTS`, :data:`CAP_SIZE_BITS` (an untyped's
-#:   size), :data:`CAP_MAPPED` and :data:`CAP_MAPPED_VSPACE` (a mapped frame or
-#:   page table: the VSpace's address >> 12);
+#:   size; a CNode capability's radix, which the kernel needs to bound slot indices: the spec keeps
+#:   the radix in the CNode object, the kernel's CNode is nothing but its slots), :data:`CAP_MAPPED`
+#:   and :data:`CAP_MAPPED_VSPACE` (a mapped frame or page table: the VSpace's address >> 12), and
+#:   :data:`CAP_LAST_CHILD`, the youngest slot derived from this one (its address >> 5, 0: none);
 #: * ``obj``: the object's address (0 for the IRQ control capability, the line for an IRQ handler);
 #: * ``data``: the badge (endpoint, notification), the watermark (untyped) or the mapped virtual
 #:   address (frame, page table);
-#: * ``parent``: the slot this capability was derived from (its address), 0 for boot capabilities.
-CAP_SLOT = Layout("slot", (Field("info"), Field("obj"), Field("data"), Field("parent")))
+#: * ``cdt``: :data:`CAP_PARENT`, the slot this capability was derived from (its address, 0 for
+#:   boot capabilities), and :data:`CAP_PREV_SIBLING`, the next older child of the same parent.
+#:
+#: The derivation tree is thus a chain per parent, youngest child first: inserting a child and
+#: finding the youngest (what Revoke deletes) take constant time; unlinking walks the chain.
+#: Every link is a physical address below 2**32 (:data:`PHYS_ADDR_BITS`).
+CAP_SLOT = Layout("slot", (Field("info"), Field("obj"), Field("data"), Field("cdt")))
 assert CAP_SLOT.size == 1 << CNODE_SLOT_BITS
 
-CAP_TYPE = BitField("type", 0, 8)
-CAP_RIGHTS = BitField("rights", 8, 4)
-CAP_SIZE_BITS = BitField("size_bits", 12, 6)
-CAP_MAPPED = BitField("mapped", 18, 1)
-CAP_MAPPED_VSPACE = BitField("mapped_vspace", 28, 36)
+#: Physical addresses the kernel stores in packed fields fit in this many bits (QEMU ``virt``
+#: with up to 3 GiB of RAM from ``RAM_BASE``).
+PHYS_ADDR_BITS = 32
+
+CAP_TYPE = BitField("type", 0, 5)
+CAP_RIGHTS = BitField("rights", 5, 4)
+CAP_SIZE_BITS = BitField("size_bits", 9, 6)
+CAP_MAPPED = BitField("mapped", 15, 1)
+CAP_MAPPED_VSPACE = BitField("mapped_vspace", 16, PHYS_ADDR_BITS - 12)
+CAP_LAST_CHILD = BitField("last_child", 64 - (PHYS_ADDR_BITS - CNODE_SLOT_BITS), PHYS_ADDR_BITS - CNODE_SLOT_BITS)
+CAP_PARENT = BitField("parent", 0, PHYS_ADDR_BITS)
+CAP_PREV_SIBLING = BitField("prev_sibling", PHYS_ADDR_BITS, PHYS_ADDR_BITS)
+assert CAP_MAPPED_VSPACE.lsb + CAP_MAPPED_VSPACE.width <= CAP_LAST_CHILD.lsb
 
 #: The ASID of the root task's address space.
 ROOT_ASID = 1

@@ -24,7 +24,7 @@ def final(tmp_path_factory: pytest.TempPathFactory) -> tuple[State, capture.Memo
     built = kbuild.build(work / "build", overrides={**SCENARIOS["faults"], "TRACE": 1})
     trace = tracefile.decode((work / "run" / "trace.bin").read_bytes())
     state = checker.check(trace, scenarios.initial_state(trace, built)).final_state
-    memory = capture.Memory(built.symbols["_start"], (work / "run" / capture.MEMORY_FILE).read_bytes())
+    memory = capture.Memory(scenarios.checkpoint_region(built)[0], (work / "run" / capture.MEMORY_FILE).read_bytes())
     return state, memory
 
 
