@@ -118,9 +118,7 @@ class Kernel:
         head of its queue; then the head of the highest non-empty queue runs, else the idle
         thread."""
         cur = s.current
-        keep = z3.And(
-            z3.Select(s.kind, cur) == TCB, z3.Select(s.tstate, cur) == RUNNING, z3.Not(self.in_queue(s, cur))
-        )
+        keep = z3.And(z3.Select(s.kind, cur) == TCB, z3.Select(s.tstate, cur) == RUNNING, z3.Not(self.in_queue(s, cur)))
         s = self.enqueue_head(s, cur).select(s, keep)
         h = self.highest(s)
         chosen = self.pop_head(s, h).but(current=s.at(h, 0))

@@ -76,7 +76,7 @@ def _runnable(s: SymState, t: Int) -> Bool:
 def _queued_ok(s: SymState, p: Int, i: Int) -> Bool:
     t = s.at(p, i)
     return z3.Implies(
-        z3.And(0 <= i, i < z3.Select(s.qlen, p)),
+        z3.And(i >= 0, i < z3.Select(s.qlen, p)),
         z3.And(_runnable(s, t), z3.Select(s.prio, t) == p, z3.Select(s.qpos, t) == i),
     )
 
@@ -88,7 +88,7 @@ def _pos_ok(s: SymState, t: Int) -> Bool:
 
 
 def _prio_range(p: Int) -> Bool:
-    return z3.And(0 <= p, p < NUM_PRIORITIES)
+    return z3.And(p >= 0, p < NUM_PRIORITIES)
 
 
 #: Every invariant family, in the order they are reported.
@@ -102,7 +102,7 @@ INVARIANTS: tuple[Invariant, ...] = (
                 "slice_in_range",
                 1,
                 lambda s, t: z3.Implies(
-                    _is_tcb(s, t), z3.And(1 <= z3.Select(s.slice, t), z3.Select(s.slice, t) <= TIME_SLICE_TICKS)
+                    _is_tcb(s, t), z3.And(z3.Select(s.slice, t) >= 1, z3.Select(s.slice, t) <= TIME_SLICE_TICKS)
                 ),
             ),
         ),

@@ -103,13 +103,6 @@ class YieldZeroSlice(Kernel):
         return self.enqueue(s.but(slice=z3.Store(s.slice, s.current, 0)), s.current)
 
 
-class EnqueueWrongPriority(Kernel):
-    """``sched.enqueue`` appends to the queue one priority above the thread's."""
-
-    def enqueue(self, s: SymState, tid: Int) -> SymState:
-        return super().enqueue(s.but(prio=z3.Store(s.prio, tid, z3.Select(s.prio, tid) + 1)), tid).but(prio=s.prio)
-
-
 class EnqueueOverwrites(Kernel):
     """``sched.enqueue`` writes the new entry over the last one (index ``len - 1``)."""
 
@@ -199,7 +192,6 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("yield-no-enqueue", YieldNoEnqueue(), "preserve/yield/ready_queues"),
     Mutant("yield-twice", YieldTwice(), "preserve/yield/ready_queues"),
     Mutant("yield-zero-slice", YieldZeroSlice(), "preserve/yield/tcb_fields"),
-    Mutant("enqueue-wrong-priority", EnqueueWrongPriority(), "preserve/yield/ready_queues"),
     Mutant("enqueue-overwrites", EnqueueOverwrites(), "preserve/yield/valid_blocked"),
     Mutant("enqueue-head-no-shift", EnqueueHeadNoShift(), "preserve/tick/valid_blocked"),
     Mutant("tick-changes-priority", TickChangesPriority(), "security/tick/confinement"),

@@ -60,10 +60,10 @@ def print_failures(console: Console, outcomes: Sequence[Outcome], mutant: str | 
             console.print(f"transition: {transition[1]}   property: {transition[2]}")
         if o.status == Status.REFUTED:
             console.print(f"broken conjunct: [bold]{o.conjunct}[/]")
-            console.print(o.counterexample or "", markup=False, highlight=False)
+            console.print(o.counterexample or "", markup=False, highlight=False, soft_wrap=True)
         else:
             console.print(f"reason: {o.reason}")
-        console.print(f"re-run: {rerun_command(o.name, mutant)}", markup=False, highlight=False)
+        console.print(f"re-run: {rerun_command(o.name, mutant)}", markup=False, highlight=False, soft_wrap=True)
 
 
 def write_json(path: Path, outcomes: Sequence[Outcome], meta: dict[str, object]) -> None:
@@ -87,9 +87,7 @@ def write_junit(path: Path, outcomes: Sequence[Outcome]) -> None:
     )
     for o in outcomes:
         parts = o.name.split("/")
-        case = ET.SubElement(
-            suite, "testcase", classname=".".join(parts[:2]), name=o.name, time=f"{o.seconds:.3f}"
-        )
+        case = ET.SubElement(suite, "testcase", classname=".".join(parts[:2]), name=o.name, time=f"{o.seconds:.3f}")
         if o.status == Status.REFUTED:
             failure = ET.SubElement(case, "failure", message=f"refuted: {o.conjunct}")
             failure.text = o.counterexample

@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 
-from mlk.proofs.obligation import Obligation, Outcome, Status, discharge
+from mlk.proofs.discharge import discharge
+from mlk.proofs.obligation import Obligation, Outcome, Status
 
 #: Seconds a child may run past its time limit before it is killed.
 GRACE = 2.0
@@ -90,7 +91,12 @@ def run(
                 del running[conn]
                 finish(
                     item,
-                    Outcome(item.obligation.name, Status.UNKNOWN, now - item.start, item.obligation.bound,
-                            reason=f"time limit of {timeout:g} s reached"),
+                    Outcome(
+                        item.obligation.name,
+                        Status.UNKNOWN,
+                        now - item.start,
+                        item.obligation.bound,
+                        reason=f"time limit of {timeout:g} s reached",
+                    ),
                 )
     return [outcomes[o.name] for o in obligations]

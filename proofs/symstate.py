@@ -90,7 +90,7 @@ def bounded(tag: str, objects: int) -> tuple[SymState, list[Bool], list[Int]]:
         kind = z3.Store(kind, oid, z3.Int(f"{tag}.kind.{oid}"))
         tstate = z3.Store(tstate, oid, z3.Int(f"{tag}.tstate.{oid}"))
         priority = z3.Int(f"{tag}.prio.{oid}")
-        constraints.append(z3.And(0 <= priority, priority < objects))
+        constraints.append(z3.And(priority >= 0, priority < objects))
         prio = z3.Store(prio, oid, priority)
         slc = z3.Store(slc, oid, z3.Int(f"{tag}.slice.{oid}"))
         qpos = z3.Store(qpos, oid, z3.Int(f"{tag}.qpos.{oid}"))
@@ -100,13 +100,13 @@ def bounded(tag: str, objects: int) -> tuple[SymState, list[Bool], list[Int]]:
         for i in range(objects):
             entry = z3.Int(f"{tag}.qat.{key}.{i}")
             row = z3.Store(row, i, entry)
-            constraints.append(z3.And(0 <= entry, entry <= objects))
+            constraints.append(z3.And(entry >= 0, entry <= objects))
         length = z3.Int(f"{tag}.qlen.{key}")
-        constraints.append(z3.And(0 <= length, length <= objects))
+        constraints.append(z3.And(length >= 0, length <= objects))
         qlen = z3.Store(qlen, key, length)
         qat = z3.Store(qat, key, row)
     current, idle = z3.Int(f"{tag}.current"), z3.Int(f"{tag}.idle")
-    constraints += [z3.And(1 <= v, v <= objects) for v in (current, idle)]
+    constraints += [z3.And(v >= 1, v <= objects) for v in (current, idle)]
     state = SymState(kind, tstate, prio, slc, qlen, qat, qpos, current, idle, z3.Bool(f"{tag}.halted"))
     points = [z3.IntVal(v) for v in range(objects + 1)]
     return state, constraints, points

@@ -1,0 +1,68 @@
+"""The ``mlk-prove`` contract: exit codes, reports, the cache, time limits, counterexamples."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from mlk.proofs.cli import main, matches
+from mlk.proofs.mutants import MUTANTS
+
+
+def test_list_and_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--list"]) == 0
+    out = capsys.readouterr().out
+    assert "preserve/tick/ready_queues" in out
+    assert "not encoded" in out
+    assert main(["--only", "no-such-obligation"]) == 2
+    assert main(["--bogus"]) == 2
+    assert main(["--jobs", "0"]) == 2
+    assert main(["--mutant", "no-such-mutant"]) == 2
+
+
+def test_only_matches_glob_or_regex() -> None:
+    assert matches("preserve/tick/cur_tcb", ["preserve/tick/*"])
+    assert matches("preserve/tick/cur_tcb", ["tick/cur"])
+    assert not matches("boot/cur_tcb", ["preserve/*"])
+
+
+def test_reports_and_cache(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--only", "boot/*", "--cache-dir", str(tmp_path / "cache"), "--jobs", "2"]
+    report, junit = tmp_path / "r.json", tmp_path / "r.xml"
+    assert main([*args, "--json", str(report), "--junit", str(junit)]) == 0
+    out = capsys.readouterr().out
+    assert "Z3 " in out and "proved" in out
+    data = json.loads(report.read_text())
+    assert data["totals"] == {"proved": len(data["obligations"]), "refuted": 0, "unknown": 0}
+    assert {"name", "status", "seconds", "bound", "conjunct", "counterexample"} <= set(data["obligations"][0])
+    assert data["not_encoded"]["transitions"]
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None and suite.get("failures") == "0" and len(suite) == len(data["obligations"])
+    assert main([*args, "--json", str(report)]) == 0
+    assert all(o["cached"] for o in json.loads(report.read_text())["obligations"])
+
+
+def test_time_limit_is_unknown(tmp_path: Path) -> None:
+    report = tmp_path / "r.json"
+    status = main(["--only", "preserve/tick/ready_queues", "--no-cache", "--timeout", "0.001", "--json", str(report)])
+    assert status == 2
+    assert json.loads(report.read_text())["obligations"][0]["status"] == "unknown"
+
+
+def test_refuted_obligation_names_conjunct_and_rerun(capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["--mutant", "tick-no-refill", "--only", "preserve/tick/tcb_fields", "--no-cache"])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "tcb_fields.slice_in_range" in out
+    assert "before:" in out and "after:" in out and "ready queues" in out
+    assert "re-run: mlk-prove --only preserve/tick/tcb_fields --no-cache --mutant tick-no-refill" in out
+
+
+def test_every_mutant_is_refuted(capsys: pytest.CaptureFixture[str]) -> None:
+    assert len(MUTANTS) >= 15
+    assert main(["--mutants", "--timeout", "10"]) == 0
+    out = capsys.readouterr().out
+    assert f"{len(MUTANTS)} of {len(MUTANTS)} mutants refuted" in out
