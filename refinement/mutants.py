@@ -64,6 +64,26 @@ MUTANTS: tuple[Mutant, ...] = (
            "syscall.S", "    mov x2, #0\n    b user_fault", "    mov x2, #0\n    b sys_yield"),
     Mutant("fault-wrong-state", "a faulting thread is left BLOCKED_ON_REPLY instead of INACTIVE",
            "fault.S", "    mov x0, #TS_INACTIVE", "    mov x0, #TS_BLOCKED_ON_REPLY"),
+    Mutant("reply-regs-unrecorded", "the kernel's reply to an invocation is not recorded as a REGS record",
+           "invocation.S", "    trace_regs_written x19\n", ""),
+    Mutant("rights-unmasked", "Copy, Mint and Mutate keep the source's rights (the rights check dropped)",
+           "cnode.S", "    and x5, x5, x4\n", ""),
+    Mutant("badge-overwritten", "Mint and Mutate overwrite a badge instead of refusing a second one",
+           "cnode.S", "    cbnz x3, inv_fail_ILLEGAL_OPERATION\n", ""),
+    Mutant("untyped-copyable", "an untyped capability can be copied",
+           "cnode.S", "    cmp x4, #CAP_UNTYPED\n    b.eq inv_fail_ILLEGAL_OPERATION\n", ""),
+    Mutant("move-with-children", "a capability with children can be moved",
+           "cnode.S", "cnode_move_checked:\n    ubfx x2, x1, #CAPINFO_LAST_CHILD_SHIFT, #CAPINFO_LAST_CHILD_WIDTH\n"
+           "    cbnz x2, inv_fail_REVOKE_FIRST\n", "cnode_move_checked:\n"),
+    Mutant("revoke-miscounts", "Revoke reports one child too many left",
+           "cnode.S", "    cbz x1, cnode_revoke_done\n    add x2, x2, #1\n",
+           "    cbz x1, cnode_revoke_done\n    add x2, x2, #2\n"),
+    Mutant("busy-cnode-deleted", "the final capability of a CNode with capabilities in it can be deleted",
+           "delete.S", "    cmp x2, #CAP_CNODE\n    b.eq cap_object_busy_cnode\n", ""),
+    Mutant("retype-watermark-kept", "an untyped region is not reused after all its children are revoked",
+           "untyped.S", "    csel x2, xzr, x2, eq\n", ""),
+    Mutant("retype-wrong-error", "Retype reports RANGE_ERROR instead of NOT_ENOUGH_MEMORY",
+           "untyped.S", "    b.hi inv_fail_NOT_ENOUGH_MEMORY", "    b.hi inv_fail_RANGE_ERROR"),
 )  # fmt: skip
 
 BY_NAME = {m.name: m for m in MUTANTS}

@@ -41,6 +41,7 @@ SCENARIOS: dict[str, dict[str, int]] = {
     "hello": {"SCENARIO": Scenario.HELLO},
     "sched": {"SCENARIO": Scenario.SCHED},
     "faults": {"SCENARIO": Scenario.FAULTS},
+    "caps": {"SCENARIO": Scenario.CAPS},
 }
 
 _TCB_BYTES = 1 << OBJECT_SIZE_BITS[ObjectType.TCB]
@@ -205,6 +206,9 @@ def refine(
         if halted is None:
             return _error(name, run.trace, "NoHalt", "the kernel stopped without the spec's halt (a panic?); "
                           f"console:\n{run.console_tail()}", start)  # fmt: skip
+        if halted != 0:
+            return _error(name, run.trace, "ScenarioFailed", f"the scenario's own checks failed: it halted with "
+                          f"status {halted} (the same in the spec); console:\n{run.console_tail()}", start)  # fmt: skip
         if halted != run.status:
             return _error(name, run.trace, "QemuCrash", f"QEMU exited with status {run.status}; the trace halts "
                           f"with {halted}", start)  # fmt: skip

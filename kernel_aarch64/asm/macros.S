@@ -94,6 +94,16 @@
 .endif
 .endm
 
+// trace_regs_written: in a CONFIG_TRACE build, note that this transition wrote the saved
+// registers of the thread whose TCB (kernel virtual address) is in \reg (trace_regs_mark;
+// clobbers x0-x3); nothing otherwise.
+.macro trace_regs_written reg
+.if CONFIG_TRACE
+    mov x0, \reg
+    bl trace_regs_mark
+.endif
+.endm
+
 // Print a NUL-terminated string from data.S (debug builds' kernel messages).
 .macro kputs label
     adr x0, \label

@@ -62,6 +62,47 @@ sched_mark_ready:
     ret
 
 /*
+ * sched_dequeue: spec: sched.dequeue. Take the thread at x0 out of its ready queue, if it is in
+ * it (a running thread that is not queued is the current one).
+ */
+sched_dequeue:
+    adr x1, kstate
+    ldr x2, [x0, #TCB_PRIORITY]
+    sched_queue x3, x1, x2
+    va_to_pa x4, x0
+    ldr x5, [x0, #TCB_SCHED_PREV]
+    ldr x6, [x0, #TCB_SCHED_NEXT]
+    cbnz x5, sched_dequeue_middle
+    ldr x7, [x3, #SCHEDQ_HEAD]
+    cmp x7, x4
+    b.ne sched_dequeue_done
+    str x6, [x3, #SCHEDQ_HEAD]
+    b sched_dequeue_next
+sched_dequeue_middle:
+    pa_to_va x7, x5
+    str x6, [x7, #TCB_SCHED_NEXT]
+sched_dequeue_next:
+    str xzr, [x0, #TCB_SCHED_PREV]
+    str xzr, [x0, #TCB_SCHED_NEXT]
+    cbz x6, sched_dequeue_tail
+    pa_to_va x7, x6
+    str x5, [x7, #TCB_SCHED_PREV]
+    ret
+// The thread was the tail: its predecessor is the new tail; an emptied queue is not ready.
+sched_dequeue_tail:
+    str x5, [x3, #SCHEDQ_TAIL]
+    cbnz x5, sched_dequeue_done
+    lsr x5, x2, #KSTATE_READY_SHIFT
+    add x6, x1, #KSTATE_READY0
+    ldr x7, [x6, x5, lsl #3]
+    mov x3, #1
+    lsl x3, x3, x2
+    bic x7, x7, x3
+    str x7, [x6, x5, lsl #3]
+sched_dequeue_done:
+    ret
+
+/*
  * schedule: spec: sched.schedule. A current thread that is still RUNNING and not queued goes back
  * to the head of its queue; then the head of the highest non-empty queue is taken out and becomes
  * current, or the idle thread when all queues are empty.

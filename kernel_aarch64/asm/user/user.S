@@ -24,6 +24,9 @@ root_image_start:
 .if CONFIG_SCENARIO == SCENARIO_FAULTS
 .include "faults.S"
 .endif
+.if CONFIG_SCENARIO == SCENARIO_CAPS
+.include "caps.S"
+.endif
 .ltorg
 .balign (1 << PAGE_BITS)
 root_stack:

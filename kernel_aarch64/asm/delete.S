@@ -1,0 +1,122 @@
+/*
+ * Deleting capabilities, and destroying an object with its final capability (spec:
+ * mlk.model.delete). No deletion loops: a capability with children cannot be deleted, and an
+ * object whose destruction would need a loop must be emptied by the user first. Called from the
+ * invocations (register use as in invocation.S).
+ */
+
+/*
+ * cap_check_delete: spec: delete.check_delete. In: x0 = an occupied slot. Fails the invocation
+ * with REVOKE_FIRST when it has children, DELETE_FIRST when it is final and its object busy.
+ * Clobbers x0-x7.
+ */
+cap_check_delete:
+    ldr x1, [x0, #SLOT_INFO]
+    ubfx x2, x1, #CAPINFO_LAST_CHILD_SHIFT, #CAPINFO_LAST_CHILD_WIDTH
+    cbnz x2, inv_fail_REVOKE_FIRST
+    mov x7, x30
+    mov x6, x0
+    bl cap_is_final
+    mov x30, x7
+    cbz x0, cap_check_delete_done
+    mov x0, x6
+    b cap_object_busy
+cap_check_delete_done:
+    ret
+
+/*
+ * cap_object_busy: spec: delete.is_busy. In: x0 = the slot of a final capability. Fails the
+ * invocation with DELETE_FIRST when its object must be emptied first: a CNode with occupied
+ * slots, a page table or VSpace with valid entries. (A CNode or VSpace some thread runs in has
+ * entries too until TCB Configure exists: only the root task's are.) Clobbers x0-x5.
+ */
+cap_object_busy:
+    ldr x1, [x0, #SLOT_INFO]
+    and x2, x1, #(CAPINFO_TYPE_MASK << CAPINFO_TYPE_SHIFT)
+    ldr x3, [x0, #SLOT_OBJ]
+    pa_to_va x3, x3
+    cmp x2, #CAP_CNODE
+    b.eq cap_object_busy_cnode
+    cmp x2, #CAP_PAGE_TABLE
+    b.eq cap_object_busy_table
+    cmp x2, #CAP_VSPACE
+    b.eq cap_object_busy_table
+    ret
+// Any occupied slot among the CNode's 2**radix.
+cap_object_busy_cnode:
+    ubfx x1, x1, #CAPINFO_SIZE_BITS_SHIFT, #CAPINFO_SIZE_BITS_WIDTH
+    mov x4, #1
+    lsl x4, x4, x1
+cap_object_busy_slot:
+    ldr x5, [x3], #(1 << CNODE_SLOT_BITS)
+    ands x5, x5, #(CAPINFO_TYPE_MASK << CAPINFO_TYPE_SHIFT)
+    b.ne inv_fail_DELETE_FIRST
+    subs x4, x4, #1
+    b.ne cap_object_busy_slot
+    ret
+// Any valid descriptor among the table's 2**PT_INDEX_BITS.
+cap_object_busy_table:
+    mov x4, #(1 << PT_INDEX_BITS)
+cap_object_busy_entry:
+    ldr x5, [x3], #8
+    tbnz x5, #0, inv_fail_DELETE_FIRST
+    subs x4, x4, #1
+    b.ne cap_object_busy_entry
+    ret
+
+/*
+ * cap_delete: spec: delete.delete. Delete the capability in slot x0, which passed
+ * cap_check_delete: unlink it, then, when it was final, destroy its object. Clobbers x0-x7, x24,
+ * x25.
+ */
+cap_delete:
+    frame_enter
+    mov x24, x0
+    ldr x1, [x24, #SLOT_INFO]
+    tbnz x1, #CAPINFO_MAPPED_SHIFT, inv_not_implemented
+    bl cap_is_final
+    mov x25, x0
+    ldr x1, [x24, #SLOT_INFO]
+    and x1, x1, #(CAPINFO_TYPE_MASK << CAPINFO_TYPE_SHIFT)
+    ldr x2, [x24, #SLOT_OBJ]
+    stp x1, x2, [sp, #-16]!
+    mov x0, x24
+    bl cdt_unlink
+    ldp x1, x2, [sp], #16
+    cbz x25, cap_delete_done
+    cmp x1, #CAP_TCB
+    b.ne cap_delete_done
+    mov x0, x2
+    bl destroy_tcb
+cap_delete_done:
+    frame_leave
+    ret
+
+/*
+ * destroy_tcb: spec: delete.destroy_tcb. Destroy the thread whose TCB (physical address) is in
+ * x0: it is suspended (taken out of its ready queue, INACTIVE, its fault forgotten). It can be
+ * bound to no notification, hold no reply right and be blocked on nothing yet: IPC does not exist
+ * in this kernel yet. Destroying the caller leaves it without a reply (x21 = 0).
+ */
+destroy_tcb:
+    frame_enter
+    pa_to_va x0, x0
+    cmp x0, x19
+    b.ne destroy_tcb_other
+    mov x21, #0
+destroy_tcb_other:
+    ldr x1, [x0, #TCB_STATE]
+    cmp x1, #TS_RUNNING
+    b.ne destroy_tcb_stopped
+    str x0, [sp, #-16]!
+    bl sched_dequeue
+    ldr x0, [sp], #16
+destroy_tcb_stopped:
+    mov x1, #TS_INACTIVE
+    str x1, [x0, #TCB_STATE]
+    str xzr, [x0, #TCB_FAULT_KIND]
+    str xzr, [x0, #TCB_FAULT_A]
+    str xzr, [x0, #TCB_FAULT_B]
+    str xzr, [x0, #TCB_FAULT_PC]
+    frame_leave
+    ret
