@@ -9,17 +9,21 @@ guest stopped, never formatted by the kernel) from the kernel's roots:
   agree with the walk, else the decoding fails with :class:`Inconsistent`);
 * the TCBs: the idle thread, the current and queued threads, the threads the caps name, and the
   addresses the spec's state has TCBs at (an inactive thread is reachable from nothing yet);
-* each thread's CSpace root CNode (its ``2**ROOT_CNODE_RADIX`` slots; ``used`` and ``tcb_refs`` are
-  counted, as the kernel keeps no such counters) and its VSpace, walked level by level through
-  the real translation tables to the mapped frames (rights from the descriptors' AP bits); a frame
-  outside RAM is a device frame.
+* each thread's CSpace root CNode (radix from ``TCB.cspace_radix``) and every CNode a decoded
+  capability names (radix from the capability's ``size_bits``); ``used`` and ``tcb_refs`` are
+  counted, as the kernel keeps no such counters. Each slot's CDT links (parent, youngest child,
+  older sibling) are read and must agree, else :class:`Inconsistent`; children come out oldest
+  first. Untyped capabilities carry their size and watermark; TCBs named by capabilities and
+  unmapped page tables and VSpaces named by capabilities are decoded too;
+* each thread's VSpace, walked level by level through the real translation tables to the mapped
+  frames (rights from the descriptors' AP bits); a frame outside RAM is a device frame.
 
-Not decoded yet, because the kernel keeps no such data yet: interrupt line states (no IRQ table
-before issue 6), endpoints and notifications, and the debug-halt status (the trace's ``HALT``
-record carries it). :func:`compare` leaves them out, and also the idle thread's registers (the
-kernel's idle loop state, which the spec does not model) and the root task's untyped
-capabilities (the kernel creates none yet; the CNode's ``used`` count is compared without them).
-Everything else is compared.
+Not decoded yet, because the kernel keeps no such data yet: interrupt line states, endpoints and
+notifications (message passing is not implemented), and the debug-halt status (the trace's
+``HALT`` record carries it): a spec state that still holds endpoints or notifications at the
+checkpoint shows them as absent from kernel memory. :func:`compare` leaves out the interrupt
+lines and the idle thread's registers (the kernel's idle loop state, which the spec does not
+model). Everything else is compared.
 """
 
 from __future__ import annotations
