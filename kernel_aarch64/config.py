@@ -38,9 +38,9 @@ class Scenario(IntEnum):
     #: address, misalign the PC and the SP and make an unknown system call are each stopped while
     #: a low-priority thread goes on and finally halts with status 0.
     FAULTS = 2
-    #: The root task checks CNode and Untyped invocations against the spec's results and error
-    #: codes; two threads are stopped by capability faults.
-    CAPS = 4
+    #: An interpreter of scripted system calls and faults, one script per thread, written into
+    #: the built image by the differential tests (``mlk difftest``, asm/user/interp.S).
+    INTERP = 3
 
 
 #: Every configuration key and its default value.

@@ -239,6 +239,7 @@ def cmd_refine(args: argparse.Namespace) -> int:
 BENCHMARKS = {
     "spec": "mlk.model.bench",
     "refine": "mlk.refinement.bench",
+    "difftest": "mlk.refinement.difftest.bench",
 }
 
 
@@ -246,6 +247,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
     """``mlk bench NAME [ARGS...]``: run a benchmark script; it prints figures, asserts nothing."""
     module = importlib.import_module(BENCHMARKS[args.name])
     status: int = module.main(args.args)
+    return status
+
+
+def cmd_difftest(args: argparse.Namespace) -> int:
+    """``mlk difftest [OPTIONS]``: generated programs against the spec (options: ``mlk difftest -h``)."""
+    from mlk.refinement.difftest import cli  # noqa: PLC0415 (Hypothesis loads only when asked)
+
+    status: int = cli.main(args.args)
     return status
 
 
@@ -313,6 +322,9 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("docs", help="build the spec browser (Sphinx) and print its path", add_help=False)
     p.add_argument("args", nargs=argparse.REMAINDER, help="options of the docs builder (mlk docs -h)")
     p.set_defaults(func=cmd_docs)
+    p = sub.add_parser("difftest", help="generated programs against the spec, shrunk on failure", add_help=False)
+    p.add_argument("args", nargs=argparse.REMAINDER, help="options of the differential tests (mlk difftest -h)")
+    p.set_defaults(func=cmd_difftest)
     p = sub.add_parser("bench", help="run a benchmark and print its figures")
     p.add_argument("name", choices=sorted(BENCHMARKS), help="which benchmark")
     p.add_argument("args", nargs=argparse.REMAINDER, help="the benchmark's own options (see mlk bench NAME -h)")

@@ -24,8 +24,8 @@ root_image_start:
 .if CONFIG_SCENARIO == SCENARIO_FAULTS
 .include "faults.S"
 .endif
-.if CONFIG_SCENARIO == SCENARIO_CAPS
-.include "caps.S"
+.if CONFIG_SCENARIO == SCENARIO_INTERP
+.include "interp.S"
 .endif
 .ltorg
 .balign (1 << PAGE_BITS)

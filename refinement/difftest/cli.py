@@ -1,0 +1,98 @@
+"""``mlk difftest``: generated programs against the spec (see ``refinement/README.md``).
+
+``mlk difftest --examples N --seed S`` searches; a failure is shrunk, printed with its replay
+command and saved to the corpus; exit status 1. ``--replay FILE`` runs one saved program (or
+every program of a directory) and reports each. After a search the spec coverage of the checked
+runs is printed. ``--mutant NAME`` searches a kernel mutant instead and exits 0 when it is found.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from mlk.refinement import mutants
+from mlk.refinement.difftest import gen, search
+from mlk.refinement.difftest.program import Program
+from mlk.refinement.difftest.run import Result, Session
+from mlk.refinement.difftest.speccov import SpecCoverage
+
+#: Where sessions build and run by default.
+WORK_DIR = Path("build") / "difftest"
+
+
+def parser() -> argparse.ArgumentParser:
+    """The options of ``mlk difftest``."""
+    p = argparse.ArgumentParser(prog="mlk difftest", description=__doc__.split("\n\n")[0])
+    p.add_argument("--examples", type=int, default=200, metavar="N", help="programs to try (default 200)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="the search's seed (default 0)")
+    p.add_argument("--max-steps", type=int, default=gen.MAX_STEPS, metavar="K", help="steps per thread at most")
+    p.add_argument("--gaps", action="store_true",
+                   help="also draw the transitions the kernel does not implement yet (KERNEL_GAPS)")  # fmt: skip
+    p.add_argument("--replay", type=Path, metavar="FILE", help="run a saved program (or a directory of them)")
+    p.add_argument("--corpus", type=Path, default=search.CORPUS_DIR, help="where failures are saved")
+    p.add_argument("--mutant", metavar="NAME", choices=sorted(mutants.BY_NAME),
+                   help="test a kernel mutant (mlk.refinement.mutants) instead: shows the search finds it; "
+                   "nothing is saved")  # fmt: skip
+    p.add_argument("--work", type=Path, default=WORK_DIR, help=f"build and run directory (default {WORK_DIR})")
+    return p
+
+
+def replay(session: Session, path: Path) -> int:
+    """Run the saved program(s) at ``path``; 0 when every one passes."""
+    files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+    status = 0
+    for file in files:
+        _data, program = search.load(file)
+        result = session.run(program, file.stem, search.replay_command(file), keep=session.work / "replay" / file.stem)
+        print(result.outcome.summary())
+        if not result.outcome.passed:
+            status = 1
+            print(program.render())
+            detail = result.outcome.divergence.render() if result.outcome.divergence else result.outcome.message
+            print(detail)
+            gaps = search.expected_failure(result, gen.KERNEL_GAPS)
+            if gaps:
+                print(f"(expected while the kernel does not implement {', '.join(sorted(gaps))})")
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``mlk difftest``."""
+    args = parser().parse_args(argv)
+    if args.mutant is not None:
+        sources = mutants.apply(mutants.BY_NAME[args.mutant], args.work / "mutant" / "asm")
+        session = Session(args.work / "mutant", source_dir=sources)
+    else:
+        session = Session(args.work)
+    if args.replay is not None:
+        return replay(session, args.replay)
+    exclude = frozenset() if args.gaps else gen.KERNEL_GAPS
+    cov = SpecCoverage()
+    stats = search.Stats()
+
+    def record(_program: Program, result: Result) -> None:
+        if result.trace is not None and result.initial is not None:
+            cov.add(result.trace, result.initial)
+
+    failure = search.search(session, args.examples, args.seed, exclude=exclude, stats=stats,
+                            max_steps=args.max_steps, on_result=record)  # fmt: skip
+    print(stats.line())
+    if stats.gap_failures:
+        print(f"{stats.gap_failures} failing runs reached a kernel gap the search excludes: not reported")
+    print(cov.render())
+    if failure is None:
+        print(f"no failure in {args.examples} programs (seed {args.seed})")
+        return 0
+    if args.mutant is not None:
+        print(f"mutant {args.mutant} found: {failure.result.outcome.summary()}")
+        print(failure.program.render())
+        return 0
+    path = search.save(failure, args.corpus, f"mlk difftest --examples {args.examples} --seed {args.seed}")
+    print(f"FAILURE ({failure.transition or 'no transition'}): {failure.result.outcome.summary()}")
+    print(failure.program.render())
+    outcome = failure.result.outcome
+    print(outcome.divergence.render() if outcome.divergence else outcome.message)
+    print(f"saved to {path}")
+    print(f"replay: {search.replay_command(path)}")
+    return 1

@@ -1,0 +1,176 @@
+"""Generating programs with the spec alongside: arguments chosen knowing the current CSpace.
+
+:func:`generate` runs the spec while it writes the scripts. It starts from the spec's boot state
+for the program's threads (the state the checker will start from), and repeatedly gives the
+*spec's current thread* its next step, then applies the step's event to the spec. So each step is
+drawn for the state in which it will most likely run: which capabilities the thread holds, which
+slots are free, which threads are alive (:class:`mlk.model.gen.EventGen` chooses the system call
+and its arguments from that state: mostly calls that pass the first checks, some hostile ones).
+On top, a share of steps gets one register replaced by a hostile value (bad CPtrs, huge or odd
+numbers), some threads fault on purpose (a load from the kernel's window or from unmapped memory,
+a jump to an unmapped or misaligned address, an undefined instruction) and some spin long enough
+for timer ticks to preempt them. The real interleaving can differ from the spec's prediction
+(ticks fall where they fall): the checker checks whatever the kernel did.
+
+``exclude`` names transitions (:func:`mlk.model.kernel.classify`) not to draw: the differential
+tests leave out what the kernel does not implement yet (:data:`KERNEL_GAPS`), so that the other
+transitions are tested deep instead of every program stopping at the first gap.
+
+:func:`programs` is the Hypothesis strategy: the thread count, priorities and script lengths are
+drawn directly, every other choice through a Hypothesis-controlled ``random.Random``
+(``st.randoms``), so that a failing program shrinks.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from hypothesis import strategies as st
+
+from mlk.abi.labels import FaultLabel
+from mlk.abi.objects import PAGE_BITS
+from mlk.abi.platform import KernelWindow, Platform
+from mlk.abi.syscalls import ContextReg, Reg, Syscall
+from mlk.model import gen as spec_gen
+from mlk.model.events import Event, FaultEvent, SyscallEvent, TickEvent
+from mlk.model.kernel import TRANSITIONS, classify, step
+from mlk.model.state import ObjId, State, Tcb
+from mlk.refinement.difftest.program import ROOT_PRIORITY, STEP_REGS, Op, Program, Step, Thread
+
+#: The transitions the kernel implements today (issue 6 adds capabilities, IPC, notifications and
+#: the invocations). A CAP_FAULT of a thread without a fault endpoint stops it exactly as the
+#: kernel's unknown-system-call fault does, so it is observably implemented.
+KERNEL_TRANSITIONS = frozenset(
+    {"halted", "idle", "tick", "user_fault", "unknown_syscall", "cap_fault", "yield", "debug_putchar", "debug_halt"}
+)
+#: The transitions the kernel does not implement yet: not drawn by default.
+KERNEL_GAPS = frozenset(TRANSITIONS) - KERNEL_TRANSITIONS
+
+#: Share of steps that fault on purpose, spin, or get a hostile register.
+FAULT_SHARE = 0.04
+SPIN_SHARE = 0.03
+HOSTILE_SHARE = 0.1
+#: Instructions per spin iteration (interp.S) and per tick (mlk.abi.platform).
+_SPIN_INSTRUCTIONS = 2
+_TICK_INSTRUCTIONS = 100_000
+#: Draws of the spec's generator before a step falls back to Yield (all drawn steps excluded).
+_TRIES = 8
+#: Addresses for faults on purpose: the kernel's window (EL1 only), unmapped user memory.
+KERNEL_ADDRESS = KernelWindow.BASE + Platform.KERNEL_BASE
+UNMAPPED_ADDRESS = 0x1000_0000
+
+
+def _fault_step(rng: random.Random) -> tuple[Step, int]:
+    """A fault on purpose and the fault kind the spec will see (any kind stops the thread)."""
+    zero = (0,) * (STEP_REGS - 1)
+    roll = rng.randrange(5)
+    if roll == 0:
+        return Step(Op.LOAD, (KERNEL_ADDRESS, *zero)), FaultLabel.DATA_ABORT
+    if roll == 1:
+        return Step(Op.LOAD, (UNMAPPED_ADDRESS + (rng.randrange(4) << PAGE_BITS), *zero)), FaultLabel.DATA_ABORT
+    if roll == 2:
+        return Step(Op.JUMP, (UNMAPPED_ADDRESS, *zero)), FaultLabel.INSTRUCTION_ABORT
+    if roll == 3:
+        return Step(Op.JUMP, (Platform.KERNEL_BASE + rng.choice((1, 2, 3)), *zero)), FaultLabel.PC_ALIGNMENT
+    return Step(Op.UNDEF, (0,) * STEP_REGS), FaultLabel.UNDEFINED_INSTRUCTION
+
+
+class _Writer:
+    """The spec-driven script writer of :func:`generate`."""
+
+    def __init__(self, rng: random.Random, exclude: frozenset[str]) -> None:
+        self.rng = rng
+        self.exclude = exclude
+        self.events = spec_gen.EventGen(rng)
+
+    def syscall(self, state: State, tid: ObjId) -> SyscallEvent:
+        """A system call for thread ``tid`` (the spec's current thread) not in ``exclude``."""
+        tcb = state.objects[tid]
+        assert isinstance(tcb, Tcb)
+        tail = tcb.ctx[ContextReg.SP :]
+        for _ in range(_TRIES):
+            event = self.events.event(state)
+            if not isinstance(event, SyscallEvent):
+                continue
+            regs = list(event.ctx[:STEP_REGS])
+            if self.rng.random() < HOSTILE_SHARE:
+                regs[self.rng.randrange(STEP_REGS)] = self.events.word()
+            candidate = SyscallEvent((*regs, *tail))
+            if classify(state, candidate) not in self.exclude:
+                return candidate
+        regs = [0] * STEP_REGS
+        regs[Reg.SYSNO] = Syscall.YIELD
+        return SyscallEvent((*regs, *tail))
+
+    def step(self, state: State, tid: ObjId) -> tuple[Step, list[Event]]:
+        """The next step of thread ``tid`` and the events the spec will see for it."""
+        tcb = state.objects[tid]
+        assert isinstance(tcb, Tcb)
+        roll = self.rng.random()
+        if roll < FAULT_SHARE and "user_fault" not in self.exclude:
+            fault, kind = _fault_step(self.rng)
+            return fault, [FaultEvent(kind, 0, 0, (*fault.regs, *tcb.ctx[ContextReg.SP :]))]
+        if roll < FAULT_SHARE + SPIN_SHARE:
+            iterations = self.rng.choice((1_000, 60_000, 160_000, 300_000))
+            ticks = iterations * _SPIN_INSTRUCTIONS // _TICK_INSTRUCTIONS
+            return Step(Op.SPIN, (iterations, *(0,) * (STEP_REGS - 1))), [TickEvent()] * ticks
+        event = self.syscall(state, tid)
+        return Step(Op.SYSCALL, event.ctx[:STEP_REGS]), [event]
+
+
+def generate(
+    initial: State,
+    tids: list[ObjId],
+    priorities: list[int],
+    lengths: list[int],
+    rng: random.Random,
+    exclude: frozenset[str] = KERNEL_GAPS,
+) -> Program:
+    """A program for threads ``tids`` (root task first; the finisher is not among them) at
+    ``priorities``, each script at most ``lengths[i]`` steps, written while the spec runs from
+    ``initial``. A thread whose script is full stops (its END step); the run of the spec ends when
+    no thread of the program is current (the finisher's or the idle thread's turn) or it halts."""
+    writer = _Writer(rng, exclude)
+    scripts: list[list[Step]] = [[] for _ in tids]
+    index = {tid: i for i, tid in enumerate(tids)}
+    state = initial
+    while state.halted is None and state.current in index:
+        i = index[state.current]
+        tcb = state.objects[state.current]
+        assert isinstance(tcb, Tcb)
+        if len(scripts[i]) >= lengths[i]:
+            events: list[Event] = [FaultEvent(FaultLabel.UNDEFINED_INSTRUCTION, 0, 0, tcb.ctx)]
+        else:
+            next_step, events = writer.step(state, state.current)
+            scripts[i].append(next_step)
+        for event in events:
+            state = step(state, event)[0]
+    return Program(tuple(Thread(p, tuple(s)) for p, s in zip(priorities, scripts, strict=True)))
+
+
+#: Bounds of the drawn programs.
+MAX_EXTRA_THREADS = 4
+MAX_STEPS = 24
+
+
+def programs(
+    boot_state: Callable[[list[int]], tuple[State, list[ObjId]]],
+    exclude: frozenset[str] = KERNEL_GAPS,
+    max_extra_threads: int = MAX_EXTRA_THREADS,
+    max_steps: int = MAX_STEPS,
+) -> st.SearchStrategy[Program]:
+    """Programs of a root task and up to ``max_extra_threads`` boot threads at priorities between
+    the finisher's and the root task's, each of up to ``max_steps`` steps. ``boot_state`` gives
+    the spec's boot state for the boot threads' priorities, and the threads' TCB addresses."""
+
+    @st.composite
+    def draw_program(draw: st.DrawFn) -> Program:
+        extra = draw(st.lists(st.integers(1, ROOT_PRIORITY - 1), max_size=max_extra_threads))
+        priorities = [ROOT_PRIORITY, *extra]
+        lengths = draw(st.lists(st.integers(0, max_steps), min_size=len(priorities), max_size=len(priorities)))
+        rng = draw(st.randoms(use_true_random=False))
+        state, tids = boot_state(extra)
+        return generate(state, tids, priorities, lengths, rng, exclude)
+
+    return draw_program()

@@ -1,0 +1,230 @@
+"""The search: Hypothesis draws programs, each runs in QEMU and is checked; a failure shrinks to a
+minimal program, which is printed with its replay command and saved to the regression corpus.
+
+A *failure* is any outcome but a pass: a divergence, a kernel panic (the trace ends without the
+spec's halt), a hang (QEMU timeout), a damaged trace. Hypothesis shrinks the program's draws
+(fewer threads, shorter scripts, simpler choices) while the program still fails *the same way*
+(:func:`failure_kind`); then :func:`minimize` removes whole threads and single steps as long as
+the failure stays, so the saved program has no step that does not matter.
+
+The kernel runs deterministically (``-icount``), so a program that fails once fails on every
+replay; a failure that does not replay is reported as nondeterminism (Hypothesis's ``Flaky``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis.errors import Flaky
+
+from mlk.model.kernel import classify, step
+from mlk.refinement import checker, report
+from mlk.refinement.difftest import gen
+from mlk.refinement.difftest.program import Program, Thread, from_json
+from mlk.refinement.difftest.run import Result, Session
+
+#: The regression corpus: every failure found, replayed by the test suite.
+CORPUS_DIR = Path(__file__).resolve().parents[2] / "tests" / "corpus" / "difftest"
+
+
+def replay_command(path: Path | str) -> str:
+    """The one-line command that replays a saved program."""
+    return f"mlk difftest --replay {path}"
+
+
+def failure_kind(outcome: report.Outcome) -> str | None:
+    """What kind of failure ``outcome`` is (``None``: a pass): the error kind, or the aspect of
+    the divergence."""
+    if outcome.error is not None:
+        return outcome.error
+    if outcome.divergence is not None:
+        return f"divergence: {outcome.divergence.aspect}"
+    return None
+
+
+def failing_transition(result: Result) -> str | None:
+    """The spec's name (:func:`mlk.model.kernel.classify`) of the transition where ``result``'s
+    run diverged, when it diverged in lockstep."""
+    divergence = result.outcome.divergence
+    if divergence is None or result.trace is None or result.initial is None:
+        return None
+    state = result.initial
+    for n, tr in enumerate(checker.transitions(result.trace.records)):
+        event = checker.to_event(tr.event, state.machine.idle_tcb)
+        if n == divergence.transition:
+            return classify(state, event)
+        state = step(state, event)[0]
+    return None
+
+
+def transitions_reached(result: Result) -> set[str]:
+    """The spec's names of every transition in ``result``'s trace (empty without a trace)."""
+    if result.trace is None or result.initial is None:
+        return set()
+    state = result.initial
+    names = set()
+    for tr in checker.transitions(result.trace.records):
+        event = checker.to_event(tr.event, state.machine.idle_tcb)
+        names.add(classify(state, event))
+        state = step(state, event)[0]
+    return names
+
+
+def expected_failure(result: Result, gaps: frozenset[str]) -> set[str]:
+    """The kernel gaps among ``gaps`` that ``result``'s run reached: when it fails and reached
+    one, the failure is expected (the kernel does not implement that transition yet)."""
+    return transitions_reached(result) & gaps
+
+
+@dataclass
+class Stats:
+    """What a search did."""
+
+    programs: int = 0
+    syscalls: int = 0
+    seconds: float = 0.0
+    #: Failing runs that reached a kernel gap the search excludes (the spec's prediction of the
+    #: interleaving missed): not reported as failures.
+    gap_failures: int = 0
+
+    def line(self) -> str:
+        """Programs, system calls, their rates."""
+        minutes = self.seconds / 60 or 1e-9
+        rate = self.syscalls / (self.seconds or 1e-9)
+        return (f"{self.programs} programs, {self.syscalls} system calls in {self.seconds:.1f} s: "
+                f"{self.programs / minutes:.0f} programs/min, {rate:.0f} system calls/s")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A minimal failing program and how it failed."""
+
+    program: Program
+    result: Result
+    transition: str | None
+
+    def to_json(self, name: str, origin: str) -> dict[str, Any]:
+        """The corpus entry."""
+        return {
+            "name": name,
+            "found_by": origin,
+            "failure": failure_kind(self.result.outcome),
+            "transition": self.transition,
+            "reached": sorted(transitions_reached(self.result)),
+            "summary": self.result.outcome.summary(),
+            "program": self.program.to_json(),
+        }
+
+
+class _Failed(Exception):
+    """Raised inside the Hypothesis test to make a failing program shrink."""
+
+
+def minimize(session: Session, program: Program, kind: str, stats: Stats) -> tuple[Program, Result]:
+    """Remove boot threads, then single steps, while the program still fails with ``kind``."""
+
+    def still_fails(candidate: Program) -> Result | None:
+        result = session.run(candidate, "difftest", "")
+        stats.programs += 1
+        stats.syscalls += candidate.syscalls
+        return result if failure_kind(result.outcome) == kind else None
+
+    best = session.run(program, "difftest", "")
+    i = 1
+    while i < len(program.threads):
+        candidate = Program(program.threads[:i] + program.threads[i + 1 :])
+        found = still_fails(candidate)
+        if found is not None:
+            program, best = candidate, found
+        else:
+            i += 1
+    for t in range(len(program.threads)):
+        s = 0
+        while s < len(program.threads[t].steps):
+            thread = program.threads[t]
+            shorter = Thread(thread.priority, thread.steps[:s] + thread.steps[s + 1 :])
+            candidate = Program((*program.threads[:t], shorter, *program.threads[t + 1 :]))
+            found = still_fails(candidate)
+            if found is not None:
+                program, best = candidate, found
+            else:
+                s += 1
+    return program, best
+
+
+def search(
+    session: Session,
+    examples: int,
+    seed: int,
+    *,
+    exclude: frozenset[str] = gen.KERNEL_GAPS,
+    stats: Stats | None = None,
+    max_steps: int = gen.MAX_STEPS,
+    on_result: Callable[[Program, Result], None] | None = None,
+) -> Failure | None:
+    """Run up to ``examples`` generated programs (``on_result`` sees each run); the first
+    failure, shrunk and minimized."""
+    stats = stats or Stats()
+    failures: list[tuple[Program, Result]] = []
+    start = time.monotonic()
+
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=False,
+              suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.shrink),
+              report_multiple_bugs=False, print_blob=False)  # fmt: skip
+    @hypothesis_seed(seed)
+    @given(gen.programs(session.boot_state, exclude, max_steps=max_steps))
+    def prop(program: Program) -> None:
+        result = session.run(program, "difftest", "")
+        stats.programs += 1
+        stats.syscalls += program.syscalls
+        if on_result is not None:
+            on_result(program, result)
+        if not result.outcome.passed and exclude and expected_failure(result, exclude):
+            stats.gap_failures += 1
+        elif not result.outcome.passed:
+            failures.append((program, result))
+            raise _Failed(failure_kind(result.outcome))
+
+    try:
+        prop()
+    except _Failed:
+        pass
+    except Flaky as exc:
+        raise RuntimeError(f"a failure did not replay: the kernel run is not deterministic ({exc})") from exc
+    finally:
+        stats.seconds = time.monotonic() - start
+    if not failures:
+        return None
+    program, result = failures[-1]
+    kind = failure_kind(result.outcome)
+    assert kind is not None
+    program, result = minimize(session, program, kind, stats)
+    stats.seconds = time.monotonic() - start
+    return Failure(program, result, failing_transition(result))
+
+
+def save(failure: Failure, corpus: Path, origin: str) -> Path:
+    """Write ``failure`` to ``corpus`` under a name made of its failure and transition and a
+    number; the path."""
+    corpus.mkdir(parents=True, exist_ok=True)
+    kind = (failure_kind(failure.result.outcome) or "pass").replace("divergence: ", "").replace(" ", "-")
+    stem = f"{failure.transition or 'final-state'}-{kind}".lower()
+    n = 1
+    while (corpus / f"{stem}-{n}.json").exists():
+        n += 1
+    path = corpus / f"{stem}-{n}.json"
+    path.write_text(json.dumps(failure.to_json(path.stem, origin), indent=1) + "\n")
+    return path
+
+
+def load(path: Path) -> tuple[dict[str, Any], Program]:
+    """A corpus entry and its program."""
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data, from_json(data["program"])

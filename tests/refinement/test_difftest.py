@@ -1,0 +1,111 @@
+"""Differential tests: generated programs against the spec (mlk.refinement.difftest).
+
+The CI budget (a fixed seed) must pass on the kernel; every program of the regression corpus is
+replayed (one whose failing transition is still a kernel gap is an expected failure); and the
+search finds a kernel mutant and shrinks its program to the one step that shows the bug.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mlk.abi.syscalls import Reg, Syscall
+from mlk.refinement import mutants
+from mlk.refinement.difftest import gen, search
+from mlk.refinement.difftest.program import (
+    MAX_THREADS,
+    Op,
+    Program,
+    Step,
+    Symbols,
+    Thread,
+    TooLarge,
+    from_json,
+    write_image,
+)
+from mlk.refinement.difftest.run import Result, Session
+from mlk.refinement.difftest.speccov import SpecCoverage
+
+#: The CI budget: programs per test run, and its seed.
+CI_EXAMPLES = 150
+CI_SEED = 8
+
+
+def _call(sysno: int, x0: int = 0) -> Step:
+    regs = [0] * 11
+    regs[Reg.SYSNO], regs[Reg.CPTR] = sysno, x0
+    return Step(Op.SYSCALL, tuple(regs))
+
+
+def test_program_json_round_trip_and_render() -> None:
+    program = Program((Thread(255, (_call(Syscall.DEBUG_PUTCHAR, 65), Step(Op.UNDEF, (0,) * 11))), Thread(9, ())))
+    data = json.loads(json.dumps(program.to_json()))
+    assert from_json(data) == program
+    text = program.render()
+    assert "DEBUG_PUTCHAR(cptr=0x41" in text and "undef" in text and "priority 9" in text
+
+
+def test_a_program_too_large_for_the_image_is_refused() -> None:
+    sym = Symbols(base=0, boot_threads=0, thread_entry=0x100, scripts=0x1000)
+    image = bytearray(0x1000 + 8 * 4096)
+    many = Program(tuple(Thread(1, ()) for _ in range(MAX_THREADS + 1)))
+    with pytest.raises(TooLarge):
+        write_image(image, many, sym)
+    long = Program((Thread(255, (_call(Syscall.YIELD),) * 400),))
+    with pytest.raises(TooLarge):
+        write_image(image, long, sym)
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
+    return Session(tmp_path_factory.mktemp("difftest"))
+
+
+@pytest.mark.qemu
+def test_ci_budget_refines_and_covers_the_kernels_transitions(session: Session) -> None:
+    cov = SpecCoverage()
+    stats = search.Stats()
+
+    def record(_program: Program, result: Result) -> None:
+        if result.trace is not None and result.initial is not None:
+            cov.add(result.trace, result.initial)
+
+    failure = search.search(session, CI_EXAMPLES, CI_SEED, stats=stats, on_result=record)
+    assert failure is None, f"{failure.program.render()}\n{failure.result.outcome.summary()}" if failure else ""
+    assert stats.programs == CI_EXAMPLES
+    reached = set(cov.transitions)
+    implemented = gen.KERNEL_TRANSITIONS - {"halted", "idle"}
+    assert implemented <= reached, f"not reached: {sorted(implemented - reached)}\n{cov.render()}"
+
+
+def _corpus() -> list[Path]:
+    return sorted(search.CORPUS_DIR.glob("*.json"))
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("entry", _corpus(), ids=lambda p: p.stem)
+def test_corpus_program_refines(entry: Path, session: Session) -> None:
+    _data, program = search.load(entry)
+    result = session.run(program, entry.stem, search.replay_command(entry))
+    gaps = search.expected_failure(result, gen.KERNEL_GAPS)
+    if not result.outcome.passed and gaps:
+        pytest.xfail(f"the kernel does not implement {', '.join(sorted(gaps))} yet (issue 6)")
+    assert result.outcome.passed, result.outcome.summary()
+
+
+@pytest.mark.qemu
+def test_search_finds_and_shrinks_a_kernel_mutant(tmp_path: Path) -> None:
+    mutant = mutants.BY_NAME["debug-char-mask"]
+    broken = Session(tmp_path / "work", source_dir=mutants.apply(mutant, tmp_path / "asm"))
+    failure = search.search(broken, 100, CI_SEED)
+    assert failure is not None, "the mutant survived"
+    assert failure.transition == "debug_putchar"
+    assert failure.result.outcome.divergence is not None
+    assert failure.result.outcome.divergence.aspect == "console output"
+    # Minimal: one step in all, a DebugPutChar of a byte the mutant's mask cuts.
+    steps = [s for t in failure.program.threads for s in t.steps]
+    assert len(steps) == 1 and steps[0].regs[Reg.SYSNO] == Syscall.DEBUG_PUTCHAR
+    assert steps[0].regs[Reg.CPTR] & 0xC0
