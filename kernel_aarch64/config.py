@@ -41,6 +41,9 @@ class Scenario(IntEnum):
     #: An interpreter of scripted system calls and faults, one script per thread, written into
     #: the built image by the differential tests (``mlk difftest``, asm/user/interp.S).
     INTERP = 3
+    #: The root task checks CNode and Untyped invocations against the spec's results and error
+    #: codes; two threads are stopped by capability faults.
+    CAPS = 4
 
 
 #: Every configuration key and its default value.
