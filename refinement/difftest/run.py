@@ -101,7 +101,11 @@ class Session:
         except tracefile.TraceError as exc:
             return error(type(exc).__name__, f"{exc}; console:\n{run.console_tail()}")
         initial = scenarios.initial_state(trace, built)
-        verdict = checker.check(trace, initial, replay=replay)
+        try:
+            verdict = checker.check(trace, initial, replay=replay)
+        except tracefile.TraceError as exc:  # e.g. a transition cut short by a kernel panic
+            cut = error(type(exc).__name__, f"{exc}; console:\n{run.console_tail()}")
+            return Result(cut.outcome, trace, initial)
         divergence = verdict.divergence
         kind: str | None = None
         message: str | None = None

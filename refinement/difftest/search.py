@@ -24,12 +24,14 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import Flaky
 
+from mlk.abi.trace import RecordType
 from mlk.model.kernel import classify, step
 from mlk.refinement import checker, report
 from mlk.refinement.difftest import gen
 from mlk.refinement.difftest.program import Program, Thread, from_json
 from mlk.refinement.difftest.run import Result, Session
 
+_EVENT_RECORDS = frozenset((RecordType.SYSCALL, RecordType.TICK, RecordType.IRQ, RecordType.FAULT))
 #: The regression corpus: every failure found, replayed by the test suite.
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "tests" / "corpus" / "difftest"
 
@@ -70,10 +72,11 @@ def transitions_reached(result: Result) -> set[str]:
         return set()
     state = result.initial
     names = set()
-    for tr in checker.transitions(result.trace.records):
-        event = checker.to_event(tr.event, state.machine.idle_tcb)
-        names.add(classify(state, event))
-        state = step(state, event)[0]
+    for record in result.trace.records:  # every event record, also one a panic cut short
+        if record.kind in _EVENT_RECORDS:
+            event = checker.to_event(record, state.machine.idle_tcb)
+            names.add(classify(state, event))
+            state = step(state, event)[0]
     return names
 
 
@@ -215,7 +218,8 @@ def save(failure: Failure, corpus: Path, origin: str) -> Path:
     number; the path."""
     corpus.mkdir(parents=True, exist_ok=True)
     kind = (failure_kind(failure.result.outcome) or "pass").replace("divergence: ", "").replace(" ", "-")
-    stem = f"{failure.transition or 'final-state'}-{kind}".lower()
+    where = failure.transition or ("final-state" if failure.result.outcome.divergence else "run")
+    stem = f"{where}-{kind}".lower()
     n = 1
     while (corpus / f"{stem}-{n}.json").exists():
         n += 1
