@@ -2,20 +2,24 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint typecheck pytest refine build run clean
+.PHONY: setup demo test lint typecheck pytest refine prove build run clean
 
 setup:
 	@./scripts/setup.sh
 
-# The main job: build the kernel, boot it in QEMU, check that its traces refine the spec.
+# The main job: build the kernel, boot it in QEMU, check that its traces refine the spec, prove the spec.
 demo: setup
 	$(BIN)/mlk build
 	$(BIN)/mlk run --deterministic --timeout 60
 	$(BIN)/mlk refine
+	$(BIN)/mlk-prove
 
 # The whole test suite: lint, strict type checking, every test (QEMU boots included), and the
-# refinement gate on the built-in scenarios.
-test: setup lint typecheck pytest refine
+# refinement gate on the built-in scenarios and the proof gate.
+test: setup lint typecheck pytest refine prove
+
+prove:
+	$(BIN)/mlk-prove
 
 refine:
 	$(BIN)/mlk refine

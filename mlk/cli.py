@@ -2,9 +2,9 @@
 
 Subcommands: ``build`` (assemble the kernel with the guarded keystone build), ``run`` (boot it in
 QEMU), ``refine`` (check that kernel traces are behaviours of the spec), ``trace`` (convert a trace
-stream to JSON lines or a Perfetto timeline), ``docs`` (build the spec browser) and ``bench``
-(print the figures of a benchmark). The names ``prove`` and ``difftest`` are reserved for the
-proof and differential-testing commands.
+stream to JSON lines or a Perfetto timeline), ``prove`` (the Z3 proofs of the spec, the same as
+``mlk-prove``), ``difftest`` (generated programs run on the kernel and checked against the spec),
+``docs`` (build the spec browser) and ``bench`` (print the figures of a benchmark).
 
 Exit status: 0 on success; for ``run``, the guest's status; 1 for a build error; 2 for a usage
 error; 124 when the guest was killed at its time limit; 127 when QEMU is missing.
@@ -240,6 +240,7 @@ BENCHMARKS = {
     "spec": "mlk.model.bench",
     "refine": "mlk.refinement.bench",
     "difftest": "mlk.refinement.difftest.bench",
+    "proofs": "mlk.proofs.bench",
 }
 
 
@@ -256,6 +257,13 @@ def cmd_difftest(args: argparse.Namespace) -> int:
 
     status: int = cli.main(args.args)
     return status
+
+
+def cmd_prove(args: argparse.Namespace) -> int:
+    """``mlk prove [OPTIONS]``: the same as ``mlk-prove`` (options: ``mlk prove -h``)."""
+    from mlk.proofs import cli  # noqa: PLC0415 (Z3 loads only when proofs run)
+
+    return cli.main(args.args)
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
@@ -319,6 +327,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", type=Path, default=None, metavar="FILE", help="write a JSON report")
     p.add_argument("--junit", type=Path, default=None, metavar="FILE", help="write a JUnit XML report")
     p.set_defaults(func=cmd_refine)
+    p = sub.add_parser("prove", help="prove the spec with Z3 (= mlk-prove)", add_help=False)
+    p.add_argument("args", nargs=argparse.REMAINDER, help="options of mlk-prove (mlk prove -h)")
+    p.set_defaults(func=cmd_prove)
     p = sub.add_parser("docs", help="build the spec browser (Sphinx) and print its path", add_help=False)
     p.add_argument("args", nargs=argparse.REMAINDER, help="options of the docs builder (mlk docs -h)")
     p.set_defaults(func=cmd_docs)

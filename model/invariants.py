@@ -57,7 +57,11 @@ def _tcbs(s: State) -> Iterator[tuple[ObjId, Tcb]]:
 
 
 def _same_target(a: Cap, b: Cap) -> bool:
-    return a.type == b.type and a.obj == b.obj
+    """Whether capability ``b``, a child of ``a`` in the CDT, designates the same object as ``a``
+    (a copy). A child of an untyped capability never does: untyped capabilities are never copied,
+    so each of their children is a new object or region made by Retype, even when a child untyped
+    starts at its parent's base address."""
+    return a.type == b.type and a.obj == b.obj and a.type != CapType.UNTYPED
 
 
 def _queue_ok(queue: tuple[ObjId, ...], s: State) -> bool:

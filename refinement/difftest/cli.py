@@ -16,6 +16,7 @@ from mlk.refinement.difftest import gen, search
 from mlk.refinement.difftest.program import Program
 from mlk.refinement.difftest.run import Result, Session
 from mlk.refinement.difftest.speccov import SpecCoverage
+from mlk.seeding import load_every_module
 
 #: Where sessions build and run by default.
 WORK_DIR = Path("build") / "difftest"
@@ -60,6 +61,7 @@ def replay(session: Session, path: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``mlk difftest``."""
     args = parser().parse_args(argv)
+    load_every_module()  # a seed then draws the same programs here as in the test suite
     if args.mutant is not None:
         sources = mutants.apply(mutants.BY_NAME[args.mutant], args.work / "mutant" / "asm")
         session = Session(args.work / "mutant", source_dir=sources)

@@ -65,9 +65,12 @@ def test_index_links_to_a_transition_page_with_its_proof_status(server: str, bro
 
 def test_search_finds_a_transition(server: str, browser: Browser) -> None:
     browser.navigate(server + "search.html?q=retype")
+    # Sphinx lists hits one by one; the summary line says when the list is complete.
     found: list[str] = browser.evaluate(
         "new Promise(done => { const t0 = Date.now(); (function poll() {"
+        " const summary = document.querySelector('#search-results .search-summary');"
+        " const finished = summary && /^(Search finished|Your search did not match)/.test(summary.textContent);"
         " const hits = Array.from(document.querySelectorAll('#search-results li a')).map(a => a.textContent);"
-        " if (hits.length || Date.now() - t0 > 10000) done(hits); else setTimeout(poll, 100); })(); })"
+        " if (finished || Date.now() - t0 > 20000) done(hits); else setTimeout(poll, 100); })(); })"
     )
     assert any("untyped_retype" in hit for hit in found), found

@@ -15,8 +15,9 @@ from mlk.abi.objects import (
     ThreadState,
 )
 from mlk.abi.platform import Platform
-from mlk.abi.rights import ALL_RIGHTS
+from mlk.abi.rights import ALL_RIGHTS, Right
 from mlk.abi.syscalls import Syscall
+from mlk.model.invariants import violations
 from mlk.model.state import CNode, Endpoint, Frame, Notification, PageTable, Tcb, VSpace
 from tests.model.model_fixtures import CN, UT, F, booted, call, cap, fails, ok_call, reply_of, retype, root_cnode, sc
 
@@ -56,6 +57,19 @@ def test_retype_every_kind() -> None:
     child = cap(s, F + 10)
     assert child.type == CapType.UNTYPED and child.size_bits == 12 and child.watermark == 0
     assert child.obj not in s.objects and child.obj % (1 << 12) == 0
+
+
+def test_a_child_untyped_at_its_parents_base_is_a_new_region() -> None:
+    """Regression (stateful test, MLK_SEED=1005): Retype into an untyped child at the parent's
+    base address, from an untyped capability whose rights Mutate reduced, gives the child every
+    right. The child is a new region, not a copy, so no right has grown along the derivation."""
+    s = booted()
+    size = cap(s, UT).size_bits
+    s = ok_call(s, CN, Label.CNODE_MUTATE, F, CN, UT, Right.WRITE, 0)
+    s = retype(s, ObjectType.UNTYPED, F + 1, size=size - 1, ut=F)
+    child, parent = cap(s, F + 1), cap(s, F)
+    assert child.obj == parent.obj and child.rights == ALL_RIGHTS and parent.rights == Right.WRITE
+    assert violations(s) == []
 
 
 def test_retype_reuses_memory_once_every_child_is_gone() -> None:
