@@ -17,6 +17,7 @@ Identities:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import IntEnum
 from typing import NamedTuple
 
 from mlk.abi.objects import (
@@ -215,6 +216,11 @@ class Irq(NamedTuple):
     ntfn: ObjId | None
     badge: int
     masked: bool
+
+
+#: The state an object absent from its mapping in :class:`State` is in: an interrupt line absent
+#: from ``irqs`` is INACTIVE.
+ABSENT_STATE: dict[type, IntEnum] = {Irq: IrqState.INACTIVE}
 
 
 class Machine(NamedTuple):

@@ -9,7 +9,9 @@ The edges are *observed*: the spec's own random event generator (:class:`mlk.mod
 drives :func:`mlk.model.kernel.step` from boot for a fixed set of seeds, and every change of an
 object's state (or its creation, or its removal from the mapping) becomes an edge labelled with
 the event that caused it. Edges no run exercised are missing, so each diagram says how many runs
-and steps it comes from and marks the states no run reached.
+and steps it comes from and marks the states no run reached. A record type listed in ``ABSENT_STATE`` of the state
+module (an interrupt line: absent from ``State.irqs`` means INACTIVE) draws absence as that
+state instead of the start and end dot.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ class Diagram:
     kind: str
     component: str
     enum: type[IntEnum]
+    #: The node an object absent from the mapping is drawn as.
+    absent: str = ABSENT
     edges: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     reached: set[str] = field(default_factory=set)
 
@@ -53,8 +57,9 @@ class Diagram:
             "  rankdir=LR; bgcolor=transparent;",
             '  node [shape=box, style="rounded,filled", fillcolor="#eef3fb", fontname="sans-serif", fontsize=11];',
             '  edge [fontname="sans-serif", fontsize=9, color="#44546a"];',
-            f'  "{ABSENT}" [shape=circle, label="", width=0.2, style=filled, fillcolor=black];',
         ]
+        if self.absent == ABSENT:
+            lines.append(f'  "{ABSENT}" [shape=circle, label="", width=0.2, style=filled, fillcolor=black];')
         for member in self.enum:
             style = "" if member.name in self.reached else ', style="rounded,dashed", fontcolor=gray40'
             lines.append(f'  "{member.name}" [label="{member.name}"{style}];')
@@ -115,12 +120,21 @@ def event_name(state: object, event: object) -> str:
     return name
 
 
+def _absent(member: object, enum: type[IntEnum]) -> str:
+    """The node an absent object is drawn as: ``member`` of its ``enum``, or the dot."""
+    return member.name if isinstance(member, enum) else ABSENT
+
+
 def explore(state_module: ModuleType, steps: int) -> tuple[list[Diagram], int]:
     """The diagrams observed over ``steps`` random events, and the number of runs they took: a
     run (seeds 0, 1, ...) starts from boot and ends when the machine halts or nothing can run but
     the idle thread."""
     kinds = stateful_kinds(state_module)
-    diagrams = [Diagram(cls.__name__, component, enum) for component, cls, enum, _ in kinds]
+    absent_states = getattr(state_module, "ABSENT_STATE", {})
+    diagrams = [
+        Diagram(cls.__name__, component, enum, _absent(absent_states.get(cls), enum))
+        for component, cls, enum, _ in kinds
+    ]
 
     def snapshot(s: object) -> list[dict[object, str]]:
         return [
@@ -138,6 +152,8 @@ def explore(state_module: ModuleType, steps: int) -> tuple[list[Diagram], int]:
             before = snapshot(state)
             for d, snap in zip(diagrams, before, strict=True):
                 d.reached.update(snap.values())
+                if d.absent != ABSENT:
+                    d.reached.add(d.absent)
         event = gen.event(state)
         name = event_name(state, event)
         state = step(state, event)[0]
@@ -145,7 +161,7 @@ def explore(state_module: ModuleType, steps: int) -> tuple[list[Diagram], int]:
         for d, old, new in zip(diagrams, before, after, strict=True):
             d.reached.update(new.values())
             for key in old.keys() | new.keys():
-                src, dst = old.get(key, ABSENT), new.get(key, ABSENT)
+                src, dst = old.get(key, d.absent), new.get(key, d.absent)
                 if src != dst:
                     d.edges.setdefault((src, dst), set()).add(name)
         before = after

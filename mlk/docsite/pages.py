@@ -14,7 +14,7 @@ from pathlib import Path
 from mlk.docsite import abitables, analysis, diagrams, proofstatus, rst, testlinks
 from mlk.docsite.diagrams import Diagram
 from mlk.docsite.proofstatus import Outcome
-from mlk.docsite.registry import SpecItem
+from mlk.docsite.registry import SpecItem, slugify
 from mlk.docsite.site import ROOT, Site
 from mlk.kernel_aarch64 import routines
 from mlk.kernel_aarch64.routines import Routine
@@ -80,7 +80,7 @@ def _test_link(t: testlinks.TestRef) -> str:
 
 
 def _test_anchor(t: testlinks.TestRef) -> str:
-    return "test-" + t.node_id.lower().replace("/", "-").replace("::", "-").replace("_", "-").replace(".", "-")
+    return "test-" + slugify(f"{t.path}-{t.name}").replace("_", "-")
 
 
 def _errors(walk: analysis.Walk) -> str:
@@ -117,7 +117,14 @@ def transition_page(site: Site, item: SpecItem) -> str:
             outcomes = proofstatus.for_transition(site.run, site.catalogue, item.name)
             out += f"Covered by the encoded event(s) {', '.join(rst.literal(e) for e in events)}: "
             out += f"{_summary(outcomes)}.\n\n" + outcome_table(outcomes)
-    out += rst.heading("Error results in check order", "-") + _errors(walk) + rst.paragraph(ERRORS_METHOD)
+    out += rst.heading("Error results in check order", "-")
+    if item.name in site.operations:
+        out += rst.paragraph(
+            "First the checks of every invocation (``mlk.model.invocation.invoke``): "
+            + ", ".join(f":ref:`{e} <abi>`" for e in site.common_errors)
+            + f" (the operation reads {site.arguments[item.name]} message registers). Then its own checks:"
+        )
+    out += _errors(walk) + rst.paragraph(ERRORS_METHOD)
     out += rst.heading("Invariants it touches", "-")
     touched = site.touched(item)
     out += rst.table(
@@ -197,7 +204,7 @@ def kind_page(site: Site, item: SpecItem) -> str:
     ops = [t for t in site.spec.transitions if site.operations.get(t.name) == cap_type]
     rows = []
     for t in ops:
-        errors = ", ".join(rst.literal(e) for e in site.walks[t.name].errors) or "none"
+        errors = ", ".join(rst.literal(e) for e in [*site.common_errors, *site.walks[t.name].errors]) or "none"
         status = (
             "no proof run found"
             if site.run is None
@@ -293,7 +300,9 @@ def tests_page(site: Site) -> str:
             current = t.path
             out += rst.heading(t.path, "-")
         out += rst.label(_test_anchor(t)) + rst.heading(t.name, "~") + f"``{t.path}``, line {t.line}.\n\n"
-        out += rst.code(t.source, first_line=t.line)
+        if t.scenario is not None:
+            out += f"Run and checked against the spec by ``{t.node_id}``.\n\n"
+        out += rst.code(t.source, "text" if t.scenario is not None else "python", first_line=t.line)
     return out
 
 

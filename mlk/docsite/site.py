@@ -41,6 +41,11 @@ class Site:
     diagrams: list[diagrams.Diagram]
     diagram_runs: int
     operations: dict[str, str]
+    #: The errors of the checks every invocation passes before its operation runs, in order
+    #: (from :func:`mlk.model.invocation.invoke`).
+    common_errors: list[str]
+    #: Transition name -> how many message registers the operation reads (an invocation only).
+    arguments: dict[str, int]
 
     def routines_for(self, item: registry.SpecItem) -> list[kroutines.Routine]:
         """The routines whose ``spec:`` reference names ``item``'s function."""
@@ -89,6 +94,30 @@ def _operations(spec: registry.Spec) -> dict[str, str]:
     return {t.name: by_function[id(t.obj)] for t in spec.transitions if id(t.obj) in by_function}
 
 
+def _arguments(spec: registry.Spec) -> dict[str, int]:
+    """Transition name -> the message registers the operation reads (its ``OPERATIONS`` entry)."""
+    invocation = importlib.import_module("mlk.model.invocation")
+    by_function = {id(handler): nargs for nargs, handler in invocation.OPERATIONS.values()}
+    return {t.name: by_function[id(t.obj)] for t in spec.transitions if id(t.obj) in by_function}
+
+
+def _common_errors() -> list[str]:
+    """The errors of :func:`mlk.model.invocation.invoke`'s own checks, in check order (the
+    operation it then runs is called through a variable, so the walk stops there)."""
+    invocation = importlib.import_module("mlk.model.invocation")
+    return analysis.walk(invocation.invoke).errors
+
+
+def _tests(options: Options) -> list[testlinks.TestRef]:
+    """The test suite's tests, then the kernel scenarios ``mlk refine`` runs."""
+    scenarios = importlib.import_module("mlk.refinement.scenarios")
+    try:
+        found = testlinks.scan_scenarios(ROOT, options.kernel_dir / "user", sorted(scenarios.SCENARIOS))
+    except testlinks.ScenarioError as exc:
+        raise registry.DocsError(str(exc)) from exc
+    return testlinks.scan(ROOT, options.tests_dir) + found
+
+
 def _digest() -> str:
     try:
         cache = importlib.import_module("mlk.proofs.cache")
@@ -110,8 +139,10 @@ def gather(options: Options) -> Site:
         run=proofstatus.read(options.prove_json),
         current_digest=_digest(),
         routines=kroutines.scan(options.kernel_dir),
-        tests=testlinks.scan(ROOT, options.tests_dir),
+        tests=_tests(options),
         diagrams=found,
         diagram_runs=runs,
         operations=_operations(spec),
+        common_errors=_common_errors(),
+        arguments=_arguments(spec),
     )

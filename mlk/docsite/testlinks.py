@@ -13,14 +13,23 @@ transition when its body
 
 Helpers the test calls are not followed, so a test that only reaches a transition through a
 fixture is not listed.
+
+The kernel scenarios that ``mlk refine`` runs are listed the same way: the user program of
+scenario ``NAME`` is ``kernel_aarch64/asm/user/NAME.S``, and the assembler names it uses for
+system calls and labels (``SYS_CALL``, ``LABEL_CNODE_COPY``: the prefixes of
+:data:`mlk.abi.asm.ENUMS`) stand for ``Syscall.CALL`` and ``Label.CNODE_COPY``.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
+
+from mlk.abi import asm as abi_asm
 
 #: The ABI enumerations whose members name transitions.
 NAMING_ENUMS = ("Syscall", "Label")
@@ -37,10 +46,14 @@ class TestRef:
     name: str
     names: frozenset[str]
     source: str
+    #: ``None`` for a pytest test; the scenario's name for a kernel scenario.
+    scenario: str | None = None
 
     @property
     def node_id(self) -> str:
-        """The pytest node id."""
+        """The pytest node id, or for a scenario the command that runs it."""
+        if self.scenario is not None:
+            return f"mlk refine --scenario {self.scenario}"
         return f"{self.path}::{self.name}"
 
 
@@ -91,6 +104,36 @@ def scan(root: Path, tests_dir: Path) -> list[TestRef]:
             TestRef(rel, fn.lineno, fn.name, _names(fn, imports), ast.get_source_segment(text, fn) or "")
             for fn in _tests(tree)
         ]
+    return refs
+
+
+def _asm_names() -> dict[str, str]:
+    """Assembler name -> ``Enum.MEMBER`` for the enumerations that name transitions."""
+    found = {}
+    for prefix, enum in abi_asm.ENUMS:
+        if enum.__name__ in NAMING_ENUMS:
+            members: Iterable[Enum] = enum
+            found.update({f"{prefix}_{m.name}": f"{enum.__name__}.{m.name}" for m in members})
+    return found
+
+
+class ScenarioError(Exception):
+    """A scenario without its user program."""
+
+
+def scan_scenarios(root: Path, user_dir: Path, scenarios: Iterable[str]) -> list[TestRef]:
+    """The kernel scenarios ``scenarios``, each read from ``user_dir/NAME.S``, with paths relative
+    to ``root``; :class:`ScenarioError` when a scenario's program is missing."""
+    asm_names = _asm_names()
+    refs = []
+    for name in scenarios:
+        path = user_dir / f"{name}.S"
+        if not path.is_file():
+            raise ScenarioError(f"{path}: the user program of scenario {name!r} is missing")
+        text = path.read_text()
+        words = set(re.findall(r"\b[A-Z][A-Z0-9_]*\b", text))
+        names = frozenset(asm_names[w] for w in words if w in asm_names)
+        refs.append(TestRef(path.relative_to(root).as_posix(), 1, f"scenario {name}", names, text, name))
     return refs
 
 

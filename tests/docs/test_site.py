@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mlk.abi.errors import Error
-from mlk.docsite import analysis, pages, proofstatus, registry
+from mlk.docsite import analysis, pages, proofstatus, registry, testlinks
 from mlk.docsite.site import ROOT, Options, gather
 from mlk.kernel_aarch64 import routines
 from mlk.model import kernel
@@ -73,3 +73,35 @@ def test_a_report_with_a_bad_status_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(registry.DocsError, match="status 'ok'"):
         proofstatus.read(report)
     assert proofstatus.read(tmp_path / "missing.json") is None
+
+
+def test_invocation_pages_start_with_the_common_checks_and_link_scenarios() -> None:
+    site = gather(Options(None, ROOT / "kernel_aarch64" / "asm", ROOT / "tests", diagram_steps=50))
+    assert site.common_errors == ["ILLEGAL_OPERATION", "TRUNCATED_MESSAGE"]
+    copy = next(t for t in site.spec.transitions if t.name == "cnode_copy")
+    page = pages.transition_page(site, copy)
+    common = page.index("every invocation")
+    first, second = page.index("ILLEGAL_OPERATION", common), page.index("TRUNCATED_MESSAGE", common)
+    assert first < second < page.index("#. :ref:`RANGE", common)
+    assert "reads 4 message registers" in page
+    assert "mlk refine --scenario caps" in page
+    tick = next(t for t in site.spec.transitions if t.name == "tick")
+    assert "every invocation" not in pages.transition_page(site, tick)
+
+
+def test_a_scenario_without_its_program_fails_with_its_name(tmp_path: Path) -> None:
+    with pytest.raises(testlinks.ScenarioError, match=r"nosuch\.S: the user program of scenario 'nosuch'"):
+        testlinks.scan_scenarios(tmp_path, tmp_path, ["nosuch"])
+    (tmp_path / "mine.S").write_text("    mov x8, #SYS_YIELD\n    ldr x1, =(LABEL_CNODE_COPY << 12)\n")
+    (found,) = testlinks.scan_scenarios(tmp_path, tmp_path, ["mine"])
+    assert found.names == {"Syscall.YIELD", "Label.CNODE_COPY"} and found.node_id == "mlk refine --scenario mine"
+
+
+def test_an_absent_interrupt_line_is_drawn_as_inactive() -> None:
+    from mlk.docsite import diagrams  # noqa: PLC0415
+    from mlk.model import state  # noqa: PLC0415
+
+    found, _ = diagrams.explore(state, 3000)
+    irq = next(d for d in found if d.kind == "Irq")
+    assert irq.absent == "INACTIVE" and "INACTIVE" in irq.reached
+    assert ("INACTIVE", "SIGNAL") in irq.edges and diagrams.ABSENT not in irq.dot()
