@@ -1,28 +1,38 @@
 """The hypothesis state machine that drives the spec with valid and hostile events.
 
 Each program starts from the test machine's boot state; each step is a generated event (from
-:class:`mlk.model.gen.EventGen` with a drawn seed: mostly plausible calls) or a hostile event drawn
+:class:`mlk.model.gen.EventGen` with a drawn seed: mostly plausible calls), a hostile event drawn
 by hypothesis itself (arbitrary system call numbers, capability pointers, labels and arguments,
-stray interrupts, faults of any kind). After every step all invariants must hold and the result
-must be well formed. The module is shared by the stateful test and the mutant tests.
+stray interrupts, faults of any kind), or a short *scenario*: a few calls of the current thread
+that set up and then exercise a situation random events seldom reach (a badged capability minted
+again, a queued thread suspended, reprioritised or destroyed by another, the current thread
+stepping aside for the others). After every event all invariants must hold and the result must be
+well formed. The module is shared by the stateful test and the mutant tests.
 """
 
 from __future__ import annotations
 
 import random
+from typing import NamedTuple
 
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from mlk.abi import msginfo
+from mlk.abi.errors import Error
 from mlk.abi.labels import FaultLabel, Label
+from mlk.abi.objects import NULL_CPTR, NUM_PRIORITIES, CapType, ObjectType, ThreadState
+from mlk.abi.rights import ALL_RIGHTS
 from mlk.abi.syscalls import CONTEXT_REGS, Reg, Syscall
 from mlk.model.boot import boot
-from mlk.model.events import Event, FaultEvent, IrqEvent, Result, SyscallEvent, TickEvent
+from mlk.model.cnode import BADGED
+from mlk.model.cspace import cap_target
+from mlk.model.events import Event, FaultEvent, IrqEvent, Result, SyscallEvent, TickEvent, syscall_event
 from mlk.model.gen import EventGen, test_machine
 from mlk.model.invariants import violations
 from mlk.model.kernel import step
-from mlk.model.state import State, Tcb
+from mlk.model.state import WORD_MASK, Cap, CNode, ObjId, State, Tcb
+from mlk.model.untyped import size_bits_of
 
 WORDS = st.one_of(st.integers(0, 300), st.integers(0, 2**64 - 1), st.sampled_from([0, 1, 2**63, 2**64 - 1]))
 
@@ -48,26 +58,138 @@ def result_problems(before: State, after: State, result: Result) -> list[str]:
     return problems
 
 
+#: What :meth:`KernelMachine.act_on_ready_thread` does to a queued thread.
+READY_OPS = ("suspend", "set_priority", "destroy", "configure")
+#: How :meth:`KernelMachine.step_aside` gives the processor away.
+ASIDE = ("yield", "receive", "wait", "call", "suspend")
+#: Revokes a scenario makes at most before it deletes a capability (each removes one child).
+MAX_REVOKES = 8
+
+
+class View(NamedTuple):
+    """What the current thread can name: its CSpace root, the CPtr of a capability to that root
+    (through which it names its own slots as CNode arguments), its capabilities by CPtr and its
+    empty slots."""
+
+    tid: ObjId
+    root: ObjId
+    own: int
+    caps: dict[int, Cap]
+    free: list[int]
+
+
 class KernelMachine(RuleBasedStateMachine):
-    """Random programs of events from boot, checking every invariant after every step."""
+    """Random programs of events from boot, checking every invariant after every event."""
 
     def __init__(self) -> None:
         super().__init__()
         self.state = boot(test_machine())
 
     def apply(self, event: Event) -> None:
-        """Step, checking the result."""
+        """Step, checking the result and every invariant."""
         before = self.state
         self.state, result = step(before, event)
         problems = result_problems(before, self.state, result)
         assert not problems, (problems, event)
+        broken = violations(self.state)
+        assert broken == [], (broken, event)
 
     def generate(self, seed: int, count: int) -> None:
-        """``count`` events from the plausible-event generator, checking after each."""
+        """``count`` events from the plausible-event generator."""
         gen = EventGen(random.Random(seed))
         for _ in range(count):
             self.apply(gen.event(self.state))
-            assert violations(self.state) == [], violations(self.state)
+
+    # Scenario helpers: calls of the current thread on capabilities it holds.
+
+    def view(self) -> View | None:
+        """The current thread's :class:`View`; ``None`` when the machine halted, the idle thread
+        runs or the current thread holds no capability to its own CSpace root."""
+        s = self.state
+        tcb = s.objects.get(s.current)
+        if s.halted is not None or s.current == s.machine.idle_tcb or not isinstance(tcb, Tcb) or tcb.cspace is None:
+            return None
+        root = tcb.cspace
+        node = s.objects[root]
+        assert isinstance(node, CNode)
+        caps = {i: sl.cap for (c, i), sl in sorted(s.slots.items()) if c == root}
+        own = [i for i, cap in caps.items() if cap_target(cap) == (CapType.CNODE, root)]
+        if not own:
+            return None
+        free = [i for i in range(1, 1 << node.radix) if i not in caps]
+        return View(s.current, root, own[0], caps, free)
+
+    def invoke(self, cptr: int, label: Label, *args: int) -> int | None:
+        """The current thread Calls capability ``cptr`` with ``label`` and ``args``; the error
+        code of the kernel's reply (``None`` when the caller no longer exists)."""
+        caller = self.state.current
+        self.apply(syscall_event(Syscall.CALL, cptr=cptr, msginfo=msginfo.pack(label, len(args)), mrs=args))
+        tcb = self.state.objects.get(caller)
+        return tcb.ctx[Reg.BADGE] if isinstance(tcb, Tcb) else None
+
+    def still(self, v: View) -> bool:
+        """Whether the thread of ``v`` still runs (a scenario stops when it does not)."""
+        return self.state.current == v.tid
+
+    def retype(self, v: View, otype: ObjectType, slot: int) -> bool:
+        """Retype one object of ``otype`` into the current thread's empty slot ``slot`` from the
+        first of its untyped regions with room; whether it was made."""
+        bits = size_bits_of(otype, 1)
+        for i, cap in v.caps.items():
+            if cap.type != CapType.UNTYPED:
+                continue
+            used = cap.watermark if self.state.slots[(v.root, i)].children else 0
+            start = (cap.obj + used + (1 << bits) - 1) >> bits << bits
+            if start + (1 << bits) <= cap.obj + (1 << cap.size_bits):
+                self.invoke(i, Label.UNTYPED_RETYPE, otype, 1, v.own, slot, 1)
+                return (v.root, slot) in self.state.slots
+        return False
+
+    def spawn(self, v: View, prio: int, slot: int) -> int | None:
+        """Give the current thread one more runnable thread, queued behind it: a thread it holds
+        that is INACTIVE (else a new one, retyped into ``slot``) is configured to run in the
+        caller's CSpace and VSpace (with a fault endpoint when it holds one), given priority
+        ``prio`` capped at the caller's own (no thread can raise another above itself) and
+        resumed. Its CPtr, or ``None`` when that is not possible."""
+        s = self.state
+        inactive = [
+            i
+            for i, cap in v.caps.items()
+            if cap.type == CapType.TCB and s.objects[cap.obj].state.kind == ThreadState.INACTIVE  # type: ignore[union-attr]
+        ]
+        if inactive:
+            cptr = inactive[0]
+        elif self.retype(v, ObjectType.TCB, slot) and self.still(v):
+            cptr = slot
+        else:
+            return None
+        eps = [i for i, cap in v.caps.items() if cap.type == CapType.ENDPOINT]
+        vspaces = [i for i, cap in v.caps.items() if cap.type == CapType.VSPACE]
+        own_prio = self.state.objects[v.tid].priority  # type: ignore[union-attr]
+        calls = (
+            (Label.TCB_CONFIGURE, eps[0] if eps else NULL_CPTR, v.own, vspaces[0] if vspaces else NULL_CPTR),
+            (Label.TCB_SET_PRIORITY, min(prio, own_prio)),
+            (Label.TCB_RESUME,),
+        )
+        for label, *args in calls:
+            if not self.still(v):
+                return None
+            self.invoke(cptr, label, *args)
+        return cptr if self.still(v) else None
+
+    def destroy(self, v: View, cptr: int) -> None:
+        """Delete the capability in the current thread's slot ``cptr`` after revoking its
+        children (each Revoke deletes the youngest one); when it is the original capability, its
+        object is destroyed."""
+        for _ in range(MAX_REVOKES):
+            slot = self.state.slots.get((v.root, cptr))
+            if slot is None or not slot.children or not self.still(v):
+                break
+            self.invoke(v.own, Label.CNODE_REVOKE, cptr)
+        if self.still(v):
+            self.invoke(v.own, Label.CNODE_DELETE, cptr)
+
+    # Rules.
 
     @initialize(seed=st.integers(0, 2**32 - 1), count=st.integers(0, 120))
     def warm_up(self, seed: int, count: int) -> None:
@@ -154,7 +276,108 @@ class KernelMachine(RuleBasedStateMachine):
         event: Event = (FaultEvent(kind, esr, far, ctx), IrqEvent(irq, ctx), TickEvent(ctx))[which]
         self.apply(event)
 
-    @invariant()
-    def invariants_hold(self) -> None:
-        """Every invariant, after every step."""
-        assert violations(self.state) == [], violations(self.state)
+    @rule(pick=st.integers(0, 2**16), badge=st.integers(1, WORD_MASK), mutate=st.booleans())
+    def rebadge(self, pick: int, badge: int, mutate: bool) -> None:
+        """A badge is set once: the current thread mints one of its badged endpoint or
+        notification capabilities again with another non-zero badge (and, with ``mutate``, tries
+        to Mutate it to that badge). The spec refuses the Mint with ILLEGAL_OPERATION and makes no
+        copy; so a copy always carries its parent's badge (badge_never_changes). A thread that
+        holds no badged capability first mints one with ``badge`` from an endpoint or
+        notification capability it holds, retyping the object when it holds none."""
+        v = self.view()
+        if v is None or len(v.free) < 2:
+            return
+        dst = v.free[pick % len(v.free)]
+        badged = [i for i, cap in v.caps.items() if cap.type in BADGED and cap.badge]
+        if not badged:
+            ipc_caps = [i for i, cap in v.caps.items() if cap.type in BADGED]
+            if not ipc_caps:
+                otype = (ObjectType.ENDPOINT, ObjectType.NOTIFICATION)[pick % 2]
+                if not self.retype(v, otype, dst) or not self.still(v):
+                    return
+                ipc_caps = [dst]
+                dst = next(i for i in v.free if i != dst)
+            self.invoke(v.own, Label.CNODE_MINT, dst, v.own, ipc_caps[pick % len(ipc_caps)], ALL_RIGHTS, badge)
+            v = self.view()
+            if v is None or v.tid != self.state.current or not v.free:
+                return
+            badged = [i for i, cap in v.caps.items() if cap.type in BADGED and cap.badge]
+            if not badged:
+                return
+            dst = v.free[pick % len(v.free)]
+        src = badged[pick % len(badged)]
+        old = v.caps[src].badge
+        other = badge if badge != old else badge % WORD_MASK + 1
+        error = self.invoke(v.own, Label.CNODE_MINT, dst, v.own, src, ALL_RIGHTS, other)
+        assert error == Error.ILLEGAL_OPERATION and (v.root, dst) not in self.state.slots, "a badge was changed"
+        if mutate and self.still(v):
+            self.invoke(v.own, Label.CNODE_MUTATE, dst, v.own, src, ALL_RIGHTS, other)
+
+    @rule(pick=st.integers(0, 2**16), op=st.sampled_from(READY_OPS), prio=st.integers(0, NUM_PRIORITIES - 1))
+    def act_on_ready_thread(self, pick: int, op: str, prio: int) -> None:
+        """Another thread stops being runnable, or moves, while it waits in a ready queue: the
+        current thread suspends it, sets its priority (at most its own: the thread moves to the
+        tail of that priority's queue), destroys it (revokes the copies of its original TCB
+        capability, then deletes the original) or reconfigures it, through a TCB capability it
+        holds. A thread that leaves the runnable state leaves its queue (valid_queues,
+        valid_blocked). When no queued thread is held, one is made first (:meth:`spawn`)."""
+        v = self.view()
+        if v is None or not v.free:
+            return
+        s = self.state
+        queued = {t for q in s.queues.values() for t in q}
+        held = [i for i, cap in v.caps.items() if cap.type == CapType.TCB and cap.obj in queued]
+        if held:
+            cptr = held[pick % len(held)]
+        else:
+            spawned = self.spawn(v, prio, v.free[pick % len(v.free)])
+            v = self.view()
+            if spawned is None or v is None or v.tid != self.state.current:
+                return
+            cptr = spawned
+        target = v.caps[cptr].obj
+        own_prio = self.state.objects[v.tid].priority  # type: ignore[union-attr]
+        if op == "suspend":
+            self.invoke(cptr, Label.TCB_SUSPEND)
+        elif op == "set_priority":
+            self.invoke(cptr, Label.TCB_SET_PRIORITY, min(prio, own_prio))
+        elif op == "configure":
+            self.invoke(cptr, Label.TCB_CONFIGURE, NULL_CPTR, v.own, NULL_CPTR)
+        else:
+            originals = [
+                i
+                for i, cap in v.caps.items()
+                if cap_target(cap) == (CapType.TCB, target)
+                and (
+                    (parent := self.state.slots[(v.root, i)].parent) is None
+                    or cap_target(self.state.slots[parent].cap) != cap_target(cap)
+                )
+            ]
+            self.destroy(v, originals[0] if originals else cptr)
+
+    @rule(how=st.sampled_from(ASIDE), pick=st.integers(0, 2**16))
+    def step_aside(self, how: str, pick: int) -> None:
+        """The current thread gives the processor away while another can run, so that the next
+        steps come from another thread with its own view: it yields, blocks receiving on an
+        endpoint, waiting on a notification or calling an endpoint (a receiver may be waiting:
+        then it awaits the reply), or suspends itself. Without a capability for that it yields."""
+        v = self.view()
+        if v is None or not self.others_can_run():
+            return
+        wanted = {
+            "receive": (CapType.ENDPOINT, Syscall.RECV),
+            "wait": (CapType.NOTIFICATION, Syscall.RECV),
+            "call": (CapType.ENDPOINT, Syscall.CALL),
+            "suspend": (CapType.TCB, Syscall.CALL),
+        }
+        ctype, sysno = wanted.get(how, (None, Syscall.YIELD))
+        cptrs = [
+            i
+            for i, cap in v.caps.items()
+            if cap.type == ctype and (how != "suspend" or cap.obj == v.tid)
+        ]
+        if not cptrs:
+            self.apply(syscall_event(Syscall.YIELD))
+            return
+        info = msginfo.pack(Label.TCB_SUSPEND if how == "suspend" else pick % 4, 2)
+        self.apply(syscall_event(sysno, cptr=cptrs[pick % len(cptrs)], msginfo=info, mrs=(pick, pick + 1)))
