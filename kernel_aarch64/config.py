@@ -44,6 +44,9 @@ class Scenario(IntEnum):
     #: The root task checks CNode and Untyped invocations against the spec's results and error
     #: codes; two threads are stopped by capability faults.
     CAPS = 4
+    #: Message passing on endpoints: Send, NBSend, Recv, NBRecv, Call, Reply and ReplyRecv
+    #: between threads at several priorities, checked from user space (asm/user/ipc.S).
+    IPC = 5
 
 
 #: Every configuration key and its default value.

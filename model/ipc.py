@@ -24,9 +24,6 @@ from mlk.model import cspace, sched, threads
 from mlk.model.state import INACTIVE, Cap, CNode, Endpoint, FaultInfo, ObjId, TState
 from mlk.model.tx import Tx
 
-#: Number of message registers a fault message uses (MR0, MR1 and the PC).
-FAULT_MSG_LENGTH = 3
-
 
 def derive(cap: Cap) -> Cap | None:
     """The capability a copy of ``cap`` gets, or ``None`` when ``cap`` may not be copied.

@@ -16,26 +16,35 @@ guest stopped, never formatted by the kernel) from the kernel's roots:
   first. Untyped capabilities carry their size and watermark; TCBs named by capabilities and
   unmapped page tables and VSpaces named by capabilities are decoded too;
 * each thread's VSpace, walked level by level through the real translation tables to the mapped
-  frames (rights from the descriptors' AP bits); a frame outside RAM is a device frame.
+  frames (rights from the descriptors' AP bits); a frame outside RAM is a device frame;
+* the endpoints and notifications the decoded capabilities name, the ones threads are blocked on
+  (``TCB.state_obj`` of a thread blocked sending, receiving or waiting) and the ones threads are
+  bound to: the state, the FIFO queue walked from its head through the TCBs' ``ipc_next`` links
+  (each thread's ``ipc_prev`` must name the one before it and the queue's ``tail`` the last, else
+  :class:`Inconsistent`), and a notification's word, bound thread and interrupt-line count. The
+  threads' states come with their data (the object blocked on, the badge and rights a sender
+  blocked with, whether it calls), their bound notification, the reply right each holds (the
+  thread awaiting its reply) and their pending fault; threads named by these links are decoded too.
 
-Not decoded yet, because the kernel keeps no such data yet: interrupt line states, endpoints and
-notifications (message passing is not implemented), and the debug-halt status (the trace's
-``HALT`` record carries it): a spec state that still holds endpoints or notifications at the
-checkpoint shows them as absent from kernel memory. :func:`compare` leaves out the interrupt
-lines and the idle thread's registers (the kernel's idle loop state, which the spec does not
-model). Everything else is compared.
+Not decoded yet, because the kernel keeps no such data yet: interrupt line states, and the
+debug-halt status (the trace's ``HALT`` record carries it). :func:`compare` leaves out the
+interrupt lines and the idle thread's registers (the kernel's idle loop state, which the spec
+does not model). Everything else is compared.
 """
 
 from __future__ import annotations
 
 from mlk.abi import layout
 from mlk.abi.arch import Pte as PteBits
+from mlk.abi.fields import Layout
 from mlk.abi.objects import (
     CNODE_SLOT_BITS,
     NUM_PRIORITIES,
     PAGE_BITS,
     PT_INDEX_BITS,
     CapType,
+    EndpointState,
+    NotificationState,
     ThreadState,
 )
 from mlk.abi.rights import Right
@@ -44,10 +53,12 @@ from mlk.model import vm
 from mlk.model.state import (
     Cap,
     CNode,
+    Endpoint,
     FaultInfo,
     Frame,
     KObject,
     Machine,
+    Notification,
     ObjId,
     PageTable,
     Pte,
@@ -65,6 +76,9 @@ from mlk.refinement.tracefile import Trace
 _KSTATE = layout.KSTATE.offsets
 _TCB = layout.TCB.offsets
 _SLOT = layout.CAP_SLOT.offsets
+_EP = layout.ENDPOINT.offsets
+_NTFN = layout.NOTIFICATION.offsets
+_IPCQ = layout.IPC_QUEUE.offsets
 _CTX = ("x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "sp_el0", "elr_el1")
 assert len(_CTX) == CONTEXT_REGS
 _ENTRIES = 1 << PT_INDEX_BITS
@@ -99,6 +113,79 @@ def _tcb(mem: Memory, addr: int) -> Tcb:
         tuple(f(r) for r in _CTX), tstate, f("priority"), f("time_slice"), _opt(f("cspace")), _opt(f("vspace")),
         f("fault_ep"), _opt(f("bound")), _opt(f("reply")), fault,
     )  # fmt: skip
+
+
+def _field(mem: Memory, address: int, lay: Layout, name: str) -> int:
+    """Member ``name`` of the ``lay`` structure at ``address`` (whatever its size)."""
+    mask: int = (1 << (8 * lay.member(name).size)) - 1
+    return mem.word(address + lay.offset(name)) & mask
+
+
+def _ipc_queue(mem: Memory, queue: int, what: str) -> tuple[ObjId, ...]:
+    """The threads of the :data:`~mlk.abi.layout.IPC_QUEUE` at ``queue``, head first; its links
+    must agree (see the module documentation)."""
+    head = _field(mem, queue, layout.IPC_QUEUE, "head")
+    tail = _field(mem, queue, layout.IPC_QUEUE, "tail")
+    members: list[ObjId] = []
+    thread, prev = head, 0
+    while thread:
+        if thread in members or len(members) > len(mem.data) // 8:
+            raise Inconsistent(f"the queue of {what} loops at thread {thread:#x}")
+        if mem.word(thread + _TCB["ipc_prev"]) != prev:
+            raise Inconsistent(f"the queue of {what}: thread {thread:#x} has ipc_prev "
+                               f"{mem.word(thread + _TCB['ipc_prev']):#x}, but follows {prev:#x}")  # fmt: skip
+        members.append(thread)
+        prev, thread = thread, mem.word(thread + _TCB["ipc_next"])
+    if prev != tail:
+        raise Inconsistent(f"the queue of {what}: tail {tail:#x}, but the links end at {prev:#x}")
+    return tuple(members)
+
+
+def _endpoint(mem: Memory, addr: int) -> Endpoint:
+    state = _field(mem, addr, layout.ENDPOINT, "state")
+    if state not in EndpointState._value2member_map_:
+        raise Inconsistent(f"endpoint {addr:#x} has state {state:#x}")
+    return Endpoint(EndpointState(state), _ipc_queue(mem, addr + _EP["head"], f"endpoint {addr:#x}"))
+
+
+def _notification(mem: Memory, addr: int) -> Notification:
+    def f(name: str) -> int:
+        return _field(mem, addr, layout.NOTIFICATION, name)
+
+    if f("state") not in NotificationState._value2member_map_:
+        raise Inconsistent(f"notification {addr:#x} has state {f('state'):#x}")
+    queue = _ipc_queue(mem, addr + _NTFN["head"], f"notification {addr:#x}")
+    return Notification(NotificationState(f("state")), queue, f("word"), _opt(f("bound")), f("irq_refs"))
+
+
+def _ipc_objects(mem: Memory, objects: dict[ObjId, KObject], slots: dict[SlotRef, Slot]) -> None:
+    """Decode into ``objects`` the endpoints and notifications that capabilities and threads name,
+    and the threads their queues and the threads' reply links name (see the module doc)."""
+    endpoints = {s.cap.obj for s in slots.values() if s.cap.type == CapType.ENDPOINT}
+    notifications = {s.cap.obj for s in slots.values() if s.cap.type == CapType.NOTIFICATION}
+    for tcb in [t for t in objects.values() if isinstance(t, Tcb)]:
+        kind, obj = tcb.state.kind, tcb.state.obj
+        if kind in (ThreadState.BLOCKED_ON_SEND, ThreadState.BLOCKED_ON_RECEIVE) and obj is not None:
+            endpoints.add(obj)
+        elif kind == ThreadState.BLOCKED_ON_NOTIFICATION and obj is not None:
+            notifications.add(obj)
+        if tcb.bound is not None:
+            notifications.add(tcb.bound)
+    for addr in sorted(endpoints):
+        objects[addr] = _endpoint(mem, addr)
+    for addr in sorted(notifications):
+        objects[addr] = _notification(mem, addr)
+    named: set[ObjId] = set()
+    for item in list(objects.values()):
+        if isinstance(item, Endpoint | Notification):
+            named.update(item.queue)
+        elif isinstance(item, Tcb):
+            if item.reply is not None:
+                named.add(item.reply)
+            if item.state.kind == ThreadState.BLOCKED_ON_REPLY and item.state.obj is not None:
+                named.add(item.state.obj)
+    for tid in sorted(named - set(objects)):
+        objects[tid] = _tcb(mem, tid)
 
 
 def _cap(mem: Memory, slot: int) -> Cap | None:
@@ -197,6 +284,7 @@ def decode(mem: Memory, machine: Machine, *, known_tcbs: tuple[ObjId, ...] = ())
                 radix[cap.obj] = _cnode_radix(mem, address)
                 pending.append(cap.obj)
     slots = _link(mem, slots, parents, radix)
+    _ipc_objects(mem, objects, slots)
     threads = [t for t in objects.values() if isinstance(t, Tcb)]
     for vspace in sorted({t.vspace for t in threads if t.vspace is not None}):
         entries = _walk(mem, vspace, 0, objects, machine)

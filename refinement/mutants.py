@@ -71,7 +71,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("badge-overwritten", "Mint and Mutate overwrite a badge instead of refusing a second one",
            "cnode.S", "    cbnz x3, inv_fail_ILLEGAL_OPERATION\n", ""),
     Mutant("untyped-copyable", "an untyped capability can be copied",
-           "cnode.S", "    cmp x4, #CAP_UNTYPED\n    b.eq inv_fail_ILLEGAL_OPERATION\n", ""),
+           "cnode.S", "    cmp x4, #CAP_UNTYPED\n    b.eq cap_derive_refused\n", ""),
     Mutant("move-with-children", "a capability with children can be moved",
            "cnode.S", "cnode_move_checked:\n    ubfx x2, x1, #CAPINFO_LAST_CHILD_SHIFT, #CAPINFO_LAST_CHILD_WIDTH\n"
            "    cbnz x2, inv_fail_REVOKE_FIRST\n", "cnode_move_checked:\n"),

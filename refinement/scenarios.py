@@ -42,6 +42,7 @@ SCENARIOS: dict[str, dict[str, int]] = {
     "sched": {"SCENARIO": Scenario.SCHED},
     "faults": {"SCENARIO": Scenario.FAULTS},
     "caps": {"SCENARIO": Scenario.CAPS},
+    "ipc": {"SCENARIO": Scenario.IPC},
 }
 
 _TCB_BYTES = 1 << OBJECT_SIZE_BITS[ObjectType.TCB]

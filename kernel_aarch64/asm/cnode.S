@@ -34,23 +34,27 @@ cnode_endpoints:
 
 /*
  * cap_derive: spec: ipc.derive. The capability a copy of (x1 = info, x3 = data) gets, in x1 and
- * x3: untyped, page-table and VSpace capabilities cannot be copied (ILLEGAL_OPERATION); a frame
- * copy starts unmapped. Clobbers x4.
+ * x3, with x4 non-zero; x4 = 0 when it may not be copied: untyped, page-table and VSpace
+ * capabilities (Copy and Mint fail with ILLEGAL_OPERATION then, a message goes without it). A
+ * frame copy starts unmapped.
  */
 cap_derive:
     and x4, x1, #(CAPINFO_TYPE_MASK << CAPINFO_TYPE_SHIFT)
     cmp x4, #CAP_UNTYPED
-    b.eq inv_fail_ILLEGAL_OPERATION
+    b.eq cap_derive_refused
     cmp x4, #CAP_PAGE_TABLE
-    b.eq inv_fail_ILLEGAL_OPERATION
+    b.eq cap_derive_refused
     cmp x4, #CAP_VSPACE
-    b.eq inv_fail_ILLEGAL_OPERATION
+    b.eq cap_derive_refused
     cmp x4, #CAP_FRAME
     b.ne cap_derive_done
     bfi x1, xzr, #CAPINFO_MAPPED_SHIFT, #CAPINFO_MAPPED_WIDTH
     bfi x1, xzr, #CAPINFO_MAPPED_VSPACE_SHIFT, #CAPINFO_MAPPED_VSPACE_WIDTH
     mov x3, #0
 cap_derive_done:
+    ret
+cap_derive_refused:
+    mov x4, #0
     ret
 
 /*
@@ -91,6 +95,7 @@ cnode_copy:
     ldr x1, [x23, #SLOT_INFO]
     ldr x3, [x23, #SLOT_DATA]
     bl cap_derive
+    cbz x4, inv_fail_ILLEGAL_OPERATION
     ldr x4, [x19, #ARG_MR3]
     bl cap_mask_rights
 cnode_copy_insert:
@@ -111,6 +116,7 @@ cnode_mint:
     ldr x1, [x23, #SLOT_INFO]
     ldr x3, [x23, #SLOT_DATA]
     bl cap_derive
+    cbz x4, inv_fail_ILLEGAL_OPERATION
     ldr x4, [x19, #ARG_MR3]
     bl cap_mask_rights
     ldr x4, [x19, #ARG_MR4]

@@ -27,8 +27,9 @@ cap_check_delete_done:
 /*
  * cap_object_busy: spec: delete.is_busy. In: x0 = the slot of a final capability. Fails the
  * invocation with DELETE_FIRST when its object must be emptied first: a CNode with occupied
- * slots, a page table or VSpace with valid entries. (A CNode or VSpace some thread runs in has
- * entries too until TCB Configure exists: only the root task's are.) Clobbers x0-x5.
+ * slots, an endpoint with queued threads, a notification with waiters or signalled by an
+ * interrupt line, a page table or VSpace with valid entries. (A CNode or VSpace some thread runs
+ * in has entries too until TCB Configure exists: only the root task's are.) Clobbers x0-x5.
  */
 cap_object_busy:
     ldr x1, [x0, #SLOT_INFO]
@@ -37,10 +38,25 @@ cap_object_busy:
     pa_to_va x3, x3
     cmp x2, #CAP_CNODE
     b.eq cap_object_busy_cnode
+    cmp x2, #CAP_ENDPOINT
+    b.eq cap_object_busy_endpoint
+    cmp x2, #CAP_NOTIFICATION
+    b.eq cap_object_busy_notification
     cmp x2, #CAP_PAGE_TABLE
     b.eq cap_object_busy_table
     cmp x2, #CAP_VSPACE
     b.eq cap_object_busy_table
+    ret
+// A queue with threads in it; a notification's interrupt lines.
+cap_object_busy_endpoint:
+    ldr w4, [x3, #EP_HEAD]
+    cbnz w4, inv_fail_DELETE_FIRST
+    ret
+cap_object_busy_notification:
+    ldr w4, [x3, #NTFN_HEAD]
+    cbnz w4, inv_fail_DELETE_FIRST
+    ldr w4, [x3, #NTFN_IRQ_REFS]
+    cbnz w4, inv_fail_DELETE_FIRST
     ret
 // Any occupied slot among the CNode's 2**radix.
 cap_object_busy_cnode:
@@ -84,6 +100,8 @@ cap_delete:
     bl cdt_unlink
     ldp x1, x2, [sp], #16
     cbz x25, cap_delete_done
+    cmp x1, #CAP_NOTIFICATION
+    b.eq cap_delete_notification
     cmp x1, #CAP_TCB
     b.ne cap_delete_done
     mov x0, x2
@@ -91,12 +109,20 @@ cap_delete:
 cap_delete_done:
     frame_leave
     ret
+// spec: delete.destroy of a notification: it is unbound from its thread.
+cap_delete_notification:
+    pa_to_va x2, x2
+    ldr x0, [x2, #NTFN_BOUND]
+    cbz x0, cap_delete_done
+    pa_to_va x0, x0
+    bl thread_unbind
+    b cap_delete_done
 
 /*
  * destroy_tcb: spec: delete.destroy_tcb. Destroy the thread whose TCB (physical address) is in
- * x0: it is suspended (taken out of its ready queue, INACTIVE, its fault forgotten). It can be
- * bound to no notification, hold no reply right and be blocked on nothing yet: IPC does not exist
- * in this kernel yet. Destroying the caller leaves it without a reply (x21 = 0).
+ * x0: it is suspended (thread_suspend: detached from any queue or replier, INACTIVE, its fault
+ * forgotten), unbound from its notification, and the reply right it holds is dropped (its
+ * caller stays BLOCKED_ON_REPLY). Destroying the caller leaves it without a reply (x21 = 0).
  */
 destroy_tcb:
     frame_enter
@@ -105,18 +131,11 @@ destroy_tcb:
     b.ne destroy_tcb_other
     mov x21, #0
 destroy_tcb_other:
-    ldr x1, [x0, #TCB_STATE]
-    cmp x1, #TS_RUNNING
-    b.ne destroy_tcb_stopped
     str x0, [sp, #-16]!
-    bl sched_dequeue
+    bl thread_suspend
+    ldr x0, [sp]
+    bl thread_unbind
     ldr x0, [sp], #16
-destroy_tcb_stopped:
-    mov x1, #TS_INACTIVE
-    str x1, [x0, #TCB_STATE]
-    str xzr, [x0, #TCB_FAULT_KIND]
-    str xzr, [x0, #TCB_FAULT_A]
-    str xzr, [x0, #TCB_FAULT_B]
-    str xzr, [x0, #TCB_FAULT_PC]
+    bl thread_discard_reply
     frame_leave
     ret

@@ -100,7 +100,15 @@ inv_table:
     b cnode_mutate
     b cnode_delete
     b cnode_revoke
-    .rept INV_LABEL_LAST - LABEL_CNODE_REVOKE
+    b inv_not_implemented
+    b inv_not_implemented
+    b inv_not_implemented
+    b inv_not_implemented
+    b inv_not_implemented
+    b inv_not_implemented
+    b tcb_bind_notification
+    b tcb_unbind_notification
+    .rept INV_LABEL_LAST - LABEL_TCB_UNBIND_NOTIFICATION
     b inv_not_implemented
     .endr
 

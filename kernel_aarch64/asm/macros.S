@@ -109,3 +109,18 @@
     adr x0, \label
     bl uart_puts
 .endm
+
+// set_tstate: give the thread whose TCB is at \tcb the state \kind without data (state_obj,
+// state_badge and state_flags zero, as the spec's TState of that kind); \scratch is clobbered.
+.macro set_tstate tcb, kind, scratch
+    mov \scratch, #\kind
+    str \scratch, [\tcb, #TCB_STATE]
+    stp xzr, xzr, [\tcb, #TCB_STATE_OBJ]
+    str xzr, [\tcb, #TCB_STATE_FLAGS]
+.endm
+
+// clear_fault: forget the pending fault of the thread whose TCB is at \tcb.
+.macro clear_fault tcb
+    stp xzr, xzr, [\tcb, #TCB_FAULT_KIND]
+    stp xzr, xzr, [\tcb, #TCB_FAULT_B]
+.endm

@@ -58,9 +58,10 @@ handle_syscall:
 
 /*
  * sys_send_like: spec: kernel._send_like. Call (x21 = 1), Send and NBSend on the capability x0
- * names: an endpoint or notification needs WRITE (message passing is not in this kernel yet);
- * any other capability is invoked (sys_invoke). No capability, or one without the right, is a
- * capability fault.
+ * names: an endpoint with WRITE sends (ipc_send; Call waits for the reply, NBSend never blocks);
+ * a notification with WRITE is signalled with the capability's badge (ntfn_signal; a Call then
+ * gets an empty OK reply); any other capability is invoked (sys_invoke). No capability, or an
+ * endpoint or notification without WRITE, is a capability fault.
  */
 sys_send_like:
     ldr x1, [x19, #SAVED_CPTR]
@@ -74,14 +75,44 @@ sys_send_like:
     b.eq sys_send_ipc
     cmp x2, #CAP_NOTIFICATION
     b.ne sys_invoke
+    tst x1, #(RIGHT_WRITE << CAPINFO_RIGHTS_SHIFT)
+    b.eq sys_cap_fault
+    ldr x0, [x20, #SLOT_OBJ]
+    pa_to_va x0, x0
+    ldr x1, [x20, #SLOT_DATA]
+    bl ntfn_signal
+    mov x0, #ERR_OK
+    mov x1, #0
+    b inv_reply
+
+// sys_send_ipc: an endpoint: the send's flags from the capability's rights and the call.
 sys_send_ipc:
-    tbz x1, #(CAPINFO_RIGHTS_SHIFT + 1), sys_cap_fault
-    b inv_not_implemented
+    tst x1, #(RIGHT_WRITE << CAPINFO_RIGHTS_SHIFT)
+    b.eq sys_cap_fault
+    mov x2, #0
+    tst x1, #(RIGHT_GRANT << CAPINFO_RIGHTS_SHIFT)
+    orr x3, x2, #TSTATE_GRANT
+    csel x2, x3, x2, ne
+    tst x1, #(RIGHT_GRANT_REPLY << CAPINFO_RIGHTS_SHIFT)
+    orr x3, x2, #TSTATE_GRANT_REPLY
+    csel x2, x3, x2, ne
+    orr x3, x2, #TSTATE_CALL
+    cmp x21, #0
+    csel x2, x3, x2, ne
+    ldr x3, [x19, #SAVED_SYSNO]
+    cmp x3, #SYS_NB_SEND
+    cset x3, ne
+    ldr x0, [x20, #SLOT_OBJ]
+    pa_to_va x0, x0
+    ldr x1, [x20, #SLOT_DATA]
+    bl ipc_send
+    b kernel_exit
 
 /*
  * sys_recv_like: spec: kernel._recv_like. Recv and NBRecv (and ReplyRecv's receive phase) on the
- * capability x0 names: an endpoint, or a notification not bound to another thread, with READ
- * (message passing is not in this kernel yet); anything else is a capability fault.
+ * capability x0 names, which needs READ: an endpoint receives (ipc_receive); a notification not
+ * bound to another thread is waited on or polled (ntfn_wait); anything else is a capability
+ * fault. Recv and ReplyRecv block, NBRecv does not.
  */
 sys_recv_like:
     ldr x1, [x19, #SAVED_CPTR]
@@ -89,12 +120,29 @@ sys_recv_like:
     bl cap_resolve
     cbz x0, sys_cap_fault
     ldr x1, [x0, #SLOT_INFO]
-    tbz x1, #(CAPINFO_RIGHTS_SHIFT), sys_cap_fault
+    tst x1, #(RIGHT_READ << CAPINFO_RIGHTS_SHIFT)
+    b.eq sys_cap_fault
     and x2, x1, #(CAPINFO_TYPE_MASK << CAPINFO_TYPE_SHIFT)
+    ldr x0, [x0, #SLOT_OBJ]
+    pa_to_va x0, x0
+    ldr x3, [x19, #SAVED_SYSNO]
+    cmp x3, #SYS_NB_RECV
+    cset x1, ne
     cmp x2, #CAP_ENDPOINT
-    b.eq inv_not_implemented
+    b.eq sys_recv_endpoint
     cmp x2, #CAP_NOTIFICATION
-    b.eq inv_not_implemented
+    b.ne sys_cap_fault
+    ldr x3, [x0, #NTFN_BOUND]
+    cbz x3, sys_recv_wait
+    va_to_pa x4, x19
+    cmp x3, x4
+    b.ne sys_cap_fault
+sys_recv_wait:
+    bl ntfn_wait
+    b kernel_exit
+sys_recv_endpoint:
+    bl ipc_receive
+    b kernel_exit
 
 // sys_cap_fault: spec: kernel.cap_fault. MR0 = the CPtr, MR1 = the system call number.
 sys_cap_fault:
@@ -104,12 +152,11 @@ sys_cap_fault:
     b user_fault
 
 /*
- * sys_reply: spec: ipc.reply. Reply (and ReplyRecv's first phase): with no thread awaiting the
- * caller's reply nothing happens (no thread can await one before message passing exists).
+ * sys_reply: spec: ipc.reply. Reply, and ReplyRecv's first phase (then its receive phase).
  */
 sys_reply:
-    ldr x1, [x19, #TCB_REPLY]
-    cbnz x1, inv_not_implemented
+    bl ipc_reply
+    ldr x0, [x19, #SAVED_SYSNO]
     cmp x0, #SYS_REPLY_RECV
     b.eq sys_recv_like
     b kernel_exit

@@ -40,6 +40,8 @@ ENUMS: tuple[tuple[str, type[Enum]], ...] = (
     ("GICC", platform.Gicc),
     ("KWIN", platform.KernelWindow),
     ("TS", objects.ThreadState),
+    ("EPS", objects.EndpointState),
+    ("NTFNS", objects.NotificationState),
     ("FAULT", labels.FaultLabel),
     ("ROOT_SLOT", objects.RootSlot),
     ("BOOTOBJ", layout.BootObject),
@@ -72,6 +74,9 @@ LAYOUTS: tuple[tuple[str, Layout], ...] = (
     ("SCHEDQ", layout.SCHED_QUEUE),
     ("SLOT", layout.CAP_SLOT),
     ("BOOT_THREAD", layout.BOOT_THREAD),
+    ("IPCQ", layout.IPC_QUEUE),
+    ("EP", layout.ENDPOINT),
+    ("NTFN", layout.NOTIFICATION),
     ("TRACE_HEADER", trace.HEADER),
     ("SEMIHOST_OPEN", trace.SEMIHOST_OPEN),
     ("SEMIHOST_WRITE", trace.SEMIHOST_WRITE),
@@ -128,6 +133,10 @@ SCALARS: tuple[tuple[str, int], ...] = (
     ("NULL_CPTR", objects.NULL_CPTR),
     *((f"OBJ_SIZE_BITS_{kind.name}", bits) for kind, bits in objects.OBJECT_SIZE_BITS.items()),
     ("ROOT_PRIORITY", layout.ROOT_PRIORITY),
+    ("FAULT_MSG_LENGTH", labels.FAULT_MSG_LENGTH),
+    ("TSTATE_GRANT", layout.TSTATE_GRANT),
+    ("TSTATE_GRANT_REPLY", layout.TSTATE_GRANT_REPLY),
+    ("TSTATE_CALL", layout.TSTATE_CALL),
 )
 
 

@@ -38,6 +38,11 @@ class Label(IntEnum):
     PAGE_TABLE_UNMAP = 23
 
 
+#: Number of message registers a fault message uses: MR0, MR1 (per :class:`FaultLabel`) and MR2,
+#: the faulting PC.
+FAULT_MSG_LENGTH = 3
+
+
 class FaultLabel(IntEnum):
     """The label of a fault message: which kind of user fault a thread took.
 

@@ -50,6 +50,9 @@ PANIC_FRAME = Layout("panic", (Field("esr"), Field("elr"), Field("far"), Field("
 #:   ``fault_b``, ``fault_pc``: the pending fault;
 #: * ``sched_next``/``sched_prev``: the doubly linked ready queue of its priority (both 0 and not
 #:   the queue's head: not queued);
+#: * ``ipc_next``/``ipc_prev``: the doubly linked queue of the endpoint or notification the thread
+#:   is blocked on (:data:`IPC_QUEUE`; only a thread blocked sending, receiving or waiting is in
+#:   one, and a thread is never in a ready queue and an IPC queue at once);
 #: * ``ttbr0``: the TTBR0_EL1 value of its address space (VSpace address and ASID), 0 for the idle
 #:   thread, which runs at EL1 and leaves TTBR0 alone. A cache of ``vspace`` for the context
 #:   switch; the spec has no counterpart;
@@ -66,18 +69,46 @@ TCB = Layout(
                 "priority", "time_slice",
                 "cspace", "vspace", "fault_ep", "bound", "reply",
                 "fault_kind", "fault_a", "fault_b", "fault_pc",
-                "sched_next", "sched_prev", "ttbr0", "cspace_radix",
+                "sched_next", "sched_prev", "ipc_next", "ipc_prev", "ttbr0", "cspace_radix",
             )
         ),
     ),
     align=16,
 )
 assert TCB.size <= 1 << OBJECT_SIZE_BITS[ObjectType.TCB]
+#: Members the kernel reads and writes in pairs (one ``ldp``/``stp``): each is followed by the next.
+TCB_PAIRS = (("state", "state_obj"), ("state_obj", "state_badge"), ("state_badge", "state_flags"),
+             ("fault_kind", "fault_a"), ("fault_a", "fault_b"), ("fault_b", "fault_pc"))  # fmt: skip
+assert all(TCB.offset(b) == TCB.offset(a) + 8 for a, b in TCB_PAIRS)
 
 #: Bits of ``TCB.state_flags``.
 TSTATE_GRANT = 1 << 0
 TSTATE_GRANT_REPLY = 1 << 1
 TSTATE_CALL = 1 << 2
+
+#: The FIFO queue of threads blocked on an endpoint or notification: its first and last thread
+#: (physical addresses, which fit in 32 bits: :data:`PHYS_ADDR_BITS`; both 0 when empty), linked
+#: through the TCBs' ``ipc_next``/``ipc_prev``. Both objects hold it at the same offset, so one set
+#: of kernel routines serves both; a queue is passed around by its own address.
+IPC_QUEUE = Layout("ipcq", (Field("head", 4), Field("tail", 4)))
+
+#: An endpoint (``2**OBJECT_SIZE_BITS[ENDPOINT]`` bytes): ``state`` is an
+#: :class:`~mlk.abi.objects.EndpointState`, then the :data:`IPC_QUEUE` of its blocked senders or
+#: receivers. All zero is the IDLE endpoint Retype creates.
+ENDPOINT = Layout("endpoint", (Field("state"), *IPC_QUEUE.fields))
+
+#: A notification (``2**OBJECT_SIZE_BITS[NOTIFICATION]`` bytes): ``state`` is a
+#: :class:`~mlk.abi.objects.NotificationState`, ``irq_refs`` counts the interrupt lines that
+#: signal it, then the :data:`IPC_QUEUE` of its waiters, the signal ``word`` (the OR of the badges
+#: signalled while ACTIVE) and the ``bound`` thread (0: none). All zero is the IDLE notification
+#: Retype creates.
+NOTIFICATION = Layout(
+    "notification", (Field("state", 4), Field("irq_refs", 4), *IPC_QUEUE.fields, Field("word"), Field("bound"))
+)
+assert ENDPOINT.size <= 1 << OBJECT_SIZE_BITS[ObjectType.ENDPOINT]
+assert NOTIFICATION.size <= 1 << OBJECT_SIZE_BITS[ObjectType.NOTIFICATION]
+assert ENDPOINT.offset("tail") - ENDPOINT.offset("head") == IPC_QUEUE.offset("tail")
+assert NOTIFICATION.offset("tail") - NOTIFICATION.offset("head") == IPC_QUEUE.offset("tail")
 
 #: log2 of the bits of one ``ready`` word of :data:`KSTATE`: priority ``p`` is bit ``p & 63`` of
 #: word ``p >> 6``.
@@ -215,4 +246,6 @@ class BootObject(IntEnum):
     END = TCBS + BOOT_MAX_THREADS * _TCB_BYTES
 
 
-LAYOUTS = (USER_CONTEXT, PANIC_FRAME, TCB, KSTATE, SCHED_QUEUE, CAP_SLOT, BOOT_THREAD)
+LAYOUTS = (
+    USER_CONTEXT, PANIC_FRAME, TCB, KSTATE, SCHED_QUEUE, CAP_SLOT, BOOT_THREAD, IPC_QUEUE, ENDPOINT, NOTIFICATION,
+)  # fmt: skip

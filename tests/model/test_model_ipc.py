@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mlk.abi import msginfo
 from mlk.abi.errors import Error
-from mlk.abi.labels import FaultLabel, Label
+from mlk.abi.labels import FAULT_MSG_LENGTH, FaultLabel, Label
 from mlk.abi.objects import (
     NUM_PRIORITIES,
     EndpointState,
@@ -221,7 +221,7 @@ def test_fault_message_and_restart() -> None:
     regs = [0] * CONTEXT_REGS
     regs[ContextReg.PC] = 0x1000
     s, _res = run(s, FaultEvent(FaultLabel.DATA_ABORT, 0x9200_0046, 0xDEAD, tuple(regs)))
-    assert msg(s, root) == (0x99, FaultLabel.DATA_ABORT, 3, 0, (0x9200_0046, 0xDEAD, 0x1000))
+    assert msg(s, root) == (0x99, FaultLabel.DATA_ABORT, FAULT_MSG_LENGTH, 0, (0x9200_0046, 0xDEAD, 0x1000))
     assert tcb(s, t).state == TState(ThreadState.BLOCKED_ON_REPLY, root) and tcb(s, t).fault is not None
     assert s.current == root
     s, _ = sc(s, Syscall.REPLY, 0, 0)
@@ -231,7 +231,7 @@ def test_fault_message_and_restart() -> None:
 def test_fault_reply_with_a_label_stops_the_thread() -> None:
     s, root, t = fault_world()
     s, _ = run(s, syscall_event(Syscall.SEND, cptr=200, pc=0x44))
-    assert msg(s, root) == (0x99, FaultLabel.CAP_FAULT, 3, 0, (200, Syscall.SEND, 0x44))
+    assert msg(s, root) == (0x99, FaultLabel.CAP_FAULT, FAULT_MSG_LENGTH, 0, (200, Syscall.SEND, 0x44))
     s, _ = sc(s, Syscall.REPLY, 0, 1)
     assert tcb(s, t).state == INACTIVE and tcb(s, t).fault is None
 

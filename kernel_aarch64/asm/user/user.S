@@ -30,6 +30,9 @@ root_image_start:
 .if CONFIG_SCENARIO == SCENARIO_CAPS
 .include "caps.S"
 .endif
+.if CONFIG_SCENARIO == SCENARIO_IPC
+.include "ipc.S"
+.endif
 .ltorg
 .balign (1 << PAGE_BITS)
 root_stack:
