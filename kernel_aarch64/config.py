@@ -47,6 +47,9 @@ class Scenario(IntEnum):
     #: Message passing on endpoints: Send, NBSend, Recv, NBRecv, Call, Reply and ReplyRecv
     #: between threads at several priorities, checked from user space (asm/user/ipc.S).
     IPC = 5
+    #: Notifications: Signal, Wait and Poll, badges ORed, delivery to a bound thread, and
+    #: TCB Bind/UnbindNotification with every error code (asm/user/ntfn.S).
+    NTFN = 6
 
 
 #: Every configuration key and its default value.

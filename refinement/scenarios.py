@@ -24,15 +24,24 @@ from pathlib import Path
 
 from mlk import qemu
 from mlk.abi import layout
-from mlk.abi.objects import NULL_CPTR, OBJECT_SIZE_BITS, ROOT_IMAGE_VADDR, TIME_SLICE_TICKS, ObjectType
+from mlk.abi.objects import (
+    NULL_CPTR,
+    OBJECT_SIZE_BITS,
+    ROOT_IMAGE_VADDR,
+    ROOT_MAX_UNTYPED,
+    TIME_SLICE_TICKS,
+    CapType,
+    ObjectType,
+    RootSlot,
+)
 from mlk.abi.platform import Platform
 from mlk.abi.syscalls import CONTEXT_REGS, ContextReg
 from mlk.abi.trace import SINK_FILE, RecordType
 from mlk.kernel_aarch64 import build as kbuild
 from mlk.kernel_aarch64.config import DEFAULTS, Scenario
 from mlk.kernel_aarch64.diagnostics import BuildError
-from mlk.model import sched
-from mlk.model.state import INACTIVE, RUNNING, CNode, ObjId, State, Tcb, VSpace
+from mlk.model import boot, sched
+from mlk.model.state import INACTIVE, RUNNING, Cap, CNode, ObjId, Slot, State, Tcb, VSpace
 from mlk.model.tx import Tx
 from mlk.refinement import abstraction, capture, checker, report, tracefile
 
@@ -43,6 +52,7 @@ SCENARIOS: dict[str, dict[str, int]] = {
     "faults": {"SCENARIO": Scenario.FAULTS},
     "caps": {"SCENARIO": Scenario.CAPS},
     "ipc": {"SCENARIO": Scenario.IPC},
+    "ntfn": {"SCENARIO": Scenario.NTFN},
 }
 
 _TCB_BYTES = 1 << OBJECT_SIZE_BITS[ObjectType.TCB]
@@ -102,16 +112,41 @@ def checkpoint_region(built: kbuild.BuildResult) -> tuple[int, int]:
     return Platform.RAM_BASE, end - Platform.RAM_BASE
 
 
+def _untyped_after_threads(state: State, count: int, end: ObjId) -> State:
+    """``state`` with the root task's untyped capabilities cut as the kernel's boot cuts them when
+    ``count`` further boot TCBs end at ``end``: the RAM below the kernel, then the RAM above the
+    last TCB (never covering a boot thread), at most ROOT_MAX_UNTYPED in all."""
+    if not count:
+        return state
+    machine = state.machine
+    root = state.objects[state.current]
+    assert isinstance(root, Tcb) and root.cspace is not None
+    blocks = (boot.untyped_blocks(machine.ram_base, machine.kernel_base)
+              + boot.untyped_blocks(end, machine.ram_base + machine.ram_size))[:ROOT_MAX_UNTYPED]  # fmt: skip
+    slots = {ref: s for ref, s in state.slots.items() if s.cap.type != CapType.UNTYPED}
+    for i, (addr, bits) in enumerate(blocks):
+        slots[(root.cspace, RootSlot.UNTYPED_FIRST + i)] = Slot(Cap(CapType.UNTYPED, addr, size_bits=bits), None, ())
+    ctx = list(root.ctx)
+    ctx[ContextReg.X0] = len(blocks)
+    cnode = state.objects[root.cspace]
+    assert isinstance(cnode, CNode)
+    objects = {**state.objects, state.current: root._replace(ctx=tuple(ctx)),
+               root.cspace: cnode._replace(used=sum(ref[0] == root.cspace for ref in slots))}  # fmt: skip
+    return state._replace(objects=objects, slots=slots)
+
+
 def initial_state(trace: tracefile.Trace, built: kbuild.BuildResult) -> State:
     """The spec's boot state for the trace's machine, with the scenario's extra threads: each in
     the root task's CSpace and VSpace, registers zero but PC and SP, a full time slice, runnable
-    ones queued in table order behind nothing (the root task runs first)."""
-    state = checker.initial_state(trace)
+    ones queued in table order behind nothing (the root task runs first). The kernel's boot keeps
+    the further threads' TCBs out of the untyped regions it gives the root task (the upper range
+    starts after the last boot TCB instead of the root task's), and so does this state."""
+    threads = boot_threads(built)
+    state = _untyped_after_threads(checker.initial_state(trace), len(threads), thread_address(built, len(threads) + 1))
     root = state.objects[state.current]
     assert isinstance(root, Tcb) and root.cspace is not None and root.vspace is not None
     objects = dict(state.objects)
     queues = {p: tuple(q) for p, q in state.queues.items()}
-    threads = boot_threads(built)
     for i, thread in enumerate(threads, start=1):
         ctx = [0] * CONTEXT_REGS
         ctx[ContextReg.PC], ctx[ContextReg.SP] = thread.pc, thread.sp

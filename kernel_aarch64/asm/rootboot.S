@@ -133,11 +133,11 @@ boot_map_done:
 
 /*
  * boot_untyped: spec: boot.untyped_blocks. The untyped capabilities of the root task, from slot
- * ROOT_SLOT_UNTYPED_FIRST: the RAM below the kernel, then the RAM above the root task's TCB
- * (the spec's boot objects end there; a test scenario's further boot TCBs lie inside the first
- * blocks, which such a scenario must not retype), each range cut into the largest naturally
- * aligned blocks of 2**UNTYPED_MIN_BITS .. 2**UNTYPED_MAX_BITS bytes, at most ROOT_MAX_UNTYPED
- * in all. Leaves the number of capabilities in boot_untyped_count.
+ * ROOT_SLOT_UNTYPED_FIRST: the RAM below the kernel, then the RAM above the last boot TCB (the
+ * root task's, where the spec's boot objects end, or a test scenario's last further thread: no
+ * untyped region covers a boot thread, so a scenario may retype any of them), each range cut into
+ * the largest naturally aligned blocks of 2**UNTYPED_MIN_BITS .. 2**UNTYPED_MAX_BITS bytes, at
+ * most ROOT_MAX_UNTYPED in all. Leaves the number of capabilities in boot_untyped_count.
  */
 boot_untyped:
     frame_enter
@@ -147,7 +147,12 @@ boot_untyped:
     adr x1, _start
     va_to_pa x1, x1
     bl boot_untyped_range
-    ldr x0, =(BOOTOBJ_TCBS + (1 << TCB_SIZE_BITS))
+    adr x0, boot_threads
+    ldr x0, [x0]
+    add x0, x0, #1
+    lsl x0, x0, #(TCB_SIZE_BITS)
+    ldr x1, =BOOTOBJ_TCBS
+    add x0, x0, x1
     add x0, x21, x0
     ldr x1, =(RAM_BASE + RAM_SIZE)
     bl boot_untyped_range

@@ -33,6 +33,9 @@ root_image_start:
 .if CONFIG_SCENARIO == SCENARIO_IPC
 .include "ipc.S"
 .endif
+.if CONFIG_SCENARIO == SCENARIO_NTFN
+.include "ntfn.S"
+.endif
 .ltorg
 .balign (1 << PAGE_BITS)
 root_stack:
