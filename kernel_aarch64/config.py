@@ -50,6 +50,9 @@ class Scenario(IntEnum):
     #: Notifications: Signal, Wait and Poll, badges ORed, delivery to a bound thread, and
     #: TCB Bind/UnbindNotification with every error code (asm/user/ntfn.S).
     NTFN = 6
+    #: A capability travelling with a message: the GRANT right, the receive slot, what cannot be
+    #: copied, replies that carry none (asm/user/xfer.S).
+    XFER = 7
 
 
 #: Every configuration key and its default value.

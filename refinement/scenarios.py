@@ -53,6 +53,7 @@ SCENARIOS: dict[str, dict[str, int]] = {
     "caps": {"SCENARIO": Scenario.CAPS},
     "ipc": {"SCENARIO": Scenario.IPC},
     "ntfn": {"SCENARIO": Scenario.NTFN},
+    "xfer": {"SCENARIO": Scenario.XFER},
 }
 
 _TCB_BYTES = 1 << OBJECT_SIZE_BITS[ObjectType.TCB]

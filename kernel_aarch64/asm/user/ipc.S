@@ -4,7 +4,8 @@
  * and message register is compared with the spec's.
  *
  *   R  the root task (ROOT_PRIORITY): creates the endpoints and badged capabilities, then is the
- *      receiver and caller of every phase below; it blocks on IPC_CTL between phases.
+ *      receiver and caller of every phase below; it waits on the notification IPC_CTL between
+ *      phases.
  *   S  a server (IPC_PRIO_S): a Send to R, a Recv of R's Call and a Reply, then an echo server on
  *      IPC_EP3 with ReplyRecv, until a message with label IPC_LABEL_END makes it block sending
  *      while it holds the reply right to R's Call.
@@ -16,7 +17,8 @@
  *      discarded and D stays BLOCKED_ON_REPLY with no replier.
  *   E  (IPC_PRIO_E) sends through a capability without WRITE: a capability fault stops it.
  *   F  (IPC_PRIO_F, below all) runs only when every other thread is blocked: it wakes R with a
- *      Send on IPC_CTL, IPC_PHASES times, then halts with status 0.
+ *      signal on IPC_CTL, IPC_PHASES times, then halts with status 0 (a signal never blocks, so
+ *      a kernel that blocks a thread where it must not still comes to the halt).
  *
  * Covered: Send, NBSend (dropped without a receiver), Recv, NBRecv (empty, and with a queued
  * sender), Call to a waiting and to an absent receiver, Reply (also with nothing to reply to),
@@ -41,7 +43,7 @@
 .equ IPC_EP1, IPC_EP0 + 1
 .equ IPC_EP2, IPC_EP0 + 2
 .equ IPC_EP3, IPC_EP0 + 3
-.equ IPC_CTL, IPC_EP0 + 4
+.equ IPC_EP4, IPC_EP0 + 4
 .equ IPC_EP5, IPC_EP0 + 5
 .equ IPC_EP6, IPC_EP0 + 6
 .equ IPC_EP7, IPC_EP0 + 7
@@ -54,6 +56,7 @@
 .equ IPC_EP2_D, IPC_EP0 + 16
 .equ IPC_EP0_RO, IPC_EP0 + 17
 .equ IPC_EP1_S, IPC_EP0 + 18
+.equ IPC_CTL, IPC_EP0 + 19
 
 .balign 8
 boot_threads:
@@ -114,12 +117,18 @@ root_main:
     svc #0
     expect x0, 0x77
     expect x1, 0x5555
-    // Eight endpoints, badged and restricted capabilities to them.
+    // Eight endpoints, badged and restricted capabilities to them, and the notification IPC_CTL.
     mov x2, #OBJ_ENDPOINT
     mov x3, #0
     mov x4, #IPC_CNODE
     mov x5, #IPC_EP0
     mov x6, #8
+    invoke IPC_UNTYPED, LABEL_UNTYPED_RETYPE, 5
+    mov x2, #OBJ_NOTIFICATION
+    mov x3, #0
+    mov x4, #IPC_CNODE
+    mov x5, #IPC_CTL
+    mov x6, #1
     invoke IPC_UNTYPED, LABEL_UNTYPED_RETYPE, 5
     mint IPC_EP0_B1, IPC_EP0, ALL_RIGHTS, 0xB1
     mint IPC_EP5_A, IPC_EP5, RIGHT_WRITE, 0xA
@@ -188,7 +197,8 @@ root_main:
     sys SYS_SEND, IPC_EP6_61, 0x66, 1
     mov x2, #0x62
     sys SYS_SEND, IPC_EP6_62, 0x66, 1
-    // Phase 7: C's Call without reply rights; D's Call, whose reply right R then discards.
+    // Phase 7: C's Call without reply rights; D's Call, whose reply right R's next receive on
+    // an endpoint (an empty poll) discards.
     sys SYS_RECV, IPC_EP7
     expect x0, 0x70
     expect_info 0x77, 1
@@ -197,6 +207,9 @@ root_main:
     expect x0, 0xD
     expect_info 0x22, 1
     expect x2, 0xD0
+    sys SYS_NB_RECV, IPC_EP4
+    expect x0, 0
+    expect x1, 0
     sys SYS_RECV, IPC_CTL
     // The end: a Call that S receives and never answers.
     mov x0, #0x45

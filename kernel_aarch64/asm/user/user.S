@@ -36,6 +36,9 @@ root_image_start:
 .if CONFIG_SCENARIO == SCENARIO_NTFN
 .include "ntfn.S"
 .endif
+.if CONFIG_SCENARIO == SCENARIO_XFER
+.include "xfer.S"
+.endif
 .ltorg
 .balign (1 << PAGE_BITS)
 root_stack:
