@@ -63,6 +63,8 @@ def test_refuted_obligation_names_conjunct_and_rerun(capsys: pytest.CaptureFixtu
 
 def test_every_mutant_is_refuted(capsys: pytest.CaptureFixture[str]) -> None:
     assert len(MUTANTS) >= 15
-    assert main(["--mutants", "--timeout", "10"]) == 0
+    # A generous limit: a mutant that Z3 refutes slowly on a loaded machine is still refuted (measured:
+    # pop-no-renumber takes 25 s when five jobs share the two cores); a limit only ends a run as unknown.
+    assert main(["--mutants", "--timeout", "120"]) == 0
     out = capsys.readouterr().out
     assert f"{len(MUTANTS)} of {len(MUTANTS)} mutants refuted" in out
