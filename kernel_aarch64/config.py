@@ -53,6 +53,10 @@ class Scenario(IntEnum):
     #: A capability travelling with a message: the GRANT right, the receive slot, what cannot be
     #: copied, replies that carry none (asm/user/xfer.S).
     XFER = 7
+    #: Threads made from untyped memory and driven through TCB invocations (Configure,
+    #: SetPriority, Suspend, Resume, ReadRegisters, WriteRegisters), every result and error code
+    #: checked from user space; TCBs destroyed while queued and while running.
+    TCBS = 8
 
 
 #: Every configuration key and its default value.

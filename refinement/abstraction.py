@@ -7,8 +7,11 @@ guest stopped, never formatted by the kernel) from the kernel's roots:
 * the kernel state at ``KERNEL_BASE + KERNEL_DATA_OFFSET``: the current thread and the ready
   queues, walked through the TCBs' ``sched_next`` links (a queue's ``tail`` and its ready bit must
   agree with the walk, else the decoding fails with :class:`Inconsistent`);
-* the TCBs: the idle thread, the current and queued threads, the threads the caps name, and the
-  addresses the spec's state has TCBs at (an inactive thread is reachable from nothing yet);
+* the TCBs: the idle thread, the current and queued threads, the threads on the spaces list
+  (``KSTATE.spaces``: exactly the threads with a CSpace or a VSpace, else :class:`Inconsistent`;
+  the kernel keeps no reference counts, so ``tcb_refs`` are counted from the threads), the
+  threads the caps name, and the addresses the spec's state has TCBs at (an unconfigured inactive
+  thread whose capability is gone is reachable from nothing);
 * each thread's CSpace root CNode (radix from ``TCB.cspace_radix``) and every CNode a decoded
   capability names (radix from the capability's ``size_bits``); ``used`` and ``tcb_refs`` are
   counted, as the kernel keeps no such counters. Each slot's CDT links (parent, youngest child,
@@ -258,6 +261,8 @@ def decode(mem: Memory, machine: Machine, *, known_tcbs: tuple[ObjId, ...] = ())
         if members:
             queues[prio] = tuple(members)
             tcbs.update(members)
+    spaces = _spaces(mem, kstate)
+    tcbs.update(spaces)
     objects: dict[ObjId, KObject] = {tid: _tcb(mem, tid) for tid in tcbs}
     radix = {
         t.cspace: mem.word(tid + _TCB["cspace_radix"])
@@ -286,6 +291,10 @@ def decode(mem: Memory, machine: Machine, *, known_tcbs: tuple[ObjId, ...] = ())
     slots = _link(mem, slots, parents, radix)
     _ipc_objects(mem, objects, slots)
     threads = [t for t in objects.values() if isinstance(t, Tcb)]
+    users = {tid for tid, t in objects.items() if isinstance(t, Tcb) and (t.cspace or t.vspace)}
+    if users != set(spaces):
+        raise Inconsistent(f"the spaces list holds {sorted(map(hex, spaces))}, but the threads with a CSpace or "
+                           f"VSpace are {sorted(map(hex, users))}")  # fmt: skip
     for vspace in sorted({t.vspace for t in threads if t.vspace is not None}):
         entries = _walk(mem, vspace, 0, objects, machine)
         objects[vspace] = VSpace(entries, sum(t.vspace == vspace for t in threads))
@@ -298,6 +307,21 @@ def decode(mem: Memory, machine: Machine, *, known_tcbs: tuple[ObjId, ...] = ())
         used = sum(ref[0] == cnode for ref in slots)
         objects[cnode] = CNode(bits, used, sum(t.cspace == cnode for t in threads))
     return State(machine, objects, slots, queues, current, {}, None)
+
+
+def _spaces(mem: Memory, kstate: int) -> list[ObjId]:
+    """The threads on the kernel's spaces list (``KSTATE.spaces``, ``TCB.spaces_next``), whose
+    backward links must agree."""
+    members: list[ObjId] = []
+    thread, prev = mem.word(kstate + _KSTATE["spaces"]), 0
+    while thread:
+        if thread in members or len(members) > len(mem.data) // 8:
+            raise Inconsistent(f"the spaces list loops at thread {thread:#x}")
+        if mem.word(thread + _TCB["spaces_prev"]) != prev:
+            raise Inconsistent(f"the spaces list: thread {thread:#x} does not link back to {prev:#x}")
+        members.append(thread)
+        thread, prev = mem.word(thread + _TCB["spaces_next"]), thread
+    return members
 
 
 def _slot_ref(address: int, radix: dict[int, int]) -> SlotRef:

@@ -54,6 +54,7 @@ SCENARIOS: dict[str, dict[str, int]] = {
     "ipc": {"SCENARIO": Scenario.IPC},
     "ntfn": {"SCENARIO": Scenario.NTFN},
     "xfer": {"SCENARIO": Scenario.XFER},
+    "tcbs": {"SCENARIO": Scenario.TCBS},
 }
 
 _TCB_BYTES = 1 << OBJECT_SIZE_BITS[ObjectType.TCB]
@@ -228,14 +229,17 @@ def refine(
         trace = tracefile.decode(data, build_id=int(built.build_id, 16))
     except tracefile.TraceError as exc:
         return _error(name, run.trace, type(exc).__name__, f"{exc}; console:\n{run.console_tail()}", start)
-    verdict = checker.check(
-        trace,
-        initial_state(trace, built),
-        window=window,
-        routine_for=routine_for,
-        replay=replay or replay_command(name),
-        environment=environment(config, built),
-    )
+    try:
+        verdict = checker.check(
+            trace,
+            initial_state(trace, built),
+            window=window,
+            routine_for=routine_for,
+            replay=replay or replay_command(name),
+            environment=environment(config, built),
+        )
+    except tracefile.TraceError as exc:
+        return _error(name, run.trace, type(exc).__name__, f"{exc}; console:\n{run.console_tail()}", start)
     outcome = report.Outcome(name, str(run.trace), transitions=verdict.transitions, records=verdict.records,
                              divergence=verdict.divergence)  # fmt: skip
     if verdict.divergence is None:

@@ -63,9 +63,12 @@ panic_stack:
     .space 0x1000
 panic_stack_top:
 
-// The kernel's translation tables (mmu.S).
+// The kernel's translation tables (mmu.S), and the empty user table that threads without a
+// VSpace run on (trap.S).
 .balign (1 << PAGE_BITS)
 kernel_l0:
     .space (1 << PAGE_BITS)
 kernel_l1:
+    .space (1 << PAGE_BITS)
+user_empty_table:
     .space (1 << PAGE_BITS)

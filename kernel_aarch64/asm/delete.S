@@ -28,23 +28,23 @@ cap_check_delete_done:
  * cap_object_busy: spec: delete.is_busy. In: x0 = the slot of a final capability. Fails the
  * invocation with DELETE_FIRST when its object must be emptied first: a CNode with occupied
  * slots, an endpoint with queued threads, a notification with waiters or signalled by an
- * interrupt line, a page table or VSpace with valid entries. (A CNode or VSpace some thread runs
- * in has entries too until TCB Configure exists: only the root task's are.) Clobbers x0-x5.
+ * interrupt line, a page table or VSpace with valid entries, and a CNode or VSpace that is some
+ * thread's CSpace root or VSpace (spaces_in_use). Clobbers x0-x7.
  */
 cap_object_busy:
     ldr x1, [x0, #SLOT_INFO]
     and x2, x1, #(CAPINFO_TYPE_MASK << CAPINFO_TYPE_SHIFT)
     ldr x3, [x0, #SLOT_OBJ]
-    pa_to_va x3, x3
     cmp x2, #CAP_CNODE
-    b.eq cap_object_busy_cnode
+    b.eq cap_object_busy_space
+    cmp x2, #CAP_VSPACE
+    b.eq cap_object_busy_space
+    pa_to_va x3, x3
     cmp x2, #CAP_ENDPOINT
     b.eq cap_object_busy_endpoint
     cmp x2, #CAP_NOTIFICATION
     b.eq cap_object_busy_notification
     cmp x2, #CAP_PAGE_TABLE
-    b.eq cap_object_busy_table
-    cmp x2, #CAP_VSPACE
     b.eq cap_object_busy_table
     ret
 // A queue with threads in it; a notification's interrupt lines.
@@ -58,8 +58,21 @@ cap_object_busy_notification:
     ldr w4, [x3, #NTFN_IRQ_REFS]
     cbnz w4, inv_fail_DELETE_FIRST
     ret
+// A CNode or VSpace: DELETE_FIRST while a thread uses it, else as for its slots or entries.
+cap_object_busy_space:
+    mov x6, x30
+    stp x1, x2, [sp, #-16]!
+    str x3, [sp, #-16]!
+    mov x0, x3
+    bl spaces_in_use
+    ldr x3, [sp], #16
+    ldp x1, x2, [sp], #16
+    mov x30, x6
+    cbnz x0, inv_fail_DELETE_FIRST
+    pa_to_va x3, x3
+    cmp x2, #CAP_VSPACE
+    b.eq cap_object_busy_table
 // Any occupied slot among the CNode's 2**radix.
-cap_object_busy_cnode:
     ubfx x1, x1, #CAPINFO_SIZE_BITS_SHIFT, #CAPINFO_SIZE_BITS_WIDTH
     mov x4, #1
     lsl x4, x4, x1
@@ -121,8 +134,9 @@ cap_delete_notification:
 /*
  * destroy_tcb: spec: delete.destroy_tcb. Destroy the thread whose TCB (physical address) is in
  * x0: it is suspended (thread_suspend: detached from any queue or replier, INACTIVE, its fault
- * forgotten), unbound from its notification, and the reply right it holds is dropped (its
- * caller stays BLOCKED_ON_REPLY). Destroying the caller leaves it without a reply (x21 = 0).
+ * forgotten), unbound from its notification, taken off the spaces list (its CSpace and VSpace
+ * references go), and the reply right it holds is dropped (its caller stays BLOCKED_ON_REPLY).
+ * Destroying the caller leaves it without a reply (x21 = 0).
  */
 destroy_tcb:
     frame_enter
@@ -135,6 +149,8 @@ destroy_tcb_other:
     bl thread_suspend
     ldr x0, [sp]
     bl thread_unbind
+    ldr x0, [sp]
+    bl spaces_unlink
     ldr x0, [sp], #16
     bl thread_discard_reply
     frame_leave

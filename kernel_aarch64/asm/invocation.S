@@ -100,12 +100,12 @@ inv_table:
     b cnode_mutate
     b cnode_delete
     b cnode_revoke
-    b inv_not_implemented
-    b inv_not_implemented
-    b inv_not_implemented
-    b inv_not_implemented
-    b inv_not_implemented
-    b inv_not_implemented
+    b tcb_configure
+    b tcb_set_priority
+    b tcb_suspend
+    b tcb_resume
+    b tcb_read_registers
+    b tcb_write_registers
     b tcb_bind_notification
     b tcb_unbind_notification
     .rept INV_LABEL_LAST - LABEL_TCB_UNBIND_NOTIFICATION

@@ -26,6 +26,7 @@
 .include "cnode.S"
 .include "delete.S"
 .include "untyped.S"
+.include "tcb.S"
 .include "fault.S"
 .include "timer.S"
 .include "sched.S"

@@ -20,6 +20,13 @@
     and \rd, \rs, #KWIN_PADDR_MASK
 .endm
 
+// vspace_ttbr: \rd = the TTBR0_EL1 value of the translation table at physical address \rs (a
+// different register): the address with its ASID (mlk.abi.layout.VSPACE_ASID) in the ASID field.
+.macro vspace_ttbr rd, rs
+    ubfx \rd, \rs, #VSPACE_ASID_SHIFT, #VSPACE_ASID_WIDTH
+    orr \rd, \rs, \rd, lsl #(TTBR_ASID_SHIFT)
+.endm
+
 /*
  * save_user_context: exception entry. Stores the interrupted thread's whole context (x0-x30,
  * SP_EL0, ELR_EL1, SPSR_EL1, TPIDR_EL0) into the current TCB, whose kernel virtual address

@@ -65,7 +65,8 @@ idle_loop:
     b idle_loop
 
 /*
- * boot_launch: enter the first thread (the root task) and record how many instructions ran from
+ * boot_launch: enter the first thread (the root task), dropping the boot's identity map from the
+ * TLB (its global entries would match every ASID), and record how many instructions ran from
  * _start up to and including the eret that enters it. Straight-line from the counter read to the
  * eret, so the instructions after the read are counted from their addresses.
  */
@@ -76,6 +77,9 @@ boot_launch:
     msr tpidr_el1, x0
     ldr x1, [x0, #TCB_TTBR0]
     msr ttbr0_el1, x1
+    isb
+    tlbi vmalle1
+    dsb nsh
     isb
     adr x1, boot_stack_top
     mov sp, x1

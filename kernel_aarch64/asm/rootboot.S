@@ -257,6 +257,7 @@ boot_threads_done:
  * PC x1, SP x2 (user virtual addresses), priority x3, start x4 (BOOT_START_*).
  */
 boot_thread:
+    frame_enter
     pa_to_va x0, x26
     str x1, [x0, #CTX_ELR_EL1]
     str x2, [x0, #CTX_SP_EL0]
@@ -265,13 +266,13 @@ boot_thread:
     str x3, [x0, #TCB_PRIORITY]
     mov x1, #TIME_SLICE_TICKS
     str x1, [x0, #TCB_TIME_SLICE]
-    str x21, [x0, #TCB_CSPACE]
-    mov x1, #ROOT_CNODE_RADIX
-    str x1, [x0, #TCB_CSPACE_RADIX]
-    str x23, [x0, #TCB_VSPACE]
-    ldr x1, =(ROOT_ASID << TTBR_ASID_SHIFT)
-    orr x1, x1, x23
-    str x1, [x0, #TCB_TTBR0]
+    str x4, [sp, #-16]!
+    mov x1, x21
+    mov x2, #ROOT_CNODE_RADIX
+    mov x3, x23
+    bl thread_set_spaces
+    ldr x4, [sp], #16
+    frame_leave
 .if CONFIG_SCENARIO == SCENARIO_SCHED
     cmp x4, #BOOT_START_AT_WAKE_TICK
     b.ne boot_thread_not_woken

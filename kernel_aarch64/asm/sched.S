@@ -103,6 +103,25 @@ sched_dequeue_done:
     ret
 
 /*
+ * sched_queued: x0 = 1 when the thread at x0 is in its ready queue (it has a predecessor there,
+ * or it is the queue's head), else 0.
+ */
+sched_queued:
+    ldr x1, [x0, #TCB_SCHED_PREV]
+    cbnz x1, sched_queued_yes
+    adr x1, kstate
+    ldr x2, [x0, #TCB_PRIORITY]
+    sched_queue x3, x1, x2
+    ldr x3, [x3, #SCHEDQ_HEAD]
+    va_to_pa x4, x0
+    cmp x3, x4
+    cset x0, eq
+    ret
+sched_queued_yes:
+    mov x0, #1
+    ret
+
+/*
  * schedule: spec: sched.schedule. A current thread that is still RUNNING and not queued goes back
  * to the head of its queue; then the head of the highest non-empty queue is taken out and becomes
  * current, or the idle thread when all queues are empty.

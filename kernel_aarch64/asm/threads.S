@@ -1,7 +1,10 @@
 /*
- * Thread life-cycle helpers (spec: mlk.model.threads) and the FIFO queues of the threads blocked
+ * Thread life-cycle helpers (spec: mlk.model.threads), the FIFO queues of the threads blocked
  * on an endpoint or a notification (mlk.abi.layout.IPC_QUEUE: head and tail, 32-bit physical
- * addresses, linked through the TCBs' ipc_next and ipc_prev). A queue is passed by its own kernel
+ * addresses, linked through the TCBs' ipc_next and ipc_prev), and the list of the threads that
+ * have a CSpace or a VSpace (TCB spaces_next/spaces_prev, headed by KSTATE_SPACES), which stands
+ * for the spec's tcb_refs counts: the kernel keeps no counters, a CNode or VSpace is some
+ * thread's space exactly when a thread on the list names it. A queue is passed by its own kernel
  * virtual address (the object's plus EP_HEAD or NTFN_HEAD), a thread by its TCB's kernel virtual
  * address; every link stored in memory is a physical address.
  */
@@ -157,4 +160,96 @@ thread_unbind:
     pa_to_va x1, x1
     str xzr, [x1, #NTFN_BOUND]
 thread_unbind_done:
+    ret
+
+/*
+ * thread_set_spaces: spec: the space part of tcb.configure. The thread at x0 gets the CSpace root
+ * at physical address x1 (0: none) with radix x2, and the VSpace at physical address x3 (0: none)
+ * with its TTBR0_EL1 value; it is on the spaces list exactly when it has one of them. Keeps x0.
+ */
+thread_set_spaces:
+    frame_enter
+    stp x1, x2, [sp, #-16]!
+    str x3, [sp, #-16]!
+    bl spaces_unlink
+    ldr x3, [sp], #16
+    ldp x1, x2, [sp], #16
+    frame_leave
+    str x1, [x0, #TCB_CSPACE]
+    str x2, [x0, #TCB_CSPACE_RADIX]
+    str x3, [x0, #TCB_VSPACE]
+    mov x4, #0
+    cbz x3, thread_set_spaces_ttbr
+    vspace_ttbr x4, x3
+thread_set_spaces_ttbr:
+    str x4, [x0, #TCB_TTBR0]
+    orr x1, x1, x3
+    cbnz x1, spaces_link
+    ret
+
+/*
+ * spaces_link: put the thread at x0, which is not on the spaces list, at its head. Keeps x0.
+ */
+spaces_link:
+    adr x1, kstate
+    ldr x2, [x1, #KSTATE_SPACES]
+    va_to_pa x3, x0
+    str x2, [x0, #TCB_SPACES_NEXT]
+    str xzr, [x0, #TCB_SPACES_PREV]
+    str x3, [x1, #KSTATE_SPACES]
+    cbz x2, spaces_link_done
+    pa_to_va x2, x2
+    str x3, [x2, #TCB_SPACES_PREV]
+spaces_link_done:
+    ret
+
+/*
+ * spaces_unlink: take the thread at x0 off the spaces list, if it is on it. Keeps x0.
+ */
+spaces_unlink:
+    adr x1, kstate
+    va_to_pa x2, x0
+    ldr x3, [x0, #TCB_SPACES_PREV]
+    ldr x4, [x0, #TCB_SPACES_NEXT]
+    cbnz x3, spaces_unlink_middle
+    ldr x5, [x1, #KSTATE_SPACES]
+    cmp x5, x2
+    b.ne spaces_unlink_done
+    str x4, [x1, #KSTATE_SPACES]
+    b spaces_unlink_next
+spaces_unlink_middle:
+    pa_to_va x5, x3
+    str x4, [x5, #TCB_SPACES_NEXT]
+spaces_unlink_next:
+    cbz x4, spaces_unlink_cleared
+    pa_to_va x5, x4
+    str x3, [x5, #TCB_SPACES_PREV]
+spaces_unlink_cleared:
+    str xzr, [x0, #TCB_SPACES_PREV]
+    str xzr, [x0, #TCB_SPACES_NEXT]
+spaces_unlink_done:
+    ret
+
+/*
+ * spaces_in_use: spec: the tcb_refs part of delete.is_busy. x0 = 1 when a thread has the object
+ * at physical address x0 (a CNode or a VSpace) as its CSpace root or VSpace, else 0.
+ */
+spaces_in_use:
+    adr x1, kstate
+    ldr x1, [x1, #KSTATE_SPACES]
+spaces_in_use_next:
+    cbz x1, spaces_in_use_none
+    pa_to_va x1, x1
+    ldr x2, [x1, #TCB_CSPACE]
+    ldr x3, [x1, #TCB_VSPACE]
+    cmp x2, x0
+    ccmp x3, x0, #4, ne
+    b.eq spaces_in_use_found
+    ldr x1, [x1, #TCB_SPACES_NEXT]
+    b spaces_in_use_next
+spaces_in_use_found:
+    mov x0, #1
+    ret
+spaces_in_use_none:
+    mov x0, #0
     ret

@@ -45,8 +45,9 @@ kernel_exit:
 
 /*
  * return_to_user: enter the current thread: its TCB in TPIDR_EL1, its address space in TTBR0_EL1
- * (ASID-tagged, so no TLB maintenance; the idle thread keeps whatever is loaded), an empty kernel
- * stack, then its saved context.
+ * (ASID-tagged, so no TLB maintenance; a thread without a VSpace, the idle thread too, gets the
+ * kernel's empty table, where every user access faults), an empty kernel stack, then its saved
+ * context.
  */
 return_to_user:
     adr x1, kstate
@@ -54,7 +55,11 @@ return_to_user:
     pa_to_va x0, x0
     msr tpidr_el1, x0
     ldr x1, [x0, #TCB_TTBR0]
-    cbz x1, return_same_space
+    cbnz x1, return_space_known
+    adr x2, user_empty_table
+    va_to_pa x2, x2
+    vspace_ttbr x1, x2
+return_space_known:
     mrs x2, ttbr0_el1
     cmp x1, x2
     b.eq return_same_space

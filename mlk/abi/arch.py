@@ -97,6 +97,8 @@ class Tcr(IntEnum):
     SH1_SHIFT = 28
     TG1_SHIFT = 30
     IPS_SHIFT = 32
+    #: ASID size: 1 selects 16-bit ASIDs (the Cortex-A72 has them).
+    AS_SHIFT = 36
     #: 64 - 48: each half spans 2**48 bytes.
     TSZ_48BIT = 16
     #: Walks use write-back, write-allocate cacheable memory.
@@ -108,7 +110,7 @@ class Tcr(IntEnum):
     IPS_40BIT = 2
 
 
-#: The TCR_EL1 value: TTBR0 (user, 8-bit ASIDs from TTBR0) and TTBR1 (kernel) both 48-bit, 4 KiB.
+#: The TCR_EL1 value: TTBR0 (user, 16-bit ASIDs from TTBR0) and TTBR1 (kernel) both 48-bit, 4 KiB.
 TCR_VALUE = (
     (Tcr.TSZ_48BIT << Tcr.T0SZ_SHIFT)
     | (Tcr.WBWA << Tcr.IRGN0_SHIFT)
@@ -121,6 +123,7 @@ TCR_VALUE = (
     | (Tcr.INNER_SHAREABLE << Tcr.SH1_SHIFT)
     | (Tcr.TG1_4K << Tcr.TG1_SHIFT)
     | (Tcr.IPS_40BIT << Tcr.IPS_SHIFT)
+    | (1 << Tcr.AS_SHIFT)
 )
 
 
@@ -151,6 +154,8 @@ class Pte(IntEnum):
     ATTR_SHIFT = 2
     #: AP[2:1] = 01: read/write at EL1 and EL0 (00, the default, is EL1 only).
     AP_EL0_RW = 1 << 6
+    #: AP[2]: read-only (with AP[1]: read-only at EL1 and EL0).
+    AP_READ_ONLY = 1 << 7
     SH_INNER = 3 << 8
     AF = 1 << 10
     #: Not global: the translation belongs to the ASID it was walked with.
@@ -165,8 +170,15 @@ class Pte(IntEnum):
 PTE_KERNEL_RAM = Pte.BLOCK | (Mair.IDX_NORMAL << Pte.ATTR_SHIFT) | Pte.SH_INNER | Pte.AF | Pte.UXN
 #: A 1 GiB kernel block of devices: EL1 only, Device-nGnRE, never executable.
 PTE_KERNEL_DEVICE = Pte.BLOCK | (Mair.IDX_DEVICE << Pte.ATTR_SHIFT) | Pte.AF | Pte.UXN | Pte.PXN
+#: What every user page descriptor has: a page, accessible at EL0 (read/write unless
+#: ``AP_READ_ONLY`` is added), tagged with its ASID, never executable at EL1.
+PTE_USER_PAGE = Pte.PAGE | Pte.AP_EL0_RW | Pte.AF | Pte.NG | Pte.PXN
+#: The attributes of a user page of RAM: normal cacheable memory, executable at EL0.
+PTE_USER_NORMAL = (Mair.IDX_NORMAL << Pte.ATTR_SHIFT) | Pte.SH_INNER
+#: The attributes of a user page of a device's registers: Device-nGnRE, never executable.
+PTE_USER_DEVICE = (Mair.IDX_DEVICE << Pte.ATTR_SHIFT) | Pte.UXN
 #: A user page of the root task's image: read/write/execute at EL0, never executable at EL1.
-PTE_USER_RWX = Pte.PAGE | (Mair.IDX_NORMAL << Pte.ATTR_SHIFT) | Pte.AP_EL0_RW | Pte.SH_INNER | Pte.AF | Pte.NG | Pte.PXN
+PTE_USER_RWX = PTE_USER_PAGE | PTE_USER_NORMAL
 
 #: Bit position of the ASID in TTBR0_EL1.
 TTBR_ASID_SHIFT = 48

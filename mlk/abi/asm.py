@@ -16,6 +16,7 @@ from mlk.abi.fields import BitField, Layout
 ENUMS: tuple[tuple[str, type[Enum]], ...] = (
     ("SYS", syscalls.Syscall),
     ("REG", syscalls.Reg),
+    ("CTXREG", syscalls.ContextReg),
     ("ERR", errors.Error),
     ("LABEL", labels.Label),
     ("RIGHT", rights.Right),
@@ -63,6 +64,7 @@ BITFIELDS: tuple[tuple[str, BitField], ...] = (
     ("CAPINFO_LAST_CHILD", layout.CAP_LAST_CHILD),
     ("CAPCDT_PARENT", layout.CAP_PARENT),
     ("CAPCDT_PREV_SIBLING", layout.CAP_PREV_SIBLING),
+    ("VSPACE_ASID", layout.VSPACE_ASID),
 )
 
 #: (prefix, layout) pairs exported to assembly.
@@ -86,6 +88,7 @@ LAYOUTS: tuple[tuple[str, Layout], ...] = (
 #: Plain integer constants exported to assembly.
 SCALARS: tuple[tuple[str, int], ...] = (
     ("MSG_REGS", syscalls.MSG_REGS),
+    ("CONTEXT_REGS", syscalls.CONTEXT_REGS),
     ("DEBUG_ARG_MASK", (1 << syscalls.DEBUG_ARG_BITS) - 1),
     ("TRACE_ABI_VERSION", trace.ABI_VERSION),
     ("TRACE_RECORD_MAX_SIZE", trace.RECORD_MAX_SIZE),
@@ -114,6 +117,9 @@ SCALARS: tuple[tuple[str, int], ...] = (
     ("PTE_KERNEL_RAM", arch.PTE_KERNEL_RAM),
     ("PTE_KERNEL_DEVICE", arch.PTE_KERNEL_DEVICE),
     ("PTE_USER_RWX", arch.PTE_USER_RWX),
+    ("PTE_USER_PAGE", arch.PTE_USER_PAGE),
+    ("PTE_USER_NORMAL", arch.PTE_USER_NORMAL),
+    ("PTE_USER_DEVICE", arch.PTE_USER_DEVICE),
     ("TTBR_ASID_SHIFT", arch.TTBR_ASID_SHIFT),
     ("KSTATE_QUEUES", layout.KSTATE_QUEUES),
     ("KSTATE_READY_SHIFT", layout.KSTATE_READY_SHIFT),
@@ -123,7 +129,6 @@ SCALARS: tuple[tuple[str, int], ...] = (
     ("KERNEL_DATA_SIZE", layout.KERNEL_DATA_SIZE),
     ("BOOT_OBJECTS_ALIGN", layout.BOOT_OBJECTS_ALIGN),
     ("BOOT_MAX_THREADS", layout.BOOT_MAX_THREADS),
-    ("ROOT_ASID", layout.ROOT_ASID),
     ("ROOT_MAX_UNTYPED", objects.ROOT_MAX_UNTYPED),
     ("UNTYPED_MIN_BITS", objects.UNTYPED_MIN_BITS),
     ("UNTYPED_MAX_BITS", objects.UNTYPED_MAX_BITS),

@@ -53,11 +53,16 @@ PANIC_FRAME = Layout("panic", (Field("esr"), Field("elr"), Field("far"), Field("
 #: * ``ipc_next``/``ipc_prev``: the doubly linked queue of the endpoint or notification the thread
 #:   is blocked on (:data:`IPC_QUEUE`; only a thread blocked sending, receiving or waiting is in
 #:   one, and a thread is never in a ready queue and an IPC queue at once);
-#: * ``ttbr0``: the TTBR0_EL1 value of its address space (VSpace address and ASID), 0 for the idle
-#:   thread, which runs at EL1 and leaves TTBR0 alone. A cache of ``vspace`` for the context
-#:   switch; the spec has no counterpart;
+#: * ``ttbr0``: the TTBR0_EL1 value of its address space (the VSpace's address and its ASID,
+#:   :data:`VSPACE_ASID`), 0 for a thread without a VSpace (the idle thread too): such a thread
+#:   runs on the kernel's empty translation table, where every user access faults. A cache of
+#:   ``vspace`` for the context switch; the spec has no counterpart;
 #: * ``cspace_radix``: the radix of ``cspace`` (the spec keeps it in the CNode object; the
-#:   kernel's CNode is only its slots), set together with ``cspace``.
+#:   kernel's CNode is only its slots), set together with ``cspace``;
+#: * ``spaces_next``/``spaces_prev``: the doubly linked list of the threads that have a CSpace or
+#:   a VSpace (:data:`KSTATE` ``spaces`` is its head). The kernel keeps no reference counts: a
+#:   CNode's or VSpace's ``tcb_refs`` (which block its destruction) is the number of threads on
+#:   this list that name it.
 TCB = Layout(
     "tcb",
     (
@@ -70,6 +75,7 @@ TCB = Layout(
                 "cspace", "vspace", "fault_ep", "bound", "reply",
                 "fault_kind", "fault_a", "fault_b", "fault_pc",
                 "sched_next", "sched_prev", "ipc_next", "ipc_prev", "ttbr0", "cspace_radix",
+                "spaces_next", "spaces_prev",
             )
         ),
     ),
@@ -125,7 +131,9 @@ KSTATE_READY_SHIFT = 6
 #:   above), written when the machine stops: the harness reads it from the final memory
 #:   checkpoint to measure what tracing costs;
 #: * ``ready0``..``ready3``: bit ``p % 64`` of word ``p // 64`` is set exactly when ready queue
-#:   ``p`` is non-empty.
+#:   ``p`` is non-empty;
+#: * ``spaces``: the first thread of the list of threads with a CSpace or a VSpace (``TCB``
+#:   ``spaces_next``), 0 when there is none.
 #:
 #: The ready queues follow at :data:`KSTATE_QUEUES`: queue ``p`` is a :data:`SCHED_QUEUE` at
 #: ``KSTATE_QUEUES + p * SCHED_QUEUE.size``.
@@ -138,6 +146,7 @@ KSTATE = Layout(
         Field("boot_instructions"),
         Field("halt_instructions"),
         *(Field(f"ready{w}") for w in range(NUM_PRIORITIES >> KSTATE_READY_SHIFT)),
+        Field("spaces"),
     ),
     align=16,
 )
@@ -195,8 +204,12 @@ CAP_PARENT = BitField("parent", 0, PHYS_ADDR_BITS)
 CAP_PREV_SIBLING = BitField("prev_sibling", PHYS_ADDR_BITS, PHYS_ADDR_BITS)
 assert CAP_MAPPED_VSPACE.lsb + CAP_MAPPED_VSPACE.width <= CAP_LAST_CHILD.lsb
 
-#: The ASID of the root task's address space.
-ROOT_ASID = 1
+#: The ASID (16 bits, TCR_EL1.AS) of an address space: these bits of its root table's physical
+#: address. Distinct pages of RAM (at most ``2**(12 + 16)`` bytes of it, see :data:`RAM_SIZE`) and
+#: the kernel's empty table (inside the kernel image, where no VSpace can be) get distinct ASIDs,
+#: without an allocator. A TLB entry of a destroyed VSpace cannot outlive it: only an empty VSpace
+#: can be destroyed, and every unmap invalidates its translations by ASID and address.
+VSPACE_ASID = BitField("asid", 12, 16)
 #: The root task's priority: the highest, as in seL4.
 ROOT_PRIORITY = NUM_PRIORITIES - 1
 
@@ -209,6 +222,7 @@ BOOT_MAX_THREADS = 8
 #: The RAM the kernel assumes it boots with (it reads no device tree yet): QEMU's ``-m`` (see
 #: :mod:`mlk.qemu`), reported in the trace's ``BOOT`` record as the machine's ``ram_size``.
 RAM_SIZE = 256 << 20
+assert (RAM_SIZE - 1) >> (VSPACE_ASID.lsb + VSPACE_ASID.width) == 0, "ASIDs would repeat within RAM"
 
 
 class BootStart(IntEnum):

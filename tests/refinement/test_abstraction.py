@@ -65,3 +65,10 @@ def test_a_queue_whose_tail_disagrees_is_inconsistent(final: tuple[State, captur
     queue = state.machine.kernel_base + layout.KERNEL_DATA_OFFSET + layout.KSTATE_QUEUES + 3 * layout.SCHED_QUEUE.size
     with pytest.raises(abstraction.Inconsistent, match="ready queue 3"):
         _decode(state, _poke(memory, queue + layout.SCHED_QUEUE.offsets["tail"], state.current))
+
+
+def test_a_thread_missing_from_the_spaces_list_is_inconsistent(final: tuple[State, capture.Memory]) -> None:
+    state, memory = final
+    spaces = state.machine.kernel_base + layout.KERNEL_DATA_OFFSET + layout.KSTATE.offsets["spaces"]
+    with pytest.raises(abstraction.Inconsistent, match="spaces list"):
+        _decode(state, _poke(memory, spaces, 0))

@@ -21,26 +21,6 @@ boot_threads:
     .quad caps_no_cap, caps_stack_top, CAPS_PRIORITY, BOOT_START_RUNNABLE
     .quad caps_recv_cnode, caps_stack_top, CAPS_PRIORITY, BOOT_START_RUNNABLE
 
-// check: Call capability \cptr with label \label and \length message registers (x2.. set by the
-// caller), then expect error \error in x0; counts the check in x19.
-.macro check cptr, label, length, error
-    add x19, x19, #1
-    mov x0, #(\cptr)
-    ldr x1, =((\label << MSGINFO_LABEL_SHIFT) | \length)
-    mov x8, #SYS_CALL
-    svc #0
-    cmp x0, #(\error)
-    b.ne caps_fail
-    mov x0, #0x2e
-    bl u_putchar
-.endm
-
-// expect_mr0: the check's reply value MR0 must be \value.
-.macro expect_mr0 value
-    cmp x2, #(\value)
-    b.ne caps_fail
-.endm
-
 // retype: Untyped Retype of the first untyped capability: type, size, first slot, count.
 .macro retype type, size, first, count, error
     mov x2, #(\type)
@@ -82,7 +62,7 @@ root_main:
     mov x6, #1
     mov x8, #SYS_CALL
     svc #0
-    cbnz x0, caps_fail
+    cbnz x0, u_check_failed
     // Untyped Retype: two endpoints, then its checks in the spec's order.
     retype OBJ_ENDPOINT, 0, CAPS_FREE, 2, ERR_OK
     retype OBJ_ENDPOINT, 0, CAPS_FREE + 1, 1, ERR_DELETE_FIRST
@@ -168,7 +148,7 @@ root_main:
     svc #0
     add x19, x19, #1
     cmp x0, #CAPS_CNODE
-    b.ne caps_fail
+    b.ne u_check_failed
     // The untyped's children: the CNode holds nothing, so every one goes; then the region is
     // reused from its start.
 caps_revoke_untyped:
@@ -179,13 +159,6 @@ caps_revoke_untyped:
     mov x0, #0x0a
     bl u_putchar
     mov x0, #0
-    b u_halt
-
-// A check failed: halt with its number.
-caps_fail:
-    mov x0, #0x21
-    bl u_putchar
-    mov x0, x19
     b u_halt
 
 // caps_no_cap: a Call on an empty slot: a capability fault stops the thread.

@@ -4,6 +4,34 @@
  * Clobbers x0-x8.
  */
 
+// check: Call capability \cptr with label \label and \length message registers (x2.. set by the
+// caller), then expect error \error in x0; counts the check in x19 and prints "." when it passed;
+// a failed check halts the machine with its number (u_check_failed).
+.macro check cptr, label, length, error
+    add x19, x19, #1
+    mov x0, #(\cptr)
+    ldr x1, =((\label << MSGINFO_LABEL_SHIFT) | \length)
+    mov x8, #SYS_CALL
+    svc #0
+    cmp x0, #(\error)
+    b.ne u_check_failed
+    mov x0, #0x2e
+    bl u_putchar
+.endm
+
+// expect_mr0: the last check's reply value MR0 must be \value.
+.macro expect_mr0 value
+    cmp x2, #(\value)
+    b.ne u_check_failed
+.endm
+
+// u_check_failed: a check failed: print "!" and halt with the check's number (x19).
+u_check_failed:
+    mov x0, #0x21
+    bl u_putchar
+    mov x0, x19
+    b u_halt
+
 // u_putchar: print the byte in w0.
 u_putchar:
     mov x8, #SYS_DEBUG_PUTCHAR

@@ -39,6 +39,9 @@ root_image_start:
 .if CONFIG_SCENARIO == SCENARIO_XFER
 .include "xfer.S"
 .endif
+.if CONFIG_SCENARIO == SCENARIO_TCBS
+.include "tcbs.S"
+.endif
 .ltorg
 .balign (1 << PAGE_BITS)
 root_stack:
