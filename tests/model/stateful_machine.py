@@ -21,8 +21,17 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 from mlk.abi import msginfo
 from mlk.abi.errors import Error
 from mlk.abi.labels import FaultLabel, Label
-from mlk.abi.objects import NULL_CPTR, NUM_PRIORITIES, CapType, ObjectType, ThreadState
-from mlk.abi.rights import ALL_RIGHTS
+from mlk.abi.objects import (
+    NULL_CPTR,
+    NUM_PRIORITIES,
+    PAGE_BITS,
+    PT_INDEX_BITS,
+    ROOT_IMAGE_VADDR,
+    CapType,
+    ObjectType,
+    ThreadState,
+)
+from mlk.abi.rights import ALL_RIGHTS, Right
 from mlk.abi.syscalls import CONTEXT_REGS, Reg, Syscall
 from mlk.model.boot import boot
 from mlk.model.cnode import BADGED
@@ -31,8 +40,9 @@ from mlk.model.events import Event, FaultEvent, IrqEvent, Result, SyscallEvent, 
 from mlk.model.gen import EventGen, test_machine
 from mlk.model.invariants import violations
 from mlk.model.kernel import step
-from mlk.model.state import WORD_MASK, Cap, CNode, ObjId, State, Tcb
+from mlk.model.state import WORD_MASK, Cap, CNode, ObjId, PageTable, State, Tcb, VSpace
 from mlk.model.untyped import size_bits_of
+from mlk.model.vm import LEAF_LEVEL, level_shift, table_index
 
 WORDS = st.one_of(st.integers(0, 300), st.integers(0, 2**64 - 1), st.sampled_from([0, 1, 2**63, 2**64 - 1]))
 
@@ -62,6 +72,8 @@ def result_problems(before: State, after: State, result: Result) -> list[str]:
 READY_OPS = ("suspend", "set_priority", "destroy", "configure")
 #: How :meth:`KernelMachine.step_aside` gives the processor away.
 ASIDE = ("yield", "receive", "wait", "call", "suspend")
+#: Rights a mapping is asked for.
+MAP_RIGHTS = (Right.READ | Right.WRITE, Right.READ, Right.WRITE, ALL_RIGHTS)
 #: Revokes a scenario makes at most before it deletes a capability (each removes one child).
 MAX_REVOKES = 8
 
@@ -69,7 +81,7 @@ MAX_REVOKES = 8
 class View(NamedTuple):
     """What the current thread can name: its CSpace root, the CPtr of a capability to that root
     (through which it names its own slots as CNode arguments), its capabilities by CPtr and its
-    empty slots."""
+    empty slots. Slot 0 is left out: it can hold a capability, but the null CPtr never names it."""
 
     tid: ObjId
     root: ObjId
@@ -112,7 +124,7 @@ class KernelMachine(RuleBasedStateMachine):
         root = tcb.cspace
         node = s.objects[root]
         assert isinstance(node, CNode)
-        caps = {i: sl.cap for (c, i), sl in sorted(s.slots.items()) if c == root}
+        caps = {i: sl.cap for (c, i), sl in sorted(s.slots.items()) if c == root and i != NULL_CPTR}
         own = [i for i, cap in caps.items() if cap_target(cap) == (CapType.CNODE, root)]
         if not own:
             return None
@@ -188,6 +200,17 @@ class KernelMachine(RuleBasedStateMachine):
             self.invoke(v.own, Label.CNODE_REVOKE, cptr)
         if self.still(v):
             self.invoke(v.own, Label.CNODE_DELETE, cptr)
+
+    def leaf_table(self, vspace: ObjId) -> PageTable | None:
+        """The level-3 table of ``vspace`` that maps the root task's image (so it has free entries
+        next to the image), ``None`` when there is none."""
+        table: object = self.state.objects.get(vspace)
+        for level in range(LEAF_LEVEL):
+            if not isinstance(table, PageTable | VSpace):
+                return None
+            entry = table.entries.get(table_index(ROOT_IMAGE_VADDR, level))
+            table = self.state.objects.get(entry.obj) if entry is not None else None
+        return table if isinstance(table, PageTable) else None
 
     # Rules.
 
@@ -355,6 +378,47 @@ class KernelMachine(RuleBasedStateMachine):
             ]
             self.destroy(v, originals[0] if originals else cptr)
 
+    @rule(
+        pick=st.integers(0, 2**16),
+        mask=st.integers(0, 15),
+        wanted=st.sampled_from(MAP_RIGHTS),
+        keep=st.booleans(),
+    )
+    def map_reduced_copy(self, pick: int, mask: int, wanted: int, keep: bool) -> None:
+        """A mapping never grants more than its capability: the current thread copies one of its
+        frame capabilities with rights mask ``mask`` (a copy starts unmapped) and maps the copy
+        with ``wanted`` rights at a free page next to its image. The mapping gets only the rights
+        both allow (mapping_rights_within_cap); without READ among them it is refused
+        (INVALID_ARGUMENT). Unless ``keep``, the copy is deleted again, which removes the mapping
+        (mappings_match_caps). A thread without a frame capability retypes a frame first."""
+        v = self.view()
+        vspaces = [i for i, cap in (v.caps.items() if v is not None else ()) if cap.type == CapType.VSPACE]
+        if v is None or len(v.free) < 2 or not vspaces:
+            return
+        vspace = vspaces[pick % len(vspaces)]
+        leaf = self.leaf_table(v.caps[vspace].obj)
+        unused = [i for i in range(1 << PT_INDEX_BITS) if leaf is not None and i not in leaf.entries]
+        if not unused:
+            return
+        dst, spare = v.free[pick % len(v.free)], v.free[(pick + 1) % len(v.free)]
+        frames = [i for i, cap in v.caps.items() if cap.type == CapType.FRAME]
+        if frames:
+            src = frames[pick % len(frames)]
+        elif self.retype(v, ObjectType.FRAME, spare) and self.still(v):
+            src = spare
+        else:
+            return
+        self.invoke(v.own, Label.CNODE_COPY, dst, v.own, src, mask)
+        if (v.root, dst) not in self.state.slots or not self.still(v):
+            return
+        base = ROOT_IMAGE_VADDR >> level_shift(LEAF_LEVEL - 1) << level_shift(LEAF_LEVEL - 1)
+        vaddr = base + (unused[pick % len(unused)] << PAGE_BITS)
+        error = self.invoke(dst, Label.FRAME_MAP, vspace, vaddr, wanted)
+        readable = bool(v.caps[src].rights & mask & wanted & Right.READ)
+        assert (error == Error.OK) == readable, ("frame mapped against its rights", error)
+        if not keep and self.still(v):
+            self.invoke(v.own, Label.CNODE_DELETE, dst)
+
     @rule(how=st.sampled_from(ASIDE), pick=st.integers(0, 2**16))
     def step_aside(self, how: str, pick: int) -> None:
         """The current thread gives the processor away while another can run, so that the next
@@ -371,11 +435,7 @@ class KernelMachine(RuleBasedStateMachine):
             "suspend": (CapType.TCB, Syscall.CALL),
         }
         ctype, sysno = wanted.get(how, (None, Syscall.YIELD))
-        cptrs = [
-            i
-            for i, cap in v.caps.items()
-            if cap.type == ctype and (how != "suspend" or cap.obj == v.tid)
-        ]
+        cptrs = [i for i, cap in v.caps.items() if cap.type == ctype and (how != "suspend" or cap.obj == v.tid)]
         if not cptrs:
             self.apply(syscall_event(Syscall.YIELD))
             return

@@ -136,7 +136,7 @@ MUTANTS: dict[str, Mutant] = {
         delete, "check_delete", _delete_with_children, (test_model_cnode.test_delete_and_revoke,), True
     ),
     "mapping_rights_not_masked": Mutant(
-        vm, "mapping_rights", _ignore_cap_rights, (test_model_vm.test_frame_map_and_unmap,), False
+        vm, "mapping_rights", _ignore_cap_rights, (test_model_vm.test_frame_map_and_unmap,), True
     ),
     "badge_changed_after_mint": Mutant(
         cnode, "set_badge", _rebadge, (test_model_cnode.test_mint_sets_a_badge_once,), True
