@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from mlk.abi import arch, errors, labels, layout, msginfo, objects, platform, rights, syscalls, trace
+from mlk.abi import arch, errors, labels, layout, msginfo, objects, platform, rights, services, syscalls, trace
 from mlk.abi.fields import BitField, Layout
 
 #: (prefix, enum) pairs exported to assembly.
@@ -142,6 +142,7 @@ SCALARS: tuple[tuple[str, int], ...] = (
     ("TSTATE_GRANT", layout.TSTATE_GRANT),
     ("TSTATE_GRANT_REPLY", layout.TSTATE_GRANT_REPLY),
     ("TSTATE_CALL", layout.TSTATE_CALL),
+    *services.asm_constants(),
 )
 
 
