@@ -28,6 +28,7 @@ from mlk.abi.objects import (
     PT_INDEX_BITS,
     ROOT_IMAGE_VADDR,
     CapType,
+    EndpointState,
     ObjectType,
     ThreadState,
 )
@@ -40,7 +41,7 @@ from mlk.model.events import Event, FaultEvent, IrqEvent, Result, SyscallEvent, 
 from mlk.model.gen import EventGen, test_machine
 from mlk.model.invariants import violations
 from mlk.model.kernel import step
-from mlk.model.state import WORD_MASK, Cap, CNode, ObjId, PageTable, State, Tcb, VSpace
+from mlk.model.state import WORD_MASK, Cap, CNode, Endpoint, ObjId, PageTable, State, Tcb, TState, VSpace
 from mlk.model.untyped import size_bits_of
 from mlk.model.vm import LEAF_LEVEL, level_shift, table_index
 
@@ -200,6 +201,31 @@ class KernelMachine(RuleBasedStateMachine):
             self.invoke(v.own, Label.CNODE_REVOKE, cptr)
         if self.still(v):
             self.invoke(v.own, Label.CNODE_DELETE, cptr)
+
+    def call_endpoint(self, ep: ObjId, word: int) -> ObjId | None:
+        """The current thread Calls endpoint ``ep`` (one message register, ``word``) through a
+        capability it holds that lets it send and get a reply; the caller, ``None`` when it holds
+        none."""
+        v = self.view()
+        usable = [
+            i
+            for i, cap in (v.caps.items() if v is not None else ())
+            if cap_target(cap) == (CapType.ENDPOINT, ep)
+            and cap.rights & Right.WRITE
+            and cap.rights & (Right.GRANT | Right.GRANT_REPLY)
+        ]
+        if v is None or not usable:
+            return None
+        self.apply(syscall_event(Syscall.CALL, cptr=usable[0], msginfo=msginfo.pack(1, 1), mrs=(word,)))
+        return v.tid
+
+    def receives(self, v: View, cptr: int) -> bool:
+        """The current thread (that of ``v``) receives on endpoint ``cptr``; whether it now waits
+        there (a pending signal of its bound notification or a queued sender is taken instead)."""
+        self.apply(syscall_event(Syscall.RECV, cptr=cptr))
+        tcb = self.state.objects[v.tid]
+        assert isinstance(tcb, Tcb)
+        return tcb.state == TState(ThreadState.BLOCKED_ON_RECEIVE, v.caps[cptr].obj)
 
     def leaf_table(self, vspace: ObjId) -> PageTable | None:
         """The level-3 table of ``vspace`` that maps the root task's image (so it has free entries
@@ -418,6 +444,62 @@ class KernelMachine(RuleBasedStateMachine):
         assert (error == Error.OK) == readable, ("frame mapped against its rights", error)
         if not keep and self.still(v):
             self.invoke(v.own, Label.CNODE_DELETE, dst)
+
+    @rule(pick=st.integers(0, 2**16), prio=st.integers(0, NUM_PRIORITIES - 1))
+    def serve_two_calls(self, pick: int, prio: int) -> None:
+        """A server's right to reply ends when it receives again (as seL4's reply capability):
+        the current thread S waits on an idle endpoint; the next thread to run, A, Calls it, so A
+        awaits S's reply and S holds the right to give it; S receives again without replying,
+        which drops that right: A stays BLOCKED_ON_REPLY naming no replier (only Suspend or its
+        deletion ends that wait). Then the next thread to run, B, Calls S, which replies to B
+        alone (valid_reply_caps, sym_refs), and S restarts A by suspending and resuming it when it
+        holds A's TCB. S first makes the endpoint when it holds no idle one, and (:meth:`spawn`)
+        the callers when fewer than two other threads are runnable; when no other thread could
+        run after A's call, S just replies to A."""
+        v = self.view()
+        if v is None or len(v.free) < 3:
+            return
+        idle = [
+            i
+            for i, cap in v.caps.items()
+            if cap.type == CapType.ENDPOINT
+            and cap.rights == ALL_RIGHTS
+            and self.state.objects[cap.obj] == Endpoint(EndpointState.IDLE, ())
+        ]
+        if not idle and not (self.retype(v, ObjectType.ENDPOINT, v.free[0]) and self.still(v)):
+            return
+        ep = idle[pick % len(idle)] if idle else v.free[0]
+        for _ in range(2):
+            v = self.view()
+            if v is None or v.tid != self.state.current or len({t for q in self.state.queues.values() for t in q}) >= 2:
+                break
+            self.spawn(v, prio, v.free[pick % len(v.free)])
+        v = self.view()
+        if v is None or v.tid != self.state.current or ep not in v.caps or len(self.state.queues) == 0:
+            return
+        target = v.caps[ep].obj
+        if not self.receives(v, ep):
+            return
+        first = self.call_endpoint(target, pick)
+        if first is None or not self.still(v):
+            return
+        if not self.state.queues:
+            self.apply(syscall_event(Syscall.REPLY))
+            return
+        if not self.receives(v, ep):
+            return
+        abandoned = self.state.objects[first]
+        assert isinstance(abandoned, Tcb) and abandoned.state == TState(ThreadState.BLOCKED_ON_REPLY), (
+            "a server that receives again still holds its reply right",
+            abandoned,
+        )
+        if self.call_endpoint(target, pick + 1) is None or not self.still(v):
+            return
+        self.apply(syscall_event(Syscall.REPLY, msginfo=msginfo.pack(0, 1), mrs=(pick,)))
+        held = [i for i, cap in v.caps.items() if cap_target(cap) == (CapType.TCB, first)]
+        for label in (Label.TCB_SUSPEND, Label.TCB_RESUME):
+            if held and self.still(v):
+                self.invoke(held[0], label)
 
     @rule(how=st.sampled_from(ASIDE), pick=st.integers(0, 2**16))
     def step_aside(self, how: str, pick: int) -> None:

@@ -123,7 +123,7 @@ MUTANTS: dict[str, Mutant] = {
         ipc, "combine_badges", _overwrite, (test_model_ipc.test_notifications,), False
     ),
     "reply_right_left_behind": Mutant(
-        threads, "discard_reply", _keep_reply, (test_model_ipc.test_receive_discards_a_pending_reply_right,), False
+        threads, "discard_reply", _keep_reply, (test_model_ipc.test_receive_discards_a_pending_reply_right,), True
     ),
     "watermark_reset_with_children": Mutant(
         untyped,
