@@ -29,7 +29,7 @@ from mlk.kernel_aarch64 import build as kbuild
 from mlk.kernel_aarch64 import config as kconfig
 from mlk.kernel_aarch64 import routines
 from mlk.kernel_aarch64.diagnostics import BuildError
-from mlk.refinement import checker, export, mutants, report, scenarios, tracefile
+from mlk.refinement import capture, checker, export, mutants, report, scenarios, tracefile
 
 #: The kernel's report of the instructions it ran from reset to the root task's first instruction
 #: (counted by the PMU; exact only under ``--deterministic``, i.e. ``-icount``).
@@ -37,6 +37,17 @@ BOOT_COUNT = re.compile(rb"\[mlk\] boot: (\d+) instructions from reset to the ro
 
 BUILD_ERROR_STATUS = 1
 USAGE_STATUS = 2
+
+
+def _count(text: str) -> int:
+    """A non-negative integer option value."""
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
 
 
 def _config_pair(text: str) -> tuple[str, int]:
@@ -222,8 +233,10 @@ def cmd_refine(args: argparse.Namespace) -> int:
         outcomes = [_refine_trace(path, build_id, args.window) for path in args.trace]
     else:
         names = args.scenario or list(scenarios.SCENARIOS)
+        schedule = capture.Schedule(args.checkpoint_every, tuple(args.checkpoint_at))
         outcomes = [
-            scenarios.refine(name, args.work / name, window=args.window, routine_for=_routine_of) for name in names
+            scenarios.refine(name, args.work / name, window=args.window, routine_for=_routine_of, schedule=schedule)
+            for name in names
         ]
     for outcome in outcomes:
         print(outcome.summary())
@@ -313,6 +326,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--work", type=Path, default=Path("build/refine"), metavar="DIR",
         help="where scenario builds and runs are kept (default build/refine)",
+    )  # fmt: skip
+    p.add_argument(
+        "--checkpoint-every", type=_count, default=scenarios.CHECKPOINT_EVERY, metavar="N",
+        help="compare the whole kernel state with the spec's every N transitions, besides the boot and the end "
+        f"(0: only those; default {scenarios.CHECKPOINT_EVERY})",
+    )  # fmt: skip
+    p.add_argument(
+        "--checkpoint-at", type=_count, action="append", default=[], metavar="SEQ",
+        help="also compare it at the first transition boundary at or after record SEQ; repeatable",
     )  # fmt: skip
     p.add_argument("--mutants", action="store_true", help="check that the gate catches every kernel mutant")
     p.add_argument("--mutant", action="append", default=[], metavar="NAME", help="with --mutants: only these")

@@ -28,6 +28,8 @@ QEMU_BINARY = "qemu-system-aarch64"
 TIMEOUT_STATUS = 124
 #: Exit status when QEMU is not installed.
 MISSING_QEMU_STATUS = 127
+#: The id of the shared RAM backend (:attr:`QemuOptions.ram_file`).
+RAM_BACKEND = "mlk-ram"
 
 
 class QemuMissing(Exception):
@@ -53,13 +55,10 @@ class QemuOptions:
     extra: tuple[str, ...] = field(default=())
     #: QEMU's working directory (semihosting opens the kernel's trace file there); ``None``: ours.
     cwd: Path | None = None
-    #: A QMP server on this Unix socket (the harness takes memory checkpoints through it).
-    qmp_socket: Path | None = None
-    #: Keep the stopped machine after the guest powers off (``-no-shutdown``), for a last
-    #: checkpoint; the QMP client then ends QEMU with ``quit``.
-    no_shutdown: bool = False
-    #: Start with the CPU stopped (``-S``) until a QMP ``cont``, so that no event is missed.
-    start_paused: bool = False
+    #: Back the guest's RAM with this file, shared (``memory-backend-file``, ``share=on``), so that
+    #: the refinement harness reads the kernel's memory while the guest waits at a checkpoint and
+    #: after QEMU has exited. Invisible to the guest: the same RAM at the same addresses.
+    ram_file: Path | None = None
 
 
 def find_qemu() -> str:
@@ -90,13 +89,31 @@ def command(opts: QemuOptions, binary: str = QEMU_BINARY) -> list[str]:
         cmd += ["-icount", "shift=0,sleep=off"]
     if opts.gdb_port is not None:
         cmd += ["-gdb", f"tcp::{opts.gdb_port}", "-S"]
-    elif opts.start_paused:
-        cmd += ["-S"]
-    if opts.qmp_socket is not None:
-        cmd += ["-qmp", f"unix:{opts.qmp_socket},server=on,wait=off"]
-    if opts.no_shutdown:
-        cmd += ["-no-shutdown"]
+    if opts.ram_file is not None:
+        cmd += [
+            "-object", f"memory-backend-file,id={RAM_BACKEND},size={opts.memory_mb}M,mem-path={opts.ram_file},share=on",
+            "-machine", f"memory-backend={RAM_BACKEND}",
+        ]  # fmt: skip
     return cmd + list(opts.extra)
+
+
+def guest_command(cmd: Sequence[str]) -> list[str]:
+    """``cmd`` without the options that only let a harness observe the guest (the shared RAM
+    file): the command that replays the same guest run on its own."""
+    out: list[str] = []
+    skip = False
+    for i, word in enumerate(cmd):
+        if skip:
+            skip = False
+            continue
+        nxt = cmd[i + 1] if i + 1 < len(cmd) else ""
+        if (word == "-object" and nxt.startswith(f"memory-backend-file,id={RAM_BACKEND},")) or (
+            word == "-machine" and nxt == f"memory-backend={RAM_BACKEND}"
+        ):
+            skip = True
+            continue
+        out.append(word)
+    return out
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,8 @@ class EventGen:
         if roll < 0.08:
             sysno = Syscall.DEBUG_HALT if r.random() < 0.02 else Syscall.DEBUG_PUTCHAR
             return syscall_event(sysno, cptr=r.randrange(256))
+        if roll < 0.082:
+            return syscall_event(Syscall.DEBUG_CHECKPOINT, cptr=r.randrange(256))
         if roll < 0.12:
             return syscall_event(
                 Syscall.REPLY, msginfo=msginfo.pack(r.choice((0, 0, 1)), r.randrange(4)), mrs=(1, 2, 3)

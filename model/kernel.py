@@ -15,8 +15,9 @@ System calls (``x8``; the current thread is the caller):
   (needs READ, and not bound to another thread) is waited on or polled (:func:`ipc.wait`).
 * Reply answers the caller (:func:`ipc.reply`); ReplyRecv replies, then receives as Recv.
 * Yield: the caller goes to the tail of its ready queue with a full time slice.
-* DebugPutchar and DebugHalt (debug builds only): print the low byte of ``x0``; stop the machine
-  with status the low byte of ``x0``.
+* DebugPutchar, DebugHalt and DebugCheckpoint (debug builds only): print the low byte of ``x0``;
+  stop the machine with status the low byte of ``x0``; ask the refinement harness for a memory
+  checkpoint after this call, which changes nothing in the state (the caller goes on running).
 
 When ``x0`` names no capability, or one of a kind or with rights the call cannot use, the thread
 takes a CAP_FAULT (MR0 = the CPtr, MR1 = the system call number); an unknown system call number
@@ -135,6 +136,8 @@ def handle_syscall(tx: Tx, tid: ObjId) -> None:
         tx.output.append(ctx[Reg.CPTR] & ((1 << DEBUG_ARG_BITS) - 1))
     elif sysno == Syscall.DEBUG_HALT and tx.machine.debug:
         tx.halted = ctx[Reg.CPTR] & ((1 << DEBUG_ARG_BITS) - 1)
+    elif sysno == Syscall.DEBUG_CHECKPOINT and tx.machine.debug:
+        return  # a request to the harness: nothing in the state changes
     else:
         ipc.raise_fault(tx, tid, FaultInfo(FaultLabel.UNKNOWN_SYSCALL, sysno, 0, ctx[ContextReg.PC]))
 
@@ -217,7 +220,7 @@ def _classify_syscall(state: State, ctx: tuple[int, ...]) -> str:
     names = {Syscall.REPLY: "reply", Syscall.YIELD: "yield"}
     if sysno in names:
         return names[Syscall(sysno)]
-    if sysno in (Syscall.DEBUG_PUTCHAR, Syscall.DEBUG_HALT):
+    if sysno in (Syscall.DEBUG_PUTCHAR, Syscall.DEBUG_HALT, Syscall.DEBUG_CHECKPOINT):
         return Syscall(sysno).name.lower() if state.machine.debug else "unknown_syscall"
     if sysno not in Syscall._value2member_map_:
         return "unknown_syscall"
@@ -255,6 +258,7 @@ TRANSITIONS: dict[str, Callable[..., object]] = {
     "yield": yield_,
     "debug_putchar": handle_syscall,
     "debug_halt": handle_syscall,
+    "debug_checkpoint": handle_syscall,
     "endpoint_send": ipc.send,
     "endpoint_receive": ipc.receive,
     "notification_signal": ipc.signal,

@@ -1,7 +1,7 @@
 """The abstraction function: raw kernel memory, decoded through :mod:`mlk.abi.layout`, as the
 spec's :class:`~mlk.model.state.State`, and its field-by-field comparison with the spec's state.
 
-:func:`decode` reads a memory checkpoint (:class:`mlk.refinement.capture.Memory`, taken with the
+:func:`decode` reads a memory checkpoint (:class:`mlk.refinement.snapshot.Memory`, taken with the
 guest stopped, never formatted by the kernel) from the kernel's roots:
 
 * the kernel state at ``KERNEL_BASE + KERNEL_DATA_OFFSET``: the current thread and the ready
@@ -72,9 +72,8 @@ from mlk.model.state import (
     TState,
     VSpace,
 )
-from mlk.refinement.capture import Memory
-from mlk.refinement.checker import DEFAULT_WINDOW, Divergence, FieldDiff
-from mlk.refinement.tracefile import Trace
+from mlk.refinement.checker import FieldDiff
+from mlk.refinement.snapshot import Memory
 
 _KSTATE = layout.KSTATE.offsets
 _TCB = layout.TCB.offsets
@@ -396,20 +395,3 @@ def compare(expected: State, observed: State) -> list[FieldDiff]:
         e_slot, o_slot = expected.slots.get(ref), observed.slots.get(ref)
         _diff_value(f"slots[{ref[0]:#x}, {ref[1]}]", e_slot or "absent", o_slot or "absent", out)
     return out
-
-
-def divergence(trace: Trace, diffs: list[FieldDiff], replay: str, window: int = DEFAULT_WINDOW) -> Divergence:
-    """The report of a final checkpoint whose decoded kernel state differs from the spec's."""
-    last = trace.records[-1]
-    return Divergence(
-        record=last.seq + 1,
-        transition=-1,
-        aspect="kernel state at the final checkpoint",
-        expected="the spec's state after the last transition",
-        observed=f"{len(diffs)} differing fields in the decoded kernel memory",
-        diffs=tuple(diffs),
-        event="(power-off checkpoint)",
-        window=tuple(r.describe() for r in trace.records[-window:]),
-        routine=None,
-        replay=replay,
-    )

@@ -9,7 +9,8 @@ It also measures the kernel's capture cost: the instructions the kernel retires 
 ``power_off`` (``KSTATE.halt_instructions``, counted by the PMU, exact under ``-icount``) in a
 scenario built with and without the trace, divided by the records the traced run wrote. The
 scenarios measured take no timer tick, so tracing cannot move where ticks fall and the difference
-is exactly the cost of tracing.
+is exactly the cost of tracing (the checkpoint channel's poll at every transition included). Last,
+what a checkpoint costs: in the run, and in the checker.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from mlk.model.boot import boot, qemu_virt
 from mlk.model.events import Event
 from mlk.model.gen import EventGen
 from mlk.model.kernel import step
-from mlk.refinement import capture, scenarios
+from mlk.refinement import capture, checkpoints, scenarios
 from mlk.refinement.checker import check, initial_state
 from mlk.refinement.spec_trace import spec_trace
 from mlk.refinement.tracefile import decode
@@ -73,6 +74,34 @@ def capture_cost(name: str, work: Path) -> tuple[int, int]:
     return retired[1] - retired[0], records
 
 
+def checkpoint_cost(work: Path) -> str:
+    """What checkpoints cost, measured on the SCHED scenario run with a checkpoint at every
+    transition and with only the boot and final ones: QEMU wall time and the checker's time
+    (decoding kernel memory and comparing it), each per checkpoint."""
+    config = {**scenarios.SCENARIOS["sched"], "TRACE": 1}
+    built = kbuild.build(work / "ckpt-build", overrides=config)
+    region = scenarios.checkpoint_region(built)
+    runs = {}
+    for every in (0, 1):
+        runs[every] = capture.capture(built.elf, work / f"ckpt-{every}", region=region, metadata={},
+                                      schedule=capture.Schedule(every))  # fmt: skip
+    trace = decode(runs[1].trace.read_bytes())
+    initial = scenarios.initial_state(trace, built)
+    env = scenarios.environment(config, scenarios.boot_threads(built))
+    t0 = time.perf_counter()
+    check(trace, initial, environment=env)
+    t1 = time.perf_counter()
+    env = scenarios.environment(config, scenarios.boot_threads(built))
+    check(trace, initial, environment=env, state_checks=checkpoints.state_checks(runs[1].checkpoints))
+    t2 = time.perf_counter()
+    extra = len(runs[1].checkpoints) - len(runs[0].checkpoints)
+    qemu_ms = 1000 * (runs[1].seconds - runs[0].seconds) / extra
+    check_ms = 1000 * ((t2 - t1) - (t1 - t0)) / len(runs[1].checkpoints)
+    size = region[1] >> 10
+    return (f"checkpoints (sched, {len(runs[1].checkpoints)} of {size} KiB): {qemu_ms:.2f} ms each in the run "
+            f"(the kernel waits while the harness copies memory), {check_ms:.2f} ms each to decode and compare")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the checker's throughput."""
     parser = argparse.ArgumentParser(prog="mlk bench refine", description=__doc__)
@@ -110,4 +139,9 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"  capture cost ({name}): {extra:,} instructions for {count} records, {extra / count:.0f} per record"
             )
+        try:
+            print(f"  {checkpoint_cost(Path(tmp))}")
+        except (capture.CaptureError, qemu.QemuMissing, BuildError) as exc:
+            print(f"  checkpoints: not measured: {exc}")
+            return 1
     return 0

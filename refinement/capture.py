@@ -1,36 +1,54 @@
-"""Capturing a kernel run in QEMU: its trace stream, its console and a final memory checkpoint.
+"""Capturing a kernel run in QEMU: its trace stream, its console, and its memory at checkpoints.
 
 A run happens in its own directory (QEMU's working directory, where the kernel's semihosting
 ``SYS_OPEN`` creates :data:`mlk.abi.trace.SINK_FILE`), deterministically (``-icount
-shift=0,sleep=off``). QEMU starts with the CPU stopped and a QMP server on a Unix socket; a client
-thread sends ``cont``, waits for the guest to power off (``-no-shutdown`` keeps the stopped machine
-then), saves the kernel's raw memory with ``pmemsave`` and ends QEMU with ``quit``. The console
-goes to ``console.log`` as it arrives, and ``run.json`` records the QEMU command line, the build
-id and the outcome, so that every run can be replayed exactly. Whatever happens, the directory
-keeps what was captured.
+shift=0,sleep=off``). The guest's RAM is a shared file (:attr:`mlk.qemu.QemuOptions.ram_file`) that
+the harness maps, so it reads the kernel's raw memory without any help from the kernel.
 
-QMP is spoken directly (a JSON object per line over the socket): the harness needs four commands
-and one event, synchronously, and the QEMU project's asyncio client (``qemu.qmp``) would add a
-dependency and an event loop for that.
+**Checkpoints** (design and measurements in ``refinement/README.md``). Before QEMU starts, the
+harness creates the checkpoint channel in the run directory (the named pipes
+:data:`mlk.abi.trace.CHECKPOINT_IN` and ``CHECKPOINT_OUT``). At every record boundary where its
+objects are the spec's state the kernel counts down the harness's last order; when a checkpoint
+is due it writes a notice (the record boundary) and waits in a semihosting ``SYS_READ`` for the
+next order. Meanwhile the harness copies the kernel's memory region out of the RAM file: the guest
+is stopped inside that call, at that exact instruction on every run. The first order makes the
+boot checkpoint due (just before the root task's first instruction); a :class:`Schedule` adds
+one every N transitions and at chosen record numbers; a thread adds one with ``DebugCheckpoint``;
+the final checkpoint is the memory QEMU leaves when it exits. The kernel executes the same
+instructions whether or not a checkpoint is due, so the trace is the same byte for byte with any
+schedule, or with no harness at all.
 
-A guest that outlives its time limit is a :class:`QemuTimeout`; QEMU dying by a signal is a
-:class:`QemuCrash`. Both carry the console's last lines. Neither is ever a pass.
+QEMU was the other way to stop the guest: a gdbstub breakpoint on a hook symbol, or a QMP
+``stop``. Measured: a stop at a gdbstub breakpoint lets QEMU's ``-icount sleep=off`` warp the
+virtual clock to the next timer deadline (the next tick then falls right after the checkpoint:
+the run changes), and QMP ``stop`` cannot stop at a chosen instruction.
+
+Everything a run produced stays in its directory: ``trace.bin`` (the kernel's stream),
+``console.log``, ``memory.bin`` (the final memory region) and ``run.json`` (command line, build
+id, checkpoints, outcome). A guest that outlives its time limit is a :class:`QemuTimeout`; QEMU
+dying by a signal is a :class:`QemuCrash`; both carry the console's last lines and neither is ever
+a pass.
 """
 
 from __future__ import annotations
 
 import json
+import mmap
+import os
+import select
 import shutil
-import socket
+import struct
 import tempfile
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mlk import qemu
-from mlk.abi.trace import SINK_FILE
+from mlk.abi.platform import Platform
+from mlk.abi.trace import CHECKPOINT_IN, CHECKPOINT_NOTICE, CHECKPOINT_ORDER, CHECKPOINT_OUT, SINK_FILE
+from mlk.refinement import tracefile
+from mlk.refinement.snapshot import Checkpoint, Memory
 
 CONSOLE_FILE = "console.log"
 MEMORY_FILE = "memory.bin"
@@ -39,6 +57,13 @@ RUN_FILE = "run.json"
 RUN_TIMEOUT = 60.0
 #: Console lines quoted in an error.
 CONSOLE_TAIL = 15
+#: Where the shared RAM file goes: a memory file system when there is one.
+_RAM_DIR = Path("/dev/shm")
+_NOTICE = struct.Struct(CHECKPOINT_NOTICE.struct_format())
+_ORDER = struct.Struct(CHECKPOINT_ORDER.struct_format())
+#: An order's ``seq`` that is never reached, and a countdown that never reaches zero.
+NEVER = (1 << 64) - 1
+_NO_COUNT = 0
 
 
 class CaptureError(Exception):
@@ -54,22 +79,22 @@ class QemuTimeout(CaptureError):
 
 
 class QemuCrash(CaptureError):
-    """QEMU itself died (killed by a signal, or failed to start the machine)."""
+    """QEMU itself died (killed by a signal, or failed to start the machine), or the checkpoint
+    channel broke."""
 
 
 @dataclass(frozen=True)
-class Memory:
-    """A snapshot of physical memory ``[base, base + len(data))``."""
+class Schedule:
+    """The checkpoints a run takes besides the boot and the final one (and those its threads
+    ask for): one every ``every`` transitions (0: none), and one at the first record boundary at
+    or after each record number in ``at``."""
 
-    base: int
-    data: bytes
+    every: int = 0
+    at: tuple[int, ...] = ()
 
-    def word(self, address: int) -> int:
-        """The little-endian 64-bit word at physical ``address``; ``KeyError`` outside the snapshot."""
-        offset = address - self.base
-        if not 0 <= offset <= len(self.data) - 8:
-            raise KeyError(f"{address:#x} is outside the memory checkpoint")
-        return int.from_bytes(self.data[offset : offset + 8], "little")
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form, as the trace file's header keeps it."""
+        return {"every": self.every, "at": list(self.at)}
 
 
 @dataclass(frozen=True)
@@ -81,12 +106,18 @@ class Capture:
     #: QEMU's exit status (the guest's, for a semihosting exit).
     status: int
     seconds: float
-    #: Kernel memory when the guest had powered off, or ``None`` (it exited through semihosting).
-    memory: Memory | None
+    #: Every checkpoint in order: the boot one first, the final one last (when QEMU exited).
+    checkpoints: tuple[Checkpoint, ...] = ()
+
+    @property
+    def memory(self) -> Memory | None:
+        """Kernel memory when QEMU exited (the final checkpoint), or ``None``."""
+        last = self.checkpoints[-1] if self.checkpoints else None
+        return last.memory if last is not None and last.kind == "final" else None
 
     @property
     def trace(self) -> Path:
-        """The trace file (may be missing if the kernel never opened it)."""
+        """The kernel's trace stream (may be missing if the kernel never opened it)."""
         return self.run_dir / SINK_FILE
 
     @property
@@ -107,76 +138,84 @@ def _tail(path: Path, lines: int) -> str:
     return "\n".join(text.splitlines()[-lines:]) or "(no console output)"
 
 
-class _Qmp:
-    """A minimal synchronous QMP client: one JSON object per line each way."""
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
-    def __init__(self, path: Path, deadline: float) -> None:
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        while True:
+
+class _Channel:
+    """The harness's end of the checkpoint channel: answers every notice the kernel writes with
+    the next order, after copying the memory region out of the RAM file."""
+
+    def __init__(self, run_dir: Path, ram_file: Path, region: tuple[int, int], schedule: Schedule) -> None:
+        self.run_dir = run_dir
+        self.ram_file = ram_file
+        self.region = region
+        self.schedule = schedule
+        self.at = sorted(set(schedule.at))
+        for name in (CHECKPOINT_IN, CHECKPOINT_OUT):
+            os.mkfifo(run_dir / name)
+        # Read-write ends: neither open blocks, and the kernel's opens find a peer.
+        self.orders = os.open(run_dir / CHECKPOINT_IN, os.O_RDWR)
+        self.notices = os.open(run_dir / CHECKPOINT_OUT, os.O_RDWR)
+        self.checkpoints: list[Checkpoint] = []
+        self.errors: list[str] = []
+        self.done = threading.Event()
+        self._ram: mmap.mmap | None = None
+
+    def snapshot(self) -> Memory | None:
+        """The memory region as it is now in the RAM file (``None`` when there is no RAM file)."""
+        base, size = self.region
+        start = base - Platform.RAM_BASE
+        if self._ram is None:
             try:
-                self.sock.connect(str(path))
-                break
-            except (FileNotFoundError, ConnectionRefusedError):
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.01)
-        self.file = self.sock.makefile("rwb")
-        self.events: list[str] = []
-        self._read()  # the greeting
-        self.execute("qmp_capabilities")
+                fd = os.open(self.ram_file, os.O_RDONLY)
+            except OSError:
+                return None
+            try:
+                self._ram = mmap.mmap(fd, 0, prot=mmap.PROT_READ)
+            finally:
+                os.close(fd)
+        return Memory(base, self._ram[start : start + size])
 
-    def _read(self) -> dict[str, Any]:
-        line = self.file.readline()
-        if not line:
-            raise ConnectionError("QEMU closed the QMP connection")
-        message: dict[str, Any] = json.loads(line)
-        return message
+    def _next_at(self, seq: int) -> int:
+        return next((a for a in self.at if a > seq), NEVER)
 
-    def execute(self, command: str, **arguments: Any) -> Any:
-        """Run ``command``; its return value. Events that arrive meanwhile are kept."""
-        self.file.write(json.dumps({"execute": command, "arguments": arguments}).encode() + b"\n")
-        self.file.flush()
-        while True:
-            message = self._read()
-            if "event" in message:
-                self.events.append(message["event"])
-            elif "error" in message:
-                raise RuntimeError(f"QMP {command}: {message['error'].get('desc')}")
-            elif "return" in message:
-                return message["return"]
-
-    def wait_event(self, name: str) -> None:
-        """Block until event ``name`` arrives (or the connection closes: ``ConnectionError``)."""
-        while name not in self.events:
-            message = self._read()
-            if "event" in message:
-                self.events.append(message["event"])
+    def serve(self) -> None:
+        """Answer notices until the run is over (:attr:`done`)."""
+        pending = b""
+        try:
+            while not self.done.is_set():
+                ready, _, _ = select.select([self.notices], [], [], 0.02)
+                if not ready:
+                    continue
+                pending += os.read(self.notices, _NOTICE.size - len(pending))
+                if len(pending) < _NOTICE.size:
+                    continue
+                seq, countdown, requested = _NOTICE.unpack(pending)
+                pending = b""
+                memory = self.snapshot()
+                if memory is None:
+                    self.errors.append("the checkpoint channel has no RAM file to read")
+                    return
+                first = not self.checkpoints
+                by_count = countdown == 0 and not first
+                kind = "boot" if first else "requested" if requested else "every" if by_count else "at"
+                self.checkpoints.append(Checkpoint(len(self.checkpoints), seq, kind, _size(self.run_dir / SINK_FILE),
+                                                   memory))  # fmt: skip
+                keep = self.schedule.every if first or countdown == 0 else countdown
+                os.write(self.orders, _ORDER.pack(keep or _NO_COUNT, self._next_at(seq)))
+        except OSError as exc:
+            self.errors.append(f"the checkpoint channel failed: {exc}")
 
     def close(self) -> None:
-        """Close the connection."""
-        self.file.close()
-        self.sock.close()
-
-
-def _checkpoint(sock: Path, deadline: float, region: tuple[int, int], out: Path, errors: list[str]) -> None:
-    """The QMP side of a run: start the CPU, wait for power-off, save ``region``, quit."""
-    try:
-        client = _Qmp(sock, deadline)
-    except OSError as exc:
-        errors.append(f"cannot connect to QEMU's QMP socket: {exc}")
-        return
-    try:
-        client.execute("cont")
-        client.wait_event("SHUTDOWN")
-        base, size = region
-        client.execute("pmemsave", val=base, size=size, filename=str(out))
-        client.execute("quit")
-    except ConnectionError:
-        pass  # QEMU ended by itself (a semihosting exit) or was killed: no checkpoint
-    except RuntimeError as exc:
-        errors.append(str(exc))
-    finally:
-        client.close()
+        """Release the pipes and the mapping."""
+        os.close(self.orders)
+        os.close(self.notices)
+        if self._ram is not None:
+            self._ram.close()
 
 
 def capture(
@@ -186,40 +225,51 @@ def capture(
     region: tuple[int, int],
     metadata: dict[str, Any],
     timeout: float = RUN_TIMEOUT,
+    schedule: Schedule | None = None,
 ) -> Capture:
     """Run the kernel ``elf`` in ``run_dir`` (emptied first) and keep its trace, console and the
-    physical memory ``region`` (base, size) as it was when the guest powered off.
+    physical memory ``region`` (base, size) at every checkpoint (see the module documentation).
 
-    ``metadata`` (scenario, configuration, ...) goes into ``run.json`` with the command line.
-    Raises :class:`QemuTimeout` or :class:`QemuCrash`; :class:`mlk.qemu.QemuMissing` without QEMU.
+    ``metadata`` (scenario, configuration, build id, boot threads, replay command, ...) goes into
+    ``run.json`` and the trace file's header. Raises :class:`QemuTimeout` or :class:`QemuCrash`
+    (after keeping everything); :class:`mlk.qemu.QemuMissing` without QEMU.
     """
+    schedule = schedule or Schedule()
     if run_dir.exists():
         shutil.rmtree(run_dir)
     run_dir.mkdir(parents=True)
-    sock_dir = Path(tempfile.mkdtemp(prefix="mlk-qmp-"))  # short: Unix socket paths are limited
-    sock = sock_dir / "qmp.sock"
-    opts = qemu.QemuOptions(
-        kernel=elf.resolve(), deterministic=True, cwd=run_dir, qmp_socket=sock, no_shutdown=True, start_paused=True
-    )
-    memory_file = run_dir / MEMORY_FILE
-    errors: list[str] = []
-    client = threading.Thread(
-        target=_checkpoint, args=(sock, time.monotonic() + timeout, region, memory_file.resolve(), errors), daemon=True
-    )
-    client.start()
+    ram_dir = Path(tempfile.mkdtemp(prefix="mlk-ram-", dir=_RAM_DIR if _RAM_DIR.is_dir() else None))
+    ram_file = ram_dir / "ram"
+    opts = qemu.QemuOptions(kernel=elf.resolve(), deterministic=True, cwd=run_dir, ram_file=ram_file)
+    channel = _Channel(run_dir, ram_file, region, schedule)
+    server = threading.Thread(target=channel.serve, daemon=True)
+    server.start()
     try:
         run = qemu.run(opts, timeout=timeout, console_log=run_dir / CONSOLE_FILE, echo=False)
+        channel.done.set()
+        server.join(timeout=5)
+        checkpoints = list(channel.checkpoints)
+        if not run.timed_out and run.status >= 0:
+            final = channel.snapshot()
+            if final is not None:
+                (run_dir / MEMORY_FILE).write_bytes(final.data)
+                end = _end_seq(run_dir / SINK_FILE)
+                checkpoints.append(Checkpoint(len(checkpoints), end, "final", _size(run_dir / SINK_FILE), final))
     finally:
-        client.join(timeout=5)
-        shutil.rmtree(sock_dir, ignore_errors=True)
+        channel.done.set()
+        channel.close()
+        shutil.rmtree(ram_dir, ignore_errors=True)
     record = {
         **metadata,
         "command": list(run.command),
+        "replay_command": qemu.guest_command(run.command),
         "cwd": str(run_dir.resolve()),
         "status": run.status,
         "timed_out": run.timed_out,
         "seconds": round(run.seconds, 3),
-        "qmp_errors": errors,
+        "checkpoint_schedule": schedule.to_json(),
+        "checkpoints": [{"index": c.index, "seq": c.seq, "kind": c.kind, "offset": c.offset} for c in checkpoints],
+        "channel_errors": channel.errors,
         "qemu_stderr": run.stderr.decode(errors="replace"),
     }
     (run_dir / RUN_FILE).write_text(json.dumps(record, indent=2) + "\n")
@@ -228,7 +278,15 @@ def capture(
         raise QemuTimeout(f"the guest did not stop within {timeout:g} s and was killed", tail)
     if run.status < 0:
         raise QemuCrash(f"QEMU died by signal {-run.status}", tail)
-    if errors:
-        raise QemuCrash(f"QEMU's monitor failed: {'; '.join(errors)}", tail)
-    memory = Memory(region[0], memory_file.read_bytes()) if memory_file.is_file() else None
-    return Capture(run_dir, run.command, run.status, run.seconds, memory)
+    if channel.errors:
+        raise QemuCrash("; ".join(channel.errors), tail)
+    return Capture(run_dir, run.command, run.status, run.seconds, tuple(checkpoints))
+
+
+def _end_seq(trace: Path) -> int:
+    """The sequence number of the stream's ``END`` record (the final checkpoint's boundary), or
+    -1 when the stream has none."""
+    try:
+        return tracefile.end_seq(trace.read_bytes())
+    except (OSError, tracefile.TraceError):
+        return -1

@@ -2,9 +2,9 @@
 
 The trace is cut into transitions: an event record (``SYSCALL``, ``TICK``, ``IRQ``, ``FAULT``),
 its effect records (``REGS``, ``OUTPUT``), and a closing ``SCHED`` (or ``HALT``, which must be
-the last transition). ``CHECKPOINT`` records may stand between transitions. For each transition
-the checker builds the spec's event from the event record and runs :func:`mlk.model.kernel.step`
-on its own copy of the state; then it compares, in this order:
+the last transition). For each transition the checker builds the spec's event from the event
+record and runs :func:`mlk.model.kernel.step` on its own copy of the state; then it compares, in
+this order:
 
 1. the entering thread: the record's ``thread`` must be the spec's current thread;
 2. the registers: every thread whose registers the spec changed has a ``REGS`` record with exactly
@@ -14,10 +14,16 @@ on its own copy of the state; then it compares, in this order:
 4. the halt status;
 5. the thread that runs next (``SCHED``).
 
+At every record boundary where a :class:`StateCheck` was taken (a memory checkpoint: at boot,
+every N transitions, on request, at the end) the whole state is compared as well: the check's
+``compare`` gets the spec's state after the transitions before it and returns the differing
+fields (:mod:`mlk.refinement.checkpoints` decodes kernel memory for it).
+
 The first difference is a :class:`Divergence`, reported with the records leading up to it, the
 expected and observed values, a field-level difference, the kernel routine that handled the event
-and a command that replays the run. A trace whose records are out of order is not a divergence
-but a :class:`~mlk.refinement.tracefile.MalformedRecord` error.
+and a command that replays the run. A trace whose records are out of order, or a state check
+that is not at a boundary between transitions, is not a divergence but a
+:class:`~mlk.refinement.tracefile.MalformedRecord` error.
 """
 
 from __future__ import annotations
@@ -119,6 +125,26 @@ class Verdict:
         return self.divergence is None
 
 
+@dataclass(frozen=True)
+class StateCheck:
+    """A comparison of the whole state at a record boundary: records ``0 .. seq - 1`` precede it
+    (``seq`` is the number of the first record after it). ``compare`` gets the spec's state there
+    and returns the fields where the kernel's state differs (none: they agree)."""
+
+    seq: int
+    #: What is compared, for the report: e.g. "boot checkpoint", "final checkpoint".
+    name: str
+    compare: Callable[[State], Sequence[FieldDiff]] = field(repr=False)
+    #: Which one, for the report (e.g. "checkpoint 3"); not part of the divergence's aspect, so
+    #: that a shrinking search sees the same kind of failure wherever it happens.
+    detail: str = ""
+
+
+class MisplacedCheckpoint(MalformedRecord):
+    """A state check at a record boundary that is inside a transition (the kernel's objects are
+    then between two spec states): a harness or kernel bug, never a pass."""
+
+
 def machine_of(trace: Trace) -> Machine:
     """The spec's machine description from the trace's ``BOOT`` record."""
     words: list[int | bool] = [trace.machine[name] for name in Machine._fields]
@@ -137,9 +163,6 @@ def transitions(records: Sequence[Record]) -> Iterator[Transition]:
     n = len(records)
     while i < n:
         rec = records[i]
-        if rec.kind is RecordType.CHECKPOINT:
-            i += 1
-            continue
         if rec.kind not in _ENTRIES:
             raise MalformedRecord(f"{rec.kind.name} record outside a transition", index=rec.seq, offset=rec.offset)
         j = i + 1
@@ -197,18 +220,48 @@ def check(
     routine_for: Callable[[Record], str | None] | None = None,
     replay: str | None = None,
     environment: Callable[[Record, State], State] | None = None,
+    state_checks: Sequence[StateCheck] = (),
 ) -> Verdict:
     """Check ``trace`` against the spec, starting from ``initial`` (the spec's boot state).
 
     ``environment``, when given, is applied to the spec's state before each transition's step,
     with the transition's event record: what a test scenario's kernel does outside the spec
     (e.g. the SCHED scenario's wake-up at a tick, :mod:`mlk.refinement.scenarios`).
+    ``state_checks`` compare the whole state at their record boundaries (before the environment
+    acts on the next transition); the one at the ``END`` record's number follows the last
+    transition.
     """
     records = trace.records
     state = initial
     position = {rec.seq: i for i, rec in enumerate(records)}
+    pending = sorted(state_checks, key=lambda c: c.seq)
     count = 0
+
+    def checks_at(seq: int, next_record: Record | None) -> Divergence | None:
+        while pending and pending[0].seq <= seq:
+            check_ = pending.pop(0)
+            if check_.seq < seq:
+                where = records[position[check_.seq]] if check_.seq in position else next_record or records[-1]
+                raise MisplacedCheckpoint(f"the {check_.name} is inside a transition", index=check_.seq,
+                                          offset=where.offset)  # fmt: skip
+            diffs = tuple(check_.compare(state))
+            if diffs:
+                start = position.get(seq, len(records))
+                return Divergence(
+                    record=seq, transition=count, aspect=f"kernel state at the {check_.name}",
+                    expected=f"the spec's state after {count} transitions",
+                    observed=f"{check_.detail + ': ' if check_.detail else ''}{len(diffs)} differing fields in the "
+                    "decoded kernel memory", diffs=diffs,
+                    event=next_record.describe() if next_record is not None else "(the end of the trace)",
+                    window=tuple(r.describe() for r in records[max(0, start - window) : start]),
+                    routine=None, replay=replay,
+                )  # fmt: skip
+        return None
+
     for tr in transitions(records):
+        found = checks_at(tr.event.seq, tr.event)
+        if found is not None:
+            return Verdict(count, len(records), found, state)
         if environment is not None:
             state = environment(tr.event, state)
         problem, after = _compare(state, tr)
@@ -234,7 +287,12 @@ def check(
             )
         state = after
         count += 1
-    return Verdict(transitions=count, records=len(records), divergence=None, final_state=state)
+    end = records[-1].seq + 1 if records else 1
+    found = checks_at(end, None)
+    if pending:
+        raise MisplacedCheckpoint(f"the {pending[0].name} is past the end of the trace", index=pending[0].seq,
+                                  offset=records[-1].offset if records else 0)  # fmt: skip
+    return Verdict(transitions=count, records=len(records), divergence=found, final_state=state)
 
 
 _Problem = tuple[str, Record, str, str, list[FieldDiff]]

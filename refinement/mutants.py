@@ -83,6 +83,11 @@ MUTANTS: tuple[Mutant, ...] = (
            "    ands x5, x5, #(CAPINFO_TYPE_MASK << CAPINFO_TYPE_SHIFT)\n"),
     Mutant("retype-watermark-kept", "an untyped region is not reused after all its children are revoked",
            "untyped.S", "    csel x2, xzr, x2, eq\n", ""),
+    Mutant("retype-endpoint-sending", "Retype makes a new endpoint SENDING with nobody queued (caught only "
+           "by the periodic checkpoints: CAPS deletes its endpoints before the end)",
+           "untyped.S", "    bl kzero\n    cmp x22, #OBJ_TCB\n",
+           "    bl kzero\n    cmp x22, #OBJ_ENDPOINT\n    b.ne untyped_retype_mutant\n    pa_to_va x0, x27\n"
+           "    mov x1, #1\n    str x1, [x0, #EP_STATE]\nuntyped_retype_mutant:\n    cmp x22, #OBJ_TCB\n"),
     Mutant("retype-wrong-error", "Retype reports RANGE_ERROR instead of NOT_ENOUGH_MEMORY",
            "untyped.S", "    b.hi inv_fail_NOT_ENOUGH_MEMORY", "    b.hi inv_fail_RANGE_ERROR"),
     Mutant("ipc-queue-lifo", "an endpoint or notification queue hands out its newest thread first (LIFO)",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import struct
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +43,7 @@ from mlk.kernel_aarch64.diagnostics import BuildError
 from mlk.model import boot, sched
 from mlk.model.state import INACTIVE, RUNNING, Cap, CNode, ObjId, Slot, State, Tcb, VSpace
 from mlk.model.tx import Tx
-from mlk.refinement import abstraction, capture, checker, report, tracefile
+from mlk.refinement import capture, checker, checkpoints, report, tracefile
 
 #: The built-in scenarios by name: their build configuration (the trace is always on).
 SCENARIOS: dict[str, dict[str, int]] = {
@@ -61,19 +61,36 @@ _TCB_BYTES = 1 << OBJECT_SIZE_BITS[ObjectType.TCB]
 _BOOT_THREAD = struct.Struct(layout.BOOT_THREAD.struct_format())
 
 
-def replay_command(name: str) -> str:
-    """The one-line command that rebuilds and reruns scenario ``name``."""
-    return f"mlk refine --scenario {name}"
+def replay_command(name: str, schedule: capture.Schedule | None = None) -> str:
+    """The one-line command that rebuilds and reruns scenario ``name`` (with ``schedule``'s
+    checkpoints)."""
+    words = [f"mlk refine --scenario {name}"]
+    if schedule is not None:
+        if schedule.every != CHECKPOINT_EVERY:
+            words.append(f"--checkpoint-every {schedule.every}")
+        words += [f"--checkpoint-at {seq}" for seq in schedule.at]
+    return " ".join(words)
 
 
 @dataclass(frozen=True)
 class BootThread:
-    """One entry of a scenario's ``boot_threads`` table, at user addresses."""
+    """One entry of a scenario's ``boot_threads`` table, at user addresses, and its TCB."""
 
     pc: int
     sp: int
     priority: int
     start: layout.BootStart
+    tcb: ObjId
+
+    def to_json(self) -> dict[str, int]:
+        """The JSON form the trace file's header keeps (:func:`boot_thread_from_json`)."""
+        return {"pc": self.pc, "sp": self.sp, "priority": self.priority, "start": int(self.start), "tcb": self.tcb}
+
+
+def boot_thread_from_json(data: dict[str, int]) -> BootThread:
+    """The boot thread of :meth:`BootThread.to_json`'s form."""
+    return BootThread(int(data["pc"]), int(data["sp"]), int(data["priority"]), layout.BootStart(data["start"]),
+                      int(data["tcb"]))  # fmt: skip
 
 
 def boot_threads(built: kbuild.BuildResult) -> list[BootThread]:
@@ -87,7 +104,8 @@ def boot_threads(built: kbuild.BuildResult) -> list[BootThread]:
     for i in range(count):
         entry, stack, priority, how = _BOOT_THREAD.unpack_from(image, offset + 8 + i * _BOOT_THREAD.size)
         user = ROOT_IMAGE_VADDR - start
-        threads.append(BootThread(entry + user, stack + user, priority, layout.BootStart(how)))
+        threads.append(BootThread(entry + user, stack + user, priority, layout.BootStart(how),
+                                  thread_address(built, i + 1)))  # fmt: skip
     return threads
 
 
@@ -101,6 +119,11 @@ def thread_address(built: kbuild.BuildResult, index: int) -> ObjId:
     """The TCB of boot thread ``index`` (0: the root task)."""
     return boot_objects_base(built) + layout.BootObject.TCBS + index * _TCB_BYTES
 
+
+#: The default checkpoint period of ``mlk refine`` and the mutant gate, in transitions: the
+#: built-in scenarios (about 900 transitions in all) then take some 40 checkpoints besides the
+#: boot and final ones, each a few milliseconds (refinement/README.md).
+CHECKPOINT_EVERY = 25
 
 #: Bytes of untyped memory above the boot objects that the final checkpoint includes: the
 #: objects a scenario retypes must lie below the boot objects or within this margin.
@@ -138,22 +161,28 @@ def _untyped_after_threads(state: State, count: int, end: ObjId) -> State:
 
 
 def initial_state(trace: tracefile.Trace, built: kbuild.BuildResult) -> State:
-    """The spec's boot state for the trace's machine, with the scenario's extra threads: each in
-    the root task's CSpace and VSpace, registers zero but PC and SP, a full time slice, runnable
-    ones queued in table order behind nothing (the root task runs first). The kernel's boot keeps
-    the further threads' TCBs out of the untyped regions it gives the root task (the upper range
-    starts after the last boot TCB instead of the root task's), and so does this state."""
-    threads = boot_threads(built)
-    state = _untyped_after_threads(checker.initial_state(trace), len(threads), thread_address(built, len(threads) + 1))
+    """The spec's boot state for the trace's machine and ``built``'s boot threads."""
+    return initial_state_with(trace, boot_threads(built))
+
+
+def initial_state_with(trace: tracefile.Trace, threads: Sequence[BootThread]) -> State:
+    """The spec's boot state for the trace's machine, with a scenario's extra ``threads``: each
+    in the root task's CSpace and VSpace, registers zero but PC and SP, a full time slice,
+    runnable ones queued in table order behind nothing (the root task runs first). The kernel's
+    boot keeps the further threads' TCBs out of the untyped regions it gives the root task (the
+    upper range starts after the last boot TCB instead of the root task's), and so does this
+    state."""
+    end = threads[-1].tcb + _TCB_BYTES if threads else 0
+    state = _untyped_after_threads(checker.initial_state(trace), len(threads), end)
     root = state.objects[state.current]
     assert isinstance(root, Tcb) and root.cspace is not None and root.vspace is not None
     objects = dict(state.objects)
     queues = {p: tuple(q) for p, q in state.queues.items()}
-    for i, thread in enumerate(threads, start=1):
+    for thread in threads:
         ctx = [0] * CONTEXT_REGS
         ctx[ContextReg.PC], ctx[ContextReg.SP] = thread.pc, thread.sp
         runnable = thread.start == layout.BootStart.RUNNABLE
-        tid = thread_address(built, i)
+        tid = thread.tcb
         objects[tid] = Tcb(tuple(ctx), RUNNING if runnable else INACTIVE, thread.priority, TIME_SLICE_TICKS,
                            root.cspace, root.vspace, NULL_CPTR, None, None, None)  # fmt: skip
         if runnable:
@@ -165,16 +194,12 @@ def initial_state(trace: tracefile.Trace, built: kbuild.BuildResult) -> State:
     return state._replace(objects=objects, queues=queues)
 
 
-def environment(config: dict[str, int], built: kbuild.BuildResult) -> Callable[[tracefile.Record, State], State]:
+def environment(config: dict[str, int], threads: Sequence[BootThread]) -> Callable[[tracefile.Record, State], State]:
     """The scenario's kernel actions outside the spec, applied before each transition: in SCHED,
     the tick numbered ``SCHED_WAKE_TICK`` first wakes the ``AT_WAKE_TICK`` boot thread."""
     ticks = 0
     wake_tick = config.get("SCHED_WAKE_TICK", DEFAULTS["SCHED_WAKE_TICK"])
-    sleepers = [
-        thread_address(built, i)
-        for i, t in enumerate(boot_threads(built), start=1)
-        if t.start == layout.BootStart.AT_WAKE_TICK
-    ]
+    sleepers = [t.tcb for t in threads if t.start == layout.BootStart.AT_WAKE_TICK]
 
     def apply(event: tracefile.Record, state: State) -> State:
         nonlocal ticks
@@ -205,20 +230,27 @@ def refine(
     routine_for: Callable[[tracefile.Record], str | None] | None = None,
     replay: str | None = None,
     timeout: float = capture.RUN_TIMEOUT,
+    schedule: capture.Schedule | None = None,
 ) -> report.Outcome:
-    """Build scenario ``name`` from ``source_dir`` into ``work``, run it there and check it."""
+    """Build scenario ``name`` from ``source_dir`` into ``work``, run it there with the
+    checkpoints of ``schedule`` (besides the boot and final ones; default: one every
+    :data:`CHECKPOINT_EVERY` transitions) and check it."""
     start = time.monotonic()
+    schedule = schedule or capture.Schedule(CHECKPOINT_EVERY)
     config = {**SCENARIOS[name], "TRACE": 1}
     try:
         built = kbuild.build(work / "build", source_dir=source_dir, overrides=config)
     except BuildError as exc:
         return _error(name, None, "BuildError", str(exc), start)
-    region = checkpoint_region(built)
-    metadata = {"scenario": name, "config": config, "build_id": built.build_id, "replay": replay_command(name)}
+    threads = boot_threads(built)
+    replay = replay or replay_command(name, schedule)
+    metadata = {"scenario": name, "config": config, "build_id": built.build_id, "replay": replay,
+                "boot_threads": [t.to_json() for t in threads]}  # fmt: skip
     try:
-        run = capture.capture(built.elf, work / "run", region=region, metadata=metadata, timeout=timeout)
+        run = capture.capture(built.elf, work / "run", region=checkpoint_region(built), metadata=metadata,
+                              timeout=timeout, schedule=schedule)  # fmt: skip
     except capture.CaptureError as exc:
-        return _error(name, (work / "run" / SINK_FILE), type(exc).__name__, str(exc), start)
+        return _error(name, work / "run" / SINK_FILE, type(exc).__name__, str(exc), start)
     except qemu.QemuMissing as exc:
         return _error(name, None, "QemuMissing", str(exc), start)
     try:
@@ -229,42 +261,9 @@ def refine(
         trace = tracefile.decode(data, build_id=int(built.build_id, 16))
     except tracefile.TraceError as exc:
         return _error(name, run.trace, type(exc).__name__, f"{exc}; console:\n{run.console_tail()}", start)
-    try:
-        verdict = checker.check(
-            trace,
-            initial_state(trace, built),
-            window=window,
-            routine_for=routine_for,
-            replay=replay or replay_command(name),
-            environment=environment(config, built),
-        )
-    except tracefile.TraceError as exc:
-        return _error(name, run.trace, type(exc).__name__, f"{exc}; console:\n{run.console_tail()}", start)
-    outcome = report.Outcome(name, str(run.trace), transitions=verdict.transitions, records=verdict.records,
-                             divergence=verdict.divergence)  # fmt: skip
-    if verdict.divergence is None:
-        halted = verdict.final_state.halted
-        if halted is None:
-            return _error(name, run.trace, "NoHalt", "the kernel stopped without the spec's halt (a panic?); "
-                          f"console:\n{run.console_tail()}", start)  # fmt: skip
-        if halted != 0:
-            return _error(name, run.trace, "ScenarioFailed", f"the scenario's own checks failed: it halted with "
-                          f"status {halted} (the same in the spec); console:\n{run.console_tail()}", start)  # fmt: skip
-        if halted != run.status:
-            return _error(name, run.trace, "QemuCrash", f"QEMU exited with status {run.status}; the trace halts "
-                          f"with {halted}", start)  # fmt: skip
-        if run.memory is None:
-            return _error(name, run.trace, "NoCheckpoint", "no memory checkpoint was taken at power-off", start)
-        final = verdict.final_state
-        known = tuple(a for a, o in final.objects.items() if isinstance(o, Tcb))
-        try:
-            diffs = abstraction.compare(final, abstraction.decode(run.memory, final.machine, known_tcbs=known))
-        except abstraction.Inconsistent as exc:
-            diffs = [checker.FieldDiff("kernel memory", "a state the spec can be in", str(exc))]
-        if diffs:
-            outcome = report.Outcome(
-                name, str(run.trace), transitions=verdict.transitions, records=verdict.records,
-                divergence=abstraction.divergence(trace, diffs, replay or replay_command(name), window),
-            )  # fmt: skip
-    return report.Outcome(outcome.name, outcome.trace, outcome.transitions, outcome.records, outcome.divergence,
-                          seconds=time.monotonic() - start)  # fmt: skip
+    outcome, _ = checkpoints.check_run(
+        name, trace, initial_state_with(trace, threads), run.checkpoints, run.status,
+        console_tail=run.console_tail(), replay=replay, started=start, environment=environment(config, threads),
+        window=window, routine_for=routine_for, trace_path=str(run.trace),
+    )  # fmt: skip
+    return outcome

@@ -192,3 +192,12 @@ def decode(data: bytes, *, build_id: int | None = None) -> Trace:
         )
     machine = dict(zip(MACHINE_FIELDS, records[0].values[2:], strict=True))
     return Trace(found, version, machine, tuple(records[1:-1]))
+
+
+def end_seq(data: bytes) -> int:
+    """The sequence number of the ``END`` record of a sound stream (a :class:`TraceError`
+    otherwise): the number of records before it, ``BOOT`` included."""
+    last = -1
+    for record in scan(data):
+        last = record.seq
+    return last

@@ -68,9 +68,12 @@ idle_loop:
  * boot_launch: enter the first thread (the root task), dropping the boot's identity map from the
  * TLB (its global entries would match every ASID), and record how many instructions ran from
  * _start up to and including the eret that enters it. Straight-line from the counter read to the
- * eret, so the instructions after the read are counted from their addresses.
+ * eret, so the instructions after the read are counted from their addresses. First it offers
+ * the harness the boot checkpoint (trace.S: the spec's boot state, the root task's registers
+ * included, before any of its instructions ran).
  */
 boot_launch:
+    trace_hook trace_checkpoint
     adr x1, kstate
     ldr x0, [x1, #KSTATE_CURRENT]
     pa_to_va x0, x0

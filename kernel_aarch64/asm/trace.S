@@ -18,22 +18,32 @@
  * the build id, the format version and the machine the kernel really booted on, field for field
  * the spec's Machine (the checker boots the spec from it). Runs once, from _start, with the MMU
  * off: adr yields physical addresses. If the file cannot be opened the kernel stops with
- * BOOT_PANIC_STATUS rather than run unobserved.
+ * BOOT_PANIC_STATUS rather than run unobserved. Then it opens the checkpoint channel
+ * (mlk.abi.trace.CHECKPOINT_IN and CHECKPOINT_OUT) if a harness provides one: modes that never
+ * create a file, and the same instructions whether or not the pipes are there.
  */
 trace_boot:
     frame_enter
-    adr x1, trace_semihost
     adr x0, trace_file_name
     mov x2, #SEMIHOST_OPEN_WB
-    stp x0, x2, [x1, #SEMIHOST_OPEN_NAME]
-    mov x0, #TRACE_SINK_NAME_LENGTH
-    str x0, [x1, #SEMIHOST_OPEN_LENGTH]
-    mov w0, #SEMIHOST_SYS_OPEN
-    hlt #0xf000
+    mov x3, #TRACE_SINK_NAME_LENGTH
+    bl trace_open
     cmn x0, #1
     b.eq trace_boot_failed
     adr x1, trace_fd
     str x0, [x1]
+    adr x0, ckpt_in_name
+    mov x2, #SEMIHOST_OPEN_RB
+    mov x3, #CKPT_IN_NAME_LENGTH
+    bl trace_open
+    adr x1, ckpt_fds
+    str x0, [x1]
+    adr x0, ckpt_out_name
+    mov x2, #SEMIHOST_OPEN_RPLUSB
+    mov x3, #CKPT_OUT_NAME_LENGTH
+    bl trace_open
+    adr x1, ckpt_fds
+    str x0, [x1, #8]
     mov x0, #1
     adr x1, trace_active
     str x0, [x1]
@@ -79,6 +89,16 @@ trace_boot_failed:
     kputs str_trace_open_failed
     mov x0, #BOOT_PANIC_STATUS
     b power_off
+
+// trace_open: semihosting SYS_OPEN of the name at x0 (x3 bytes long) in mode x2; x0 = the
+// handle, or -1.
+trace_open:
+    adr x1, trace_semihost
+    stp x0, x2, [x1, #SEMIHOST_OPEN_NAME]
+    str x3, [x1, #SEMIHOST_OPEN_LENGTH]
+    mov w0, #SEMIHOST_SYS_OPEN
+    hlt #0xf000
+    ret
 
 /*
  * trace_syscall: spec: spec_trace.event_record of a SyscallEvent. The SYSCALL record of the
@@ -256,6 +276,63 @@ trace_sched_regs_done:
     mov x3, #TRACE_SCHED_RUNNING
     b trace_word
 
+/*
+ * trace_checkpoint: spec: none (the harness's checkpoint, mlk.abi.trace.CHECKPOINT_IN). Called
+ * at every record boundary where the kernel's objects are exactly the spec's state: at the end
+ * of each transition (after SCHED), and at boot just before the root task is entered. Counts
+ * the order's countdown down; a checkpoint is due when it reaches zero, when the next record's
+ * number reaches the order's seq, or when a thread asked for one (DebugCheckpoint). Then it
+ * writes the notice (that number, and whether it was asked for) to the channel and waits in
+ * SYS_READ for the harness's next order, which the harness writes once it has copied kernel
+ * memory. Branch-free: when nothing is due both calls transfer zero bytes, so the kernel runs
+ * the same instructions with and without checkpoints (and without a channel: both calls then
+ * fail on handle -1). Clobbers x0-x7.
+ */
+trace_checkpoint:
+    adr x0, ckpt_order
+    ldp x1, x2, [x0, #CKPT_ORDER_COUNTDOWN]
+    sub x1, x1, #1
+    str x1, [x0, #CKPT_ORDER_COUNTDOWN]
+    adr x3, trace_seq
+    ldr x3, [x3]
+    adr x6, ckpt_notice
+    stp x3, x1, [x6, #CKPT_NOTICE_SEQ]
+    ldr x5, [x6, #CKPT_NOTICE_REQUESTED]
+    cmp x3, x2
+    ccmp x1, #0, #NZCV_Z, lo
+    cset x4, eq
+    cmp x5, #0
+    csinc x4, x4, xzr, eq
+    adr x0, ckpt_fds
+    ldr x0, [x0, #8]
+    mov x1, #CKPT_NOTICE_SIZE
+    mul x7, x4, x1
+    adr x1, trace_semihost
+    stp x0, x6, [x1, #SEMIHOST_WRITE_HANDLE]
+    str x7, [x1, #SEMIHOST_WRITE_LENGTH]
+    mov w0, #SEMIHOST_SYS_WRITE
+    hlt #0xf000
+    adr x6, ckpt_notice
+    str xzr, [x6, #CKPT_NOTICE_REQUESTED]
+    adr x0, ckpt_fds
+    ldr x0, [x0]
+    adr x2, ckpt_order
+    mov x1, #CKPT_ORDER_SIZE
+    mul x7, x4, x1
+    adr x1, trace_semihost
+    stp x0, x2, [x1, #SEMIHOST_WRITE_HANDLE]
+    str x7, [x1, #SEMIHOST_WRITE_LENGTH]
+    mov w0, #SEMIHOST_SYS_READ
+    hlt #0xf000
+    ret
+
+// trace_checkpoint_request: make a checkpoint due at the next trace_checkpoint (DebugCheckpoint).
+trace_checkpoint_request:
+    adr x0, ckpt_notice
+    mov x1, #1
+    str x1, [x0, #CKPT_NOTICE_REQUESTED]
+    ret
+
 // trace_word: a record of type x1, x2 bytes long, whose one field, at offset x3, is x0; keeps x0.
 trace_word:
     adr x4, trace_buf
@@ -341,6 +418,11 @@ trace_active:   .quad 0
 trace_fd:       .quad 0
 // The next record's sequence number and the running checksum (read and written as a pair).
 trace_seq:      .quad 0, 0
+// The checkpoint channel's handles (CHECKPOINT_IN, CHECKPOINT_OUT; -1: no channel), the order
+// (CKPT_ORDER: the first one makes the boot checkpoint due) and the notice (CKPT_NOTICE).
+ckpt_fds:       .quad -1, -1
+ckpt_order:     .quad 1, -1
+ckpt_notice:    .quad 0, 0, 0
 // The parameter block of the SYS_OPEN and SYS_WRITE calls.
 trace_semihost: .space SEMIHOST_WRITE_SIZE
 // The threads whose registers the current transition wrote: a count, then their TCBs (PA).
@@ -348,6 +430,8 @@ trace_regs_list: .space 8 * (TRACE_REGS_MAX + 1)
 // The record being written.
 trace_buf:      .space TRACE_RECORD_MAX_SIZE
 trace_file_name: .asciz "trace.bin"
+ckpt_in_name:   .asciz "checkpoint.in"
+ckpt_out_name:  .asciz "checkpoint.out"
 str_trace_regs_overflow: .asciz "[mlk] trace: one transition wrote the registers of too many threads\n"
 str_trace_open_failed: .asciz "[mlk] trace: cannot open trace.bin through semihosting\n"
 .balign 8

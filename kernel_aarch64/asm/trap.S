@@ -36,12 +36,13 @@ handle_el0_sync:
     b user_exception
 
 /*
- * kernel_exit: the end of every transition: schedule, record the decision (SCHED), then return
- * to the current thread.
+ * kernel_exit: the end of every transition: schedule, record the decision (SCHED), offer the
+ * harness a checkpoint (trace.S), then return to the current thread.
  */
 kernel_exit:
     bl schedule
     trace_hook trace_sched
+    trace_hook trace_checkpoint
 
 /*
  * return_to_user: enter the current thread: its TCB in TPIDR_EL1, its address space in TTBR0_EL1

@@ -40,6 +40,15 @@ class Spsr(IntEnum):
     EL1H_IRQ = 0x345
 
 
+class Nzcv(IntEnum):
+    """The condition flags as the 4-bit ``#nzcv`` immediate of ``ccmp``/``ccmn`` sets them."""
+
+    N = 8
+    Z = 4
+    C = 2
+    V = 1
+
+
 class CurrentEl(IntEnum):
     """CurrentEL register values."""
 

@@ -27,6 +27,7 @@ ENUMS: tuple[tuple[str, type[Enum]], ...] = (
     ("BOOT", platform.Boot),
     ("EC", arch.ExceptionClass),
     ("SPSR", arch.Spsr),
+    ("NZCV", arch.Nzcv),
     ("CURRENTEL", arch.CurrentEl),
     ("HCR", arch.Hcr),
     ("CNTHCTL", arch.Cnthctl),
@@ -82,6 +83,8 @@ LAYOUTS: tuple[tuple[str, Layout], ...] = (
     ("TRACE_HEADER", trace.HEADER),
     ("SEMIHOST_OPEN", trace.SEMIHOST_OPEN),
     ("SEMIHOST_WRITE", trace.SEMIHOST_WRITE),
+    ("CKPT_NOTICE", trace.CHECKPOINT_NOTICE),
+    ("CKPT_ORDER", trace.CHECKPOINT_ORDER),
     *((f"TRACE_{kind.name}", lay) for kind, lay in trace.LAYOUTS.items()),
 )
 
@@ -94,8 +97,13 @@ SCALARS: tuple[tuple[str, int], ...] = (
     ("TRACE_RECORD_MAX_SIZE", trace.RECORD_MAX_SIZE),
     ("SEMIHOST_SYS_OPEN", trace.SEMIHOST_SYS_OPEN),
     ("SEMIHOST_SYS_WRITE", trace.SEMIHOST_SYS_WRITE),
+    ("SEMIHOST_SYS_READ", trace.SEMIHOST_SYS_READ),
+    ("SEMIHOST_OPEN_RB", trace.SEMIHOST_OPEN_RB),
+    ("SEMIHOST_OPEN_RPLUSB", trace.SEMIHOST_OPEN_RPLUSB),
     ("SEMIHOST_OPEN_WB", trace.SEMIHOST_OPEN_WB),
     ("TRACE_SINK_NAME_LENGTH", len(trace.SINK_FILE)),
+    ("CKPT_IN_NAME_LENGTH", len(trace.CHECKPOINT_IN)),
+    ("CKPT_OUT_NAME_LENGTH", len(trace.CHECKPOINT_OUT)),
     ("RAM_SIZE", layout.RAM_SIZE),
     # GICD_TYPER: ITLinesNumber (bits 4:0) gives the interrupt lines, 32 * (N + 1).
     ("GICD_TYPER", 0x004),

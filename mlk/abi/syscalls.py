@@ -24,6 +24,9 @@ class Syscall(IntEnum):
     NB_RECV = 8
     DEBUG_PUTCHAR = 16
     DEBUG_HALT = 17
+    #: Asks the refinement harness for a memory checkpoint at the end of this call (QEMU: the
+    #: checkpoint channel of :mod:`mlk.abi.trace`); no effect on the kernel's state.
+    DEBUG_CHECKPOINT = 18
 
 
 #: Number of message registers. Six registers (x2-x7) carry a whole message, so no IPC buffer in

@@ -13,9 +13,12 @@ field the spec's :class:`mlk.model.state.Machine`, so that a stream captured any
 on a board, says everything the spec needs to start) and ends with ``END``, which carries the
 number of records before it and the :func:`checksum` of every byte before its ``count`` field (the
 records before it and its own header), so that a truncated or damaged stream is never mistaken for
-a divergence. ``CHECKPOINT`` marks a point where the harness snapshots kernel
-memory. The same bytes can arrive from QEMU (semihosting writes to a host file) or, on hardware,
-over a serial line.
+a divergence. The same bytes can arrive from QEMU (semihosting writes to a host file) or, on
+hardware, over a serial line.
+
+Checkpoints are no part of the stream: a harness that takes kernel memory at record boundaries
+talks to the kernel over the *checkpoint channel* (:data:`CHECKPOINT_IN`, :data:`CHECKPOINT_OUT`),
+so the stream is the same byte for byte with and without checkpoints.
 """
 
 from __future__ import annotations
@@ -39,7 +42,6 @@ class RecordType(IntEnum):
     OUTPUT = 7
     HALT = 8
     SCHED = 9
-    CHECKPOINT = 10
     END = 11
 
 
@@ -79,12 +81,11 @@ LAYOUTS: dict[RecordType, Layout] = {
     RecordType.OUTPUT: Layout("trace_output", (*HEADER.fields, Field("byte"))),
     RecordType.HALT: Layout("trace_halt", (*HEADER.fields, Field("status"))),
     RecordType.SCHED: Layout("trace_sched", (*HEADER.fields, Field("running"))),
-    RecordType.CHECKPOINT: Layout("trace_checkpoint", (*HEADER.fields, Field("index"))),
     RecordType.END: Layout("trace_end", (*HEADER.fields, Field("count"), Field("checksum"))),
 }
 
 #: Version of this record format, carried in ``BOOT``; bump it whenever a layout changes.
-ABI_VERSION = 2
+ABI_VERSION = 3
 
 #: The largest record: the kernel stages each record in a buffer of this size.
 RECORD_MAX_SIZE = max(layout.size for layout in LAYOUTS.values())
@@ -95,12 +96,38 @@ RECORD_MAX_SIZE = max(layout.size for layout in LAYOUTS.values())
 SINK_FILE = "trace.bin"
 SEMIHOST_SYS_OPEN = 0x01
 SEMIHOST_SYS_WRITE = 0x05
+SEMIHOST_SYS_READ = 0x06
+SEMIHOST_OPEN_RB = 1
+SEMIHOST_OPEN_RPLUSB = 3
 SEMIHOST_OPEN_WB = 5
 #: The parameter block of ``SYS_OPEN``: the file name's address, the mode, the name's length.
 SEMIHOST_OPEN = Layout("semihost_open", (Field("name"), Field("mode"), Field("length")))
-#: The parameter block of ``SYS_WRITE``: the handle ``SYS_OPEN`` returned, the data's address and
-#: its length in bytes.
+#: The parameter block of ``SYS_WRITE`` and ``SYS_READ``: the handle ``SYS_OPEN`` returned, the
+#: data's address and its length in bytes.
 SEMIHOST_WRITE = Layout("semihost_write", (Field("handle"), Field("buffer"), Field("length")))
+
+#: The checkpoint channel (QEMU only): two named pipes the harness creates in QEMU's working
+#: directory before it starts QEMU. At boot the kernel opens :data:`CHECKPOINT_IN` for reading
+#: and :data:`CHECKPOINT_OUT` for reading and writing (semihosting ``SYS_OPEN`` modes that never
+#: create a file); with no harness there is no channel and every checkpoint is a no-op. At each record boundary where
+#: its objects are exactly the spec's state (the end of every transition, and the boot just
+#: before the root task's first instruction) the kernel counts down :data:`CHECKPOINT_ORDER`'s
+#: ``countdown``; when it reaches zero, or the next record's number reaches the order's ``seq``,
+#: or a thread asked for one (``DebugCheckpoint``), the kernel writes a
+#: :data:`CHECKPOINT_NOTICE` to ``CHECKPOINT_OUT`` and blocks in ``SYS_READ`` on ``CHECKPOINT_IN``
+#: until the harness, having copied kernel memory, writes the next order. Both semihosting calls
+#: happen at every boundary (with length zero when no checkpoint is due), so the kernel runs the
+#: same instructions either way and, under ``-icount``, checkpoints never move a tick. The first
+#: order, before the boot, is a countdown of 1: the boot checkpoint is always taken.
+CHECKPOINT_IN = "checkpoint.in"
+CHECKPOINT_OUT = "checkpoint.out"
+#: What the kernel tells the harness at a checkpoint: the number of the next record it will write
+#: (records ``0 .. seq - 1`` are in the stream), what is left of the order's countdown (zero when
+#: the count made the checkpoint due), and 1 when a thread asked for the checkpoint.
+CHECKPOINT_NOTICE = Layout("checkpoint_notice", (Field("seq"), Field("countdown"), Field("requested")))
+#: What the harness answers: how many more boundaries until the next checkpoint (0: none by
+#: count), and the record number at or after which the next one is due (all ones: none).
+CHECKPOINT_ORDER = Layout("checkpoint_order", (Field("countdown"), Field("seq")))
 
 _MASK = (1 << 64) - 1
 

@@ -42,7 +42,8 @@ from mlk.refinement.difftest.program import ROOT_PRIORITY, STEP_REGS, Op, Progra
 #: the invocations). A CAP_FAULT of a thread without a fault endpoint stops it exactly as the
 #: kernel's unknown-system-call fault does, so it is observably implemented.
 KERNEL_TRANSITIONS = frozenset(
-    {"halted", "idle", "tick", "user_fault", "unknown_syscall", "cap_fault", "yield", "debug_putchar", "debug_halt"}
+    {"halted", "idle", "tick", "user_fault", "unknown_syscall", "cap_fault", "yield", "debug_putchar", "debug_halt",
+     "debug_checkpoint"}
 )
 #: The transitions the kernel does not implement yet: not drawn by default.
 KERNEL_GAPS = frozenset(TRANSITIONS) - KERNEL_TRANSITIONS

@@ -5,9 +5,10 @@ deterministic QEMU run, and the refinement check of its trace and final memory.
 work directory: the same sources give the same build id and the build is skipped), then each
 :meth:`Session.run` patches the program into the image and ELF bytes (no assembler run), captures
 the run (:mod:`mlk.refinement.capture`) and checks it exactly as ``mlk refine`` checks a built-in
-scenario: lockstep from the spec's boot state with the program's boot threads, then the decoded
-final memory against the spec's final state (a run halted with a non-zero status ends through a
-semihosting exit, which leaves no memory to compare: its trace is still checked in full).
+scenario (:func:`mlk.refinement.checkpoints.check_run`): lockstep from the spec's boot state with
+the program's boot threads, with the decoded kernel memory compared with the spec's state at the
+boot, every :data:`CHECKPOINT_EVERY` transitions, where a thread asks (``DebugCheckpoint``) and at
+the end (also after a halt with a non-zero status).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from mlk.abi.platform import Platform
 from mlk.abi.trace import SINK_FILE
 from mlk.kernel_aarch64 import build as kbuild
 from mlk.kernel_aarch64.config import Scenario
-from mlk.model.state import ObjId, State, Tcb
-from mlk.refinement import abstraction, capture, checker, report, scenarios, tracefile
+from mlk.model.state import ObjId, State
+from mlk.refinement import capture, checkpoints, report, scenarios, tracefile
 from mlk.refinement.difftest.program import ROOT_PRIORITY, Program, Symbols, Thread, write_image
 
 #: The build configuration of every differential test.
@@ -33,8 +34,11 @@ CONFIG = {"SCENARIO": int(Scenario.INTERP), "TRACE": 1}
 TIMEOUT = 10.0
 #: Offset of the image in the ELF file (:func:`mlk.kernel_aarch64.elf.write_elf`'s one segment).
 _ELF_IMAGE_OFFSET = 0x1000
-#: Memory the final checkpoint saves beyond the boot objects (objects retyped from untyped memory).
+#: Memory the checkpoints save beyond the boot objects (objects retyped from untyped memory).
 _CHECKPOINT_MARGIN = 1 << 20
+#: A checkpoint every this many transitions, besides the boot and the final one (programs are
+#: short: most take one or two).
+CHECKPOINT_EVERY = 16
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,11 @@ class Result:
 class Session:
     """The built INTERP kernel and the runs made with it, all under ``work``."""
 
-    def __init__(self, work: Path, source_dir: Path = kbuild.SOURCE_DIR) -> None:
+    def __init__(
+        self, work: Path, source_dir: Path = kbuild.SOURCE_DIR, schedule: capture.Schedule | None = None
+    ) -> None:
         self.work = work
+        self.schedule = schedule or capture.Schedule(every=CHECKPOINT_EVERY)
         self.built = kbuild.build(work / "build", source_dir=source_dir, overrides=CONFIG)
         sym = self.built.symbols
         self.symbols = Symbols(sym["_start"], sym["boot_threads"], sym["interp_thread"], sym["interp_scripts"])
@@ -81,15 +88,18 @@ class Session:
         start = time.monotonic()
         run_dir = keep or self.work / "run"
         built = self.install(program, run_dir / "image")
+        threads = scenarios.boot_threads(built)
 
         def error(kind: str, message: str) -> Result:
             outcome = report.Outcome(name, str(run_dir / "qemu" / SINK_FILE), error=kind, message=message,
                                      seconds=time.monotonic() - start)  # fmt: skip
             return Result(outcome, None, None)
 
-        metadata = {"scenario": "difftest", "config": CONFIG, "build_id": built.build_id, "replay": replay}
+        metadata = {"scenario": "difftest", "config": CONFIG, "build_id": built.build_id, "replay": replay,
+                    "boot_threads": [t.to_json() for t in threads], "program": program.to_json()}  # fmt: skip
         try:
-            run = capture.capture(built.elf, run_dir / "qemu", region=self.region, metadata=metadata, timeout=TIMEOUT)
+            run = capture.capture(built.elf, run_dir / "qemu", region=self.region, metadata=metadata, timeout=TIMEOUT,
+                                  schedule=self.schedule)  # fmt: skip
         except capture.CaptureError as exc:
             return error(type(exc).__name__, str(exc))
         except qemu.QemuMissing as exc:
@@ -100,38 +110,11 @@ class Session:
             return error("NoTrace", f"the kernel wrote no trace; console:\n{run.console_tail()}")
         except tracefile.TraceError as exc:
             return error(type(exc).__name__, f"{exc}; console:\n{run.console_tail()}")
-        initial = scenarios.initial_state(trace, built)
-        try:
-            verdict = checker.check(trace, initial, replay=replay)
-        except tracefile.TraceError as exc:  # e.g. a transition cut short by a kernel panic
-            cut = error(type(exc).__name__, f"{exc}; console:\n{run.console_tail()}")
-            return Result(cut.outcome, trace, initial)
-        divergence = verdict.divergence
-        kind: str | None = None
-        message: str | None = None
-        if divergence is None:
-            final = verdict.final_state
-            if final.halted is None:
-                kind, message = "NoHalt", f"the kernel stopped without the spec's halt; console:\n{run.console_tail()}"
-            elif final.halted != run.status:
-                kind, message = (
-                    "QemuCrash",
-                    f"QEMU exited with status {run.status}; the trace halts with {final.halted}",
-                )
-            elif run.memory is None:
-                # A non-zero halt status leaves QEMU through semihosting: no final memory to compare.
-                if final.halted == 0:
-                    kind, message = "NoCheckpoint", "no memory checkpoint was taken at power-off"
-            else:
-                known = tuple(a for a, o in final.objects.items() if isinstance(o, Tcb))
-                try:
-                    diffs = abstraction.compare(final, abstraction.decode(run.memory, final.machine, known_tcbs=known))
-                except abstraction.Inconsistent as exc:
-                    diffs = [checker.FieldDiff("kernel memory", "a state the spec can be in", str(exc))]
-                if diffs:
-                    divergence = abstraction.divergence(trace, diffs, replay, checker.DEFAULT_WINDOW)
-        outcome = report.Outcome(name, str(run.trace), verdict.transitions, verdict.records, divergence,
-                                 error=kind, message=message, seconds=time.monotonic() - start)  # fmt: skip
+        initial = scenarios.initial_state_with(trace, threads)
+        outcome, _ = checkpoints.check_run(
+            name, trace, initial, run.checkpoints, run.status, console_tail=run.console_tail(), replay=replay,
+            started=start, trace_path=str(run.trace), zero_halt=False,
+        )  # fmt: skip
         return Result(outcome, trace, initial)
 
     def boot_state(self, priorities: list[int]) -> tuple[State, list[ObjId]]:

@@ -9,6 +9,7 @@ from mlk.abi.syscalls import CONTEXT_REGS, Syscall
 from mlk.model.events import FaultEvent, SyscallEvent, normal_ctx, syscall_event
 from mlk.model.gen import EventGen, pairs, reachable_state
 from mlk.model.kernel import TRANSITIONS, classify, step
+from mlk.model.state import Tcb
 from tests.model.model_fixtures import booted, sc
 
 
@@ -50,3 +51,16 @@ def test_contexts_are_normalised() -> None:
 def test_pairs_are_reachable_and_classified() -> None:
     for state, event in pairs(11, 200, run_length=40):
         assert classify(state, event) in TRANSITIONS
+
+
+def test_debug_checkpoint_changes_nothing_but_is_unknown_without_debug() -> None:
+    s = booted()
+    sysno_ctx = syscall_event(Syscall.DEBUG_CHECKPOINT, cptr=5).ctx
+    assert classify(s, SyscallEvent(sysno_ctx)) == "debug_checkpoint"
+    new, result = step(s, SyscallEvent(sysno_ctx))
+    caller = s.objects[s.current]
+    assert isinstance(caller, Tcb)
+    assert new.objects == {**s.objects, s.current: caller._replace(ctx=sysno_ctx)}
+    assert result.regs == () and result.output == b"" and result.running == s.current and new.queues == s.queues
+    quiet = booted(debug=False)
+    assert classify(quiet, SyscallEvent(sysno_ctx)) == "unknown_syscall"
