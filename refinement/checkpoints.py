@@ -31,13 +31,32 @@ def compare_memory(memory: Memory) -> Callable[[State], list[FieldDiff]]:
     def compare(state: State) -> list[FieldDiff]:
         known = tuple(a for a, o in state.objects.items() if isinstance(o, Tcb))
         try:
-            return abstraction.compare(state, abstraction.decode(memory, state.machine, known_tcbs=known))
+            decoded = abstraction.decode(memory, state.machine, known_tcbs=known)
+            return _by_register(state, decoded, abstraction.compare(state, decoded))
         except abstraction.Inconsistent as exc:
             return [FieldDiff("kernel memory", "a state the spec can be in", str(exc))]
         except KeyError as exc:  # a pointer that leads out of the memory taken
             return [FieldDiff("kernel memory", "pointers within the kernel's objects", str(exc.args[0]))]
 
     return compare
+
+
+def _by_register(expected: State, observed: State, diffs: list[FieldDiff]) -> list[FieldDiff]:
+    """``diffs`` with each thread's differing register context shown register by register
+    (``objects[T].ctx.x1``) rather than as two whole tuples."""
+    out: list[FieldDiff] = []
+    for diff in diffs:
+        thread = next((a for a in expected.objects if diff.path == f"objects[{a:#x}].ctx"), None)
+        e, o = expected.objects.get(thread or 0), observed.objects.get(thread or 0)
+        if thread is None or not isinstance(e, Tcb) or not isinstance(o, Tcb) or len(e.ctx) != len(o.ctx):
+            out.append(diff)
+            continue
+        out += [
+            FieldDiff(f"{diff.path}.{checker.register_name(i)}", f"{a:#x}", f"{b:#x}")
+            for i, (a, b) in enumerate(zip(e.ctx, o.ctx, strict=True))
+            if a != b
+        ]
+    return out
 
 
 def state_checks(checkpoints: Sequence[Checkpoint]) -> list[StateCheck]:

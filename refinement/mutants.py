@@ -49,6 +49,11 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("priority-inverted", "the scheduler picks the lowest ready priority of a bitmap word",
            "sched.S", "    clz x7, x7\n",
            "    rbit x7, x7\n    clz x7, x7\n    mov x2, #((1 << KSTATE_READY_SHIFT) - 1)\n    sub x7, x2, x7\n"),
+    Mutant("root-x0-off-by-one", "the root task starts with x0 one more than its number of untyped capabilities",
+           "rootboot.S", "    ldr x1, [x1]\n    str x1, [x0, #CTX_X0]", "    ldr x1, [x1]\n    add x1, x1, #1\n"
+           "    str x1, [x0, #CTX_X0]"),
+    Mutant("root-x1-unset", "the root task starts with x1 = 0, not its number of image frames",
+           "rootboot.S", "    str x1, [x0, #CTX_X1]\n", ""),
     Mutant("boot-queue-reversed", "boot threads are queued in reverse order (head insertion)",
            "rootboot.S", "    str x1, [x0, #TCB_STATE]\n    b sched_append",
            "    str x1, [x0, #TCB_STATE]\n    b sched_prepend"),

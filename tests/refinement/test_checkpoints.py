@@ -151,3 +151,21 @@ def test_a_mutant_only_periodic_checkpoints_catch(tmp_path: Path) -> None:
     assert scenarios.refine("caps", tmp_path / "final", source_dir=sources, schedule=capture.Schedule()).passed
     caught = scenarios.refine("caps", tmp_path / "every", source_dir=sources)
     assert caught.divergence is not None and caught.divergence.aspect == "kernel state at the periodic checkpoint"
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("name", ["root-x0-off-by-one", "root-x1-unset"])
+def test_a_wrong_boot_register_is_caught_at_the_boot_checkpoint(name: str, tmp_path: Path) -> None:
+    """The spec's initial context of the root task (x0 = its untyped capabilities, x1 = its image
+    frames) is compared before its first instruction: before the boot checkpoint, only a program
+    that happened to use x0 or x1 could show such a bug (x1 went unnoticed by every scenario)."""
+    sources = mutants.apply(mutants.BY_NAME[name], tmp_path / "asm")
+    caught = scenarios.refine("hello", tmp_path / "hello", source_dir=sources)
+    divergence = caught.divergence
+    assert divergence is not None, caught.summary()
+    assert divergence.aspect == "kernel state at the boot checkpoint" and divergence.record == 1
+    register = "x0" if name == "root-x0-off-by-one" else "x1"
+    root = next(t for t in json.loads((tmp_path / "hello" / "run" / capture.RUN_FILE).read_text())["checkpoints"])
+    assert root["kind"] == "boot"
+    (diff,) = divergence.diffs
+    assert diff.path.startswith("objects[") and diff.path.endswith(f"].ctx.{register}")
