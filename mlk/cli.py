@@ -19,7 +19,6 @@ import json
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from mlk import qemu
@@ -29,7 +28,7 @@ from mlk.kernel_aarch64 import build as kbuild
 from mlk.kernel_aarch64 import config as kconfig
 from mlk.kernel_aarch64 import routines
 from mlk.kernel_aarch64.diagnostics import BuildError
-from mlk.refinement import capture, checker, export, mutants, report, scenarios, tracefile
+from mlk.refinement import capture, checker, container, export, mutants, offline, report, scenarios, tracefile
 
 #: The kernel's report of the instructions it ran from reset to the root task's first instruction
 #: (counted by the PMU; exact only under ``--deterministic``, i.e. ``-icount``).
@@ -153,9 +152,12 @@ def cmd_trace(args: argparse.Namespace) -> int:
     """``mlk trace``: convert a trace stream; a damaged stream is converted up to the damage, the
     damage is reported, and the exit status is 1."""
     try:
-        data = args.file.read_bytes()
+        data, _ = container.load(args.file)
     except OSError as exc:
         print(f"mlk trace: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 1
+    except container.ContainerError as exc:
+        print(f"mlk trace: {args.file}: {exc}", file=sys.stderr)
         return 1
     records: list[tracefile.Record] = []
     error: tracefile.TraceError | None = None
@@ -192,31 +194,33 @@ def _routine_of(record: tracefile.Record) -> str | None:
     return found.where() if found else None
 
 
-def _refine_trace(path: Path, build_id: int | None, window: int) -> report.Outcome:
-    """Check one trace file against the spec; every failure becomes an outcome, never an exception."""
-    name = path.name
-    start = time.monotonic()
-    try:
-        trace = tracefile.decode(path.read_bytes(), build_id=build_id)
-    except OSError as exc:
-        return report.Outcome(name, str(path), error="UnreadableTrace", message=f"cannot read {path}: {exc.strerror}")
-    except tracefile.TraceError as exc:
-        return report.Outcome(name, str(path), error=type(exc).__name__, message=str(exc))
-    verdict = checker.check(
-        trace,
-        checker.initial_state(trace),
-        window=window,
-        routine_for=_routine_of,
-        replay=f"mlk refine --trace {path}",
-    )
-    return report.Outcome(
-        name,
-        str(path),
-        transitions=verdict.transitions,
-        records=verdict.records,
-        divergence=verdict.divergence,
-        seconds=time.monotonic() - start,
-    )
+def _replay(paths: list[Path], *, rerun: bool) -> int:
+    """``mlk refine --trace FILE --replay-command|--rerun``: how to replay each trace file's run,
+    read from the file alone; with ``rerun``, replay it and compare the streams. 0 when every file
+    could say (and every rerun gave the same stream), else 1."""
+    status = 0
+    for path in paths:
+        try:
+            _, found = container.load(path)
+        except (OSError, container.ContainerError) as exc:
+            print(f"{path}: cannot read the trace file: {exc}")
+            status = 1
+            continue
+        if found is None:
+            print(f"{path}: a bare kernel stream: it records no build id or QEMU command line to replay")
+            status = 1
+            continue
+        print(f"{path}: kernel build {found.header.get('build_id')}")
+        for line in found.replay_lines(path):
+            print(f"  {line}")
+        if rerun:
+            try:
+                same, how = offline.rerun(found)
+            except qemu.QemuMissing as exc:
+                same, how = False, str(exc)
+            print(f"  rerun: {how}")
+            status = status or (0 if same else 1)
+    return status
 
 
 def cmd_refine(args: argparse.Namespace) -> int:
@@ -228,9 +232,17 @@ def cmd_refine(args: argparse.Namespace) -> int:
     """
     if args.mutants:
         return mutants.main(args.work / "mutants", names=args.mutant or None)
+    if args.replay_command or args.rerun:
+        if not args.trace:
+            print("mlk refine: --replay-command and --rerun need --trace FILE", file=sys.stderr)
+            return USAGE_STATUS
+        return _replay(args.trace, rerun=args.rerun)
     build_id = int(args.build_id, 16) if args.build_id else None
     if args.trace:
-        outcomes = [_refine_trace(path, build_id, args.window) for path in args.trace]
+        outcomes = [
+            offline.refine_file(path, build_id=build_id, window=args.window, routine_for=_routine_of)
+            for path in args.trace
+        ]
     else:
         names = args.scenario or list(scenarios.SCENARIOS)
         schedule = capture.Schedule(args.checkpoint_every, tuple(args.checkpoint_at))
@@ -314,7 +326,8 @@ def parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="FILE",
-        help="a trace stream captured elsewhere (QEMU, hardware); repeatable",
+        help="a trace file (trace.mlkt: the stream with the run's description, checked as the run was) or a "
+        "bare stream captured elsewhere (QEMU, hardware); repeatable",
     )
     p.add_argument(
         "--scenario",
@@ -336,6 +349,11 @@ def parser() -> argparse.ArgumentParser:
         "--checkpoint-at", type=_count, action="append", default=[], metavar="SEQ",
         help="also compare it at the first transition boundary at or after record SEQ; repeatable",
     )  # fmt: skip
+    p.add_argument("--replay-command", action="store_true",
+                   help="with --trace: print how to replay each trace file's run, read from the file alone")
+    p.add_argument("--rerun", action="store_true",
+                   help="with --trace: replay each trace file's run from the file alone (its kernel ELF and QEMU "
+                   "command line) and check that the stream is the same byte for byte")
     p.add_argument("--mutants", action="store_true", help="check that the gate catches every kernel mutant")
     p.add_argument("--mutant", action="append", default=[], metavar="NAME", help="with --mutants: only these")
     p.add_argument("--build-id", default=None, metavar="HEX", help="the kernel build the traces must come from")

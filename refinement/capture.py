@@ -24,10 +24,12 @@ virtual clock to the next timer deadline (the next tick then falls right after t
 the run changes), and QMP ``stop`` cannot stop at a chosen instruction.
 
 Everything a run produced stays in its directory: ``trace.bin`` (the kernel's stream),
-``console.log``, ``memory.bin`` (the final memory region) and ``run.json`` (command line, build
-id, checkpoints, outcome). A guest that outlives its time limit is a :class:`QemuTimeout`; QEMU
-dying by a signal is a :class:`QemuCrash`; both carry the console's last lines and neither is ever
-a pass.
+``console.log``, ``memory.bin`` (the final memory region), ``run.json`` (command line, build id,
+checkpoints, outcome) and the self-describing trace file ``trace.mlkt``
+(:mod:`mlk.refinement.container`: the stream verbatim, with that description, the kernel ELF and
+the checkpoints' memory), written whatever happened. A guest that outlives its time limit is a
+:class:`QemuTimeout`; QEMU dying by a signal is a :class:`QemuCrash`; both carry the console's last
+lines and neither is ever a pass.
 """
 
 from __future__ import annotations
@@ -47,12 +49,14 @@ from typing import Any
 from mlk import qemu
 from mlk.abi.platform import Platform
 from mlk.abi.trace import CHECKPOINT_IN, CHECKPOINT_NOTICE, CHECKPOINT_ORDER, CHECKPOINT_OUT, SINK_FILE
-from mlk.refinement import tracefile
+from mlk.refinement import container, tracefile
 from mlk.refinement.snapshot import Checkpoint, Memory
 
 CONSOLE_FILE = "console.log"
 MEMORY_FILE = "memory.bin"
 RUN_FILE = "run.json"
+#: The self-describing trace file (:mod:`mlk.refinement.container`).
+CONTAINER_FILE = "trace.mlkt"
 #: Seconds a run may take (each built-in scenario takes well under one).
 RUN_TIMEOUT = 60.0
 #: Console lines quoted in an error.
@@ -119,6 +123,11 @@ class Capture:
     def trace(self) -> Path:
         """The kernel's trace stream (may be missing if the kernel never opened it)."""
         return self.run_dir / SINK_FILE
+
+    @property
+    def container(self) -> Path:
+        """The self-describing trace file: the stream with the run's description."""
+        return self.run_dir / CONTAINER_FILE
 
     @property
     def console(self) -> Path:
@@ -211,9 +220,12 @@ class _Channel:
             self.errors.append(f"the checkpoint channel failed: {exc}")
 
     def close(self) -> None:
-        """Release the pipes and the mapping."""
+        """Release the mapping and remove the pipes: a kernel started again in this directory
+        without a harness must find no channel (its opens would wait for a peer)."""
         os.close(self.orders)
         os.close(self.notices)
+        for name in (CHECKPOINT_IN, CHECKPOINT_OUT):
+            (self.run_dir / name).unlink(missing_ok=True)
         if self._ram is not None:
             self._ram.close()
 
@@ -274,6 +286,8 @@ def capture(
     }
     (run_dir / RUN_FILE).write_text(json.dumps(record, indent=2) + "\n")
     tail = _tail(run_dir / CONSOLE_FILE, CONSOLE_TAIL)
+    container.write_run(run_dir / CONTAINER_FILE, {**record, "console_tail": tail}, elf, run_dir / SINK_FILE,
+                        checkpoints)  # fmt: skip
     if run.timed_out:
         raise QemuTimeout(f"the guest did not stop within {timeout:g} s and was killed", tail)
     if run.status < 0:

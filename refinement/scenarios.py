@@ -36,7 +36,7 @@ from mlk.abi.objects import (
 )
 from mlk.abi.platform import Platform
 from mlk.abi.syscalls import CONTEXT_REGS, ContextReg
-from mlk.abi.trace import SINK_FILE, RecordType
+from mlk.abi.trace import RecordType
 from mlk.kernel_aarch64 import build as kbuild
 from mlk.kernel_aarch64.config import DEFAULTS, Scenario
 from mlk.kernel_aarch64.diagnostics import BuildError
@@ -250,7 +250,7 @@ def refine(
         run = capture.capture(built.elf, work / "run", region=checkpoint_region(built), metadata=metadata,
                               timeout=timeout, schedule=schedule)  # fmt: skip
     except capture.CaptureError as exc:
-        return _error(name, work / "run" / SINK_FILE, type(exc).__name__, str(exc), start)
+        return _error(name, work / "run" / capture.CONTAINER_FILE, type(exc).__name__, str(exc), start)
     except qemu.QemuMissing as exc:
         return _error(name, None, "QemuMissing", str(exc), start)
     try:
@@ -264,6 +264,6 @@ def refine(
     outcome, _ = checkpoints.check_run(
         name, trace, initial_state_with(trace, threads), run.checkpoints, run.status,
         console_tail=run.console_tail(), replay=replay, started=start, environment=environment(config, threads),
-        window=window, routine_for=routine_for, trace_path=str(run.trace),
+        window=window, routine_for=routine_for, trace_path=str(run.container),
     )  # fmt: skip
     return outcome

@@ -21,7 +21,6 @@ from pathlib import Path
 from mlk import qemu
 from mlk.abi import layout
 from mlk.abi.platform import Platform
-from mlk.abi.trace import SINK_FILE
 from mlk.kernel_aarch64 import build as kbuild
 from mlk.kernel_aarch64.config import Scenario
 from mlk.model.state import ObjId, State
@@ -91,7 +90,7 @@ class Session:
         threads = scenarios.boot_threads(built)
 
         def error(kind: str, message: str) -> Result:
-            outcome = report.Outcome(name, str(run_dir / "qemu" / SINK_FILE), error=kind, message=message,
+            outcome = report.Outcome(name, str(run_dir / "qemu" / capture.CONTAINER_FILE), error=kind, message=message,
                                      seconds=time.monotonic() - start)  # fmt: skip
             return Result(outcome, None, None)
 
@@ -113,7 +112,7 @@ class Session:
         initial = scenarios.initial_state_with(trace, threads)
         outcome, _ = checkpoints.check_run(
             name, trace, initial, run.checkpoints, run.status, console_tail=run.console_tail(), replay=replay,
-            started=start, trace_path=str(run.trace), zero_halt=False,
+            started=start, trace_path=str(run.container), zero_halt=False,
         )  # fmt: skip
         return Result(outcome, trace, initial)
 
