@@ -23,12 +23,23 @@ from pathlib import Path
 
 from mlk import qemu
 from mlk.abi import asm as abi_asm
-from mlk.abi.trace import RecordType
+from mlk.abi.trace import MACHINE_FIELDS, RecordType
 from mlk.kernel_aarch64 import build as kbuild
 from mlk.kernel_aarch64 import config as kconfig
 from mlk.kernel_aarch64 import routines
 from mlk.kernel_aarch64.diagnostics import BuildError
-from mlk.refinement import capture, checker, container, export, mutants, offline, report, scenarios, tracefile
+from mlk.refinement import (
+    capture,
+    checker,
+    container,
+    export,
+    ipcflow,
+    mutants,
+    offline,
+    report,
+    scenarios,
+    tracefile,
+)
 
 #: The kernel's report of the instructions it ran from reset to the root task's first instruction
 #: (counted by the PMU; exact only under ``--deterministic``, i.e. ``-icount``).
@@ -152,7 +163,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
     """``mlk trace``: convert a trace stream; a damaged stream is converted up to the damage, the
     damage is reported, and the exit status is 1."""
     try:
-        data, _ = container.load(args.file)
+        data, found = container.load(args.file)
     except OSError as exc:
         print(f"mlk trace: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 1
@@ -170,12 +181,37 @@ def cmd_trace(args: argparse.Namespace) -> int:
     if args.format == "jsonl":
         out.write_text(export.to_jsonl(records))
     else:
-        out.write_text(json.dumps(export.to_perfetto(records)))
+        messages, stopped = _messages(records, found)
+        out.write_text(json.dumps(export.to_perfetto(records, messages)))
+        if stopped is not None:
+            print(f"mlk trace: messages from the spec's replay up to record #{stopped}, from the records alone "
+                  "after it (the trace is no behaviour of the spec from its boot state from there)", file=sys.stderr)
     print(f"wrote {out} ({len(records)} records)")
     if error is not None:
         print(f"mlk trace: {args.file}: {error}; the records before it were converted", file=sys.stderr)
         return 1
     return 0
+
+
+def _messages(
+    records: list[tracefile.Record], found: container.Container | None
+) -> tuple[list[ipcflow.Message], int | None]:
+    """The messages of a converted trace: from the spec's replay (from the boot state of the
+    trace's machine, with a trace file's boot threads and scenario environment) as far as it
+    follows, from the records alone after that."""
+    if not records or records[0].kind is not RecordType.BOOT:
+        return ipcflow.messages(records, None)
+    boot = records[0]
+    trace = tracefile.Trace(boot.values[0], boot.values[1], dict(zip(MACHINE_FIELDS, boot.values[2:], strict=True)),
+                            tuple(records[1:]))  # fmt: skip
+    header = found.header if found is not None else {}
+    threads = [scenarios.boot_thread_from_json(t) for t in header.get("boot_threads", [])]
+    config = {str(k): int(v) for k, v in header.get("config", {}).items()}
+    try:
+        initial = scenarios.initial_state_with(trace, threads)
+    except ValueError:  # a machine no spec state fits
+        return ipcflow.messages(records, None)
+    return ipcflow.messages(records, initial, scenarios.environment(config, threads))
 
 
 #: The spec function that handles each kind of kernel entry: its kernel routine is the one whose

@@ -3,26 +3,32 @@
 ``jsonl`` writes one JSON object per record (``seq``, ``time``, ``type`` and the record's fields).
 ``perfetto`` writes the Chrome trace-event JSON format that https://ui.perfetto.dev opens as a
 timeline: one track per thread with a slice for each stretch it ran; each kernel entry as a short
-slice on the entering thread's track (system calls named by their number); a flow arrow from a
-system call to every other thread whose registers it wrote (message delivery); interrupts as
-global instants and faults as instants on the faulting thread. Times are microseconds of the
+slice on the entering thread's track (system calls named by their number, faults by their kind);
+every message as a flow arrow from the sender's slice to a "receive" slice on the receiver's track
+(:mod:`mlk.refinement.ipcflow`: Send/Recv, Call/Reply, notifications, fault messages, also those
+picked up long after they were sent; an interrupt's from the "interrupts" track); interrupts also
+as global instants, faults as instants on the faulting thread. Times are microseconds of the
 virtual counter.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from mlk.abi.labels import FaultLabel
 from mlk.abi.platform import TIMER_FREQ_HZ
 from mlk.abi.syscalls import Reg, Syscall
 from mlk.abi.trace import RecordType
+from mlk.refinement import ipcflow
+from mlk.refinement.ipcflow import Message
 from mlk.refinement.tracefile import Record
 
 #: Kernel entries are drawn as slices of this many microseconds, so flow arrows can attach to them.
 ENTRY_SLICE_US = 0.05
+#: The track of device interrupts (no thread's address is -1), where an interrupt's arrow starts.
+IRQ_TRACK = -1
 _PID = 1
 _ENTRIES = (RecordType.SYSCALL, RecordType.TICK, RecordType.IRQ, RecordType.FAULT)
 
@@ -67,10 +73,10 @@ class _Timeline:
     def tid(self, thread: int) -> int:
         if thread not in self.tids:
             self.tids[thread] = len(self.tids) + 1
+            name = "interrupts" if thread == IRQ_TRACK else f"thread {thread:#x}"
             self.events.append(
-                {"ph": "M", "name": "thread_name", "pid": _PID, "tid": self.tids[thread],
-                 "args": {"name": f"thread {thread:#x}"}}
-            )  # fmt: skip
+                {"ph": "M", "name": "thread_name", "pid": _PID, "tid": self.tids[thread], "args": {"name": name}}
+            )
         return self.tids[thread]
 
     def slice(self, thread: int, name: str, ts: float, dur: float, args: dict[str, Any] | None = None) -> None:
@@ -79,18 +85,18 @@ class _Timeline:
             event["args"] = args
         self.events.append(event)
 
-    def flow(self, src: int, src_ts: float, dst: int, dst_ts: float) -> None:
+    def flow(self, name: str, src: int, src_ts: float, dst: int, dst_ts: float) -> None:
         self.flows += 1
-        common = {"name": "message", "cat": "ipc", "pid": _PID, "id": self.flows}
+        common = {"name": name, "cat": "ipc", "pid": _PID, "id": self.flows}
         self.events.append({**common, "ph": "s", "tid": self.tid(src), "ts": src_ts})
         self.events.append({**common, "ph": "f", "bp": "e", "tid": self.tid(dst), "ts": dst_ts})
 
 
-def to_perfetto(records: Iterable[Record]) -> dict[str, Any]:
-    """The Chrome trace-event JSON object for a record sequence."""
+def to_perfetto(records: Sequence[Record], messages: Sequence[Message] | None = None) -> dict[str, Any]:
+    """The Chrome trace-event JSON object for a record sequence; ``messages`` are drawn as flow
+    arrows (default: those the records alone show, :func:`mlk.refinement.ipcflow.from_records`)."""
     tl = _Timeline()
     running: tuple[int, float] | None = None
-    entry: Record | None = None
     for r in records:
         ts = _us(r.time)
         if r.kind in _ENTRIES:
@@ -98,28 +104,28 @@ def to_perfetto(records: Iterable[Record]) -> dict[str, Any]:
                 thread, since = running
                 tl.slice(thread, "running", since, max(ts - since, 0.0))
                 running = None
-            entry = r
             if r.kind is RecordType.IRQ:
                 tl.events.append({"ph": "i", "s": "g", "name": f"IRQ {r.get('irq')}", "pid": _PID, "ts": ts})
+                tl.slice(IRQ_TRACK, f"IRQ {r.get('irq')}", ts, ENTRY_SLICE_US)
                 continue
             thread = r.get("thread")
             if r.kind is RecordType.SYSCALL:
                 name = _syscall_name(r.get(f"r{int(Reg.SYSNO)}"))
                 tl.slice(thread, name, ts, ENTRY_SLICE_US, {k: hex(v) for k, v in r.fields().items()})
             elif r.kind is RecordType.FAULT:
+                tl.slice(thread, _fault_name(r.get("kind")), ts, ENTRY_SLICE_US)
                 tl.events.append({"ph": "i", "s": "t", "name": _fault_name(r.get("kind")), "pid": _PID,
                                   "tid": tl.tid(thread), "ts": ts, "args": {"esr": hex(r.get("esr")),
                                                                             "far": hex(r.get("far"))}})  # fmt: skip
             else:
                 tl.slice(thread, "tick", ts, ENTRY_SLICE_US)
-        elif r.kind is RecordType.REGS and entry is not None and entry.kind is RecordType.SYSCALL:
-            target = r.get("thread")
-            if target != entry.get("thread"):
-                tl.slice(target, "receive", ts, ENTRY_SLICE_US)
-                tl.flow(entry.get("thread"), _us(entry.time), target, ts)
         elif r.kind is RecordType.SCHED:
             running = (r.get("running"), ts)
-            entry = None
     if running is not None:
         tl.slice(running[0], "running", running[1], 0.0)
+    for m in messages if messages is not None else ipcflow.from_records(records):
+        src = m.sender if m.sender is not None else IRQ_TRACK
+        dst_ts = _us(m.received.time) + ENTRY_SLICE_US / 2
+        tl.slice(m.receiver, "receive", dst_ts, ENTRY_SLICE_US / 2)
+        tl.flow(m.kind, src, _us(m.sent.time), m.receiver, dst_ts)
     return {"traceEvents": tl.events, "displayTimeUnit": "ns"}

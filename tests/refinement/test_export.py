@@ -46,7 +46,7 @@ def test_jsonl_has_one_object_per_record() -> None:
 def test_perfetto_has_tracks_slices_flows_and_instants() -> None:
     events = export.to_perfetto(decode(encode(7, BODY)).records)["traceEvents"]
     names = {e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
-    assert names == {f"thread {A:#x}", f"thread {B:#x}"}
+    assert names == {f"thread {A:#x}", f"thread {B:#x}", "interrupts"}  # the IRQ slice has its own track
     assert any(e["ph"] == "X" and e["name"] == "CALL" for e in events)
     starts = [e for e in events if e["ph"] == "s"]
     finishes = [e for e in events if e["ph"] == "f"]
