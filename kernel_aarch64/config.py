@@ -57,6 +57,10 @@ class Scenario(IntEnum):
     #: SetPriority, Suspend, Resume, ReadRegisters, WriteRegisters), every result and error code
     #: checked from user space; TCBs destroyed while queued and while running.
     TCBS = 8
+    #: Frames and page tables: Frame Map/Unmap and Page Table Map/Unmap with every error code,
+    #: mappings checked through real memory accesses, and a stale-translation check the final
+    #: memory checkpoint judges (asm/user/vmspace.S).
+    VM = 9
 
 
 #: Every configuration key and its default value.

@@ -85,8 +85,6 @@ _CTX = ("x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "sp_e
 assert len(_CTX) == CONTEXT_REGS
 _ENTRIES = 1 << PT_INDEX_BITS
 _VALID = 1
-#: AP[2]: read-only; AP[1] (``AP_EL0_RW``): accessible at EL0.
-_AP_READ_ONLY = 1 << 7
 
 
 class Inconsistent(Exception):
@@ -223,7 +221,7 @@ def _walk(mem: Memory, table: int, level: int, objects: dict[ObjId, KObject], ma
             objects[out] = PageTable(_walk(mem, out, level + 1, objects, machine))
             entries[index] = Pte(out, 0)
         else:
-            rights = Right.READ if desc & _AP_READ_ONLY else Right.READ | Right.WRITE
+            rights = Right.READ if desc & PteBits.AP_READ_ONLY else Right.READ | Right.WRITE
             entries[index] = Pte(out, int(rights) if desc & PteBits.AP_EL0_RW else 0)
             objects.setdefault(out, Frame(not _in_ram(out, machine)))
     return entries

@@ -137,6 +137,18 @@ MUTANTS: tuple[Mutant, ...] = (
            "delete.S", "    cbnz x0, inv_fail_DELETE_FIRST\n", ""),
     Mutant("destroyed-thread-listed", "a destroyed thread stays on the list of threads with spaces",
            "delete.S", "    bl spaces_unlink\n", ""),
+    Mutant("tlb-flush-dropped", "an unmapped translation is not invalidated in the TLB (a stale mapping survives)",
+           "vm.S", "    tlbi vae1is, x3\n", ""),
+    Mutant("map-rights-unmasked", "Frame Map grants the requested rights beyond the capability's",
+           "vm.S", "    and x24, x24, x1\n", ""),
+    Mutant("map-unaligned", "Frame Map accepts an address that is not page aligned",
+           "vm.S", "    b.ne inv_fail_ALIGNMENT_ERROR\n", ""),
+    Mutant("unmap-entry-kept", "Frame Unmap forgets the mapping but leaves the page descriptor",
+           "vm.S", "    str xzr, [x0, x2, lsl #3]\n", ""),
+    Mutant("table-unmap-with-entries", "a page table with entries can be unmapped",
+           "vm.S", "    ldr x3, [x20, #SLOT_OBJ]\n    bl vm_table_check_empty\n", ""),
+    Mutant("delete-keeps-mapping", "deleting a mapped frame's capability leaves its page mapped",
+           "delete.S", "    bl vm_unmap_frame\n", ""),
 )  # fmt: skip
 
 BY_NAME = {m.name: m for m in MUTANTS}

@@ -55,6 +55,7 @@ SCENARIOS: dict[str, dict[str, int]] = {
     "ntfn": {"SCENARIO": Scenario.NTFN},
     "xfer": {"SCENARIO": Scenario.XFER},
     "tcbs": {"SCENARIO": Scenario.TCBS},
+    "vm": {"SCENARIO": Scenario.VM},
 }
 
 _TCB_BYTES = 1 << OBJECT_SIZE_BITS[ObjectType.TCB]

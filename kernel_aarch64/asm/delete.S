@@ -28,8 +28,8 @@ cap_check_delete_done:
  * cap_object_busy: spec: delete.is_busy. In: x0 = the slot of a final capability. Fails the
  * invocation with DELETE_FIRST when its object must be emptied first: a CNode with occupied
  * slots, an endpoint with queued threads, a notification with waiters or signalled by an
- * interrupt line, a page table or VSpace with valid entries, and a CNode or VSpace that is some
- * thread's CSpace root or VSpace (spaces_in_use). Clobbers x0-x7.
+ * interrupt line, a page table or VSpace with valid entries (vm_table_check_empty), and a CNode
+ * or VSpace that is some thread's CSpace root or VSpace (spaces_in_use). Clobbers x0-x7.
  */
 cap_object_busy:
     ldr x1, [x0, #SLOT_INFO]
@@ -39,13 +39,13 @@ cap_object_busy:
     b.eq cap_object_busy_space
     cmp x2, #CAP_VSPACE
     b.eq cap_object_busy_space
+    cmp x2, #CAP_PAGE_TABLE
+    b.eq vm_table_check_empty
     pa_to_va x3, x3
     cmp x2, #CAP_ENDPOINT
     b.eq cap_object_busy_endpoint
     cmp x2, #CAP_NOTIFICATION
     b.eq cap_object_busy_notification
-    cmp x2, #CAP_PAGE_TABLE
-    b.eq cap_object_busy_table
     ret
 // A queue with threads in it; a notification's interrupt lines.
 cap_object_busy_endpoint:
@@ -69,9 +69,9 @@ cap_object_busy_space:
     ldp x1, x2, [sp], #16
     mov x30, x6
     cbnz x0, inv_fail_DELETE_FIRST
-    pa_to_va x3, x3
     cmp x2, #CAP_VSPACE
-    b.eq cap_object_busy_table
+    b.eq vm_table_check_empty
+    pa_to_va x3, x3
 // Any occupied slot among the CNode's 2**radix.
     ubfx x1, x1, #CAPINFO_SIZE_BITS_SHIFT, #CAPINFO_SIZE_BITS_WIDTH
     mov x4, #1
@@ -83,26 +83,26 @@ cap_object_busy_slot:
     subs x4, x4, #1
     b.ne cap_object_busy_slot
     ret
-// Any valid descriptor among the table's 2**PT_INDEX_BITS.
-cap_object_busy_table:
-    mov x4, #(1 << PT_INDEX_BITS)
-cap_object_busy_entry:
-    ldr x5, [x3], #8
-    tbnz x5, #0, inv_fail_DELETE_FIRST
-    subs x4, x4, #1
-    b.ne cap_object_busy_entry
-    ret
 
 /*
  * cap_delete: spec: delete.delete. Delete the capability in slot x0, which passed
- * cap_check_delete: unlink it, then, when it was final, destroy its object. Clobbers x0-x7, x24,
- * x25.
+ * cap_check_delete: remove the mapping a frame or page-table capability records, unlink it, then,
+ * when it was final, destroy its object. Clobbers x0-x7, x24, x25.
  */
 cap_delete:
     frame_enter
     mov x24, x0
     ldr x1, [x24, #SLOT_INFO]
-    tbnz x1, #CAPINFO_MAPPED_SHIFT, inv_not_implemented
+    tbz x1, #CAPINFO_MAPPED_SHIFT, cap_delete_unmapped
+    and x1, x1, #(CAPINFO_TYPE_MASK << CAPINFO_TYPE_SHIFT)
+    cmp x1, #CAP_FRAME
+    b.ne cap_delete_table
+    bl vm_unmap_frame
+    b cap_delete_unmapped
+cap_delete_table:
+    bl vm_unmap_table
+cap_delete_unmapped:
+    mov x0, x24
     bl cap_is_final
     mov x25, x0
     ldr x1, [x24, #SLOT_INFO]

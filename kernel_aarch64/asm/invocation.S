@@ -80,6 +80,7 @@ inv_fail_\error:
     b inv_error
 .endm
     inv_fail_stub INVALID_ARGUMENT
+    inv_fail_stub ALIGNMENT_ERROR
     inv_fail_stub INVALID_CAPABILITY
     inv_fail_stub ILLEGAL_OPERATION
     inv_fail_stub RANGE_ERROR
@@ -108,9 +109,13 @@ inv_table:
     b tcb_write_registers
     b tcb_bind_notification
     b tcb_unbind_notification
-    .rept INV_LABEL_LAST - LABEL_TCB_UNBIND_NOTIFICATION
+    .rept LABEL_FRAME_MAP - LABEL_TCB_UNBIND_NOTIFICATION - 1
     b inv_not_implemented
     .endr
+    b frame_map
+    b frame_unmap
+    b page_table_map
+    b page_table_unmap
 
 inv_cap_types:
     .byte CAP_NULL, CAP_UNTYPED, CAP_CNODE, CAP_CNODE, CAP_CNODE, CAP_CNODE, CAP_CNODE, CAP_CNODE

@@ -27,6 +27,7 @@
 .include "delete.S"
 .include "untyped.S"
 .include "tcb.S"
+.include "vm.S"
 .include "fault.S"
 .include "timer.S"
 .include "sched.S"

@@ -191,6 +191,9 @@ PTE_USER_RWX = PTE_USER_PAGE | PTE_USER_NORMAL
 
 #: Bit position of the ASID in TTBR0_EL1.
 TTBR_ASID_SHIFT = 48
+#: Bit position of the ASID in the operand of a TLB invalidation by address (``tlbi vae1is``),
+#: whose bits [43:0] are the virtual address's bits [55:12].
+TLBI_ASID_SHIFT = 48
 
 
 class Pmu(IntEnum):

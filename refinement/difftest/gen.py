@@ -23,28 +23,38 @@ drawn directly, every other choice through a Hypothesis-controlled ``random.Rand
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable
 
 from hypothesis import strategies as st
 
 from mlk.abi.labels import FaultLabel
-from mlk.abi.objects import PAGE_BITS
+from mlk.abi.objects import PAGE_BITS, ROOT_IMAGE_VADDR, CapType
 from mlk.abi.platform import KernelWindow, Platform
 from mlk.abi.syscalls import ContextReg, Reg, Syscall
 from mlk.model import gen as spec_gen
+from mlk.model import vm
+from mlk.model.boot import boot
 from mlk.model.events import Event, FaultEvent, SyscallEvent, TickEvent
 from mlk.model.kernel import TRANSITIONS, classify, step
-from mlk.model.state import ObjId, State, Tcb
+from mlk.model.state import Machine, ObjId, State, Tcb
+from mlk.model.tx import Tx
 from mlk.refinement.difftest.program import ROOT_PRIORITY, STEP_REGS, Op, Program, Step, Thread
 
-#: The transitions the kernel implements today (issue 6 adds capabilities, IPC, notifications and
-#: the invocations). A CAP_FAULT of a thread without a fault endpoint stops it exactly as the
+#: The transitions the kernel implements today and the generator draws (the invocations of
+#: CNodes, untyped memory, TCBs, frames and page tables among them; issue 6 is bringing the rest).
+#: A CAP_FAULT of a thread without a fault endpoint stops it exactly as the
 #: kernel's unknown-system-call fault does, so it is observably implemented.
 KERNEL_TRANSITIONS = frozenset(
-    {"halted", "idle", "tick", "user_fault", "unknown_syscall", "cap_fault", "yield", "debug_putchar", "debug_halt",
-     "debug_checkpoint"}
-)
+    {
+        "halted", "idle", "tick", "user_fault", "unknown_syscall", "cap_fault", "yield", "debug_putchar",
+        "debug_halt", "illegal_invocation", "untyped_retype", "cnode_copy", "cnode_mint", "cnode_move",
+        "cnode_mutate", "cnode_delete", "cnode_revoke", "tcb_configure", "tcb_set_priority", "tcb_suspend",
+        "tcb_resume", "tcb_read_registers", "tcb_write_registers", "frame_map", "frame_unmap", "page_table_map",
+        "page_table_unmap", "debug_checkpoint",
+    }
+)  # fmt: skip
 #: The transitions the kernel does not implement yet: not drawn by default.
 KERNEL_GAPS = frozenset(TRANSITIONS) - KERNEL_TRANSITIONS
 
@@ -55,8 +65,10 @@ HOSTILE_SHARE = 0.1
 #: Instructions per spin iteration (interp.S) and per tick (mlk.abi.platform).
 _SPIN_INSTRUCTIONS = 2
 _TICK_INSTRUCTIONS = 100_000
-#: Draws of the spec's generator before a step falls back to Yield (all drawn steps excluded).
-_TRIES = 8
+#: Draws of the spec's generator for one system call step (see ``_Writer.syscall``).
+_TRIES = 16
+#: Transitions a program does not favour: no system call makes them, or any program makes them.
+_UNFOCUSED = frozenset({"halted", "idle", "tick", "device_irq", "user_fault", "debug_halt"})
 #: Addresses for faults on purpose: the kernel's window (EL1 only), unmapped user memory.
 KERNEL_ADDRESS = KernelWindow.BASE + Platform.KERNEL_BASE
 UNMAPPED_ADDRESS = 0x1000_0000
@@ -77,6 +89,35 @@ def _fault_step(rng: random.Random) -> tuple[Step, int]:
     return Step(Op.UNDEF, (0,) * STEP_REGS), FaultLabel.UNDEFINED_INSTRUCTION
 
 
+@functools.cache
+def _image(machine: Machine) -> tuple[ObjId, tuple[int, ...]]:
+    """The root task's VSpace and the addresses of its image's pages, as the boot maps them."""
+    root = boot(machine)
+    tcb = root.objects[root.current]
+    assert isinstance(tcb, Tcb) and tcb.vspace is not None
+    return tcb.vspace, tuple(ROOT_IMAGE_VADDR + (i << PAGE_BITS) for i in range(machine.root_image_pages))
+
+
+def acceptable(state: State, event: SyscallEvent) -> bool:
+    """Whether a program may make system call ``event`` in ``state``: the root task's image stays
+    mapped (every thread of a program runs the interpreter and its script from it: a Frame Unmap
+    or a Delete of an image frame's capability would stop them all, the finisher too, and the run
+    would never end), and every object it creates lies below the kernel image, in the untyped
+    region the final memory checkpoint holds."""
+    after = step(state, event)[0]
+    new = [addr for addr in after.objects if addr not in state.objects]
+    new += [sl.cap.obj for ref, sl in after.slots.items() if ref not in state.slots and sl.cap.type == CapType.UNTYPED]
+    if any(addr >= state.machine.kernel_base for addr in new):
+        return False
+    vspace, pages = _image(state.machine)
+    tx = Tx(after)
+    for vaddr in pages:
+        leaf = vm.walk(tx, vspace, vaddr, vm.LEAF_LEVEL)
+        if leaf is None or vm.table_index(vaddr, vm.LEAF_LEVEL) not in tx.table(leaf).entries:
+            return False
+    return True
+
+
 class _Writer:
     """The spec-driven script writer of :func:`generate`."""
 
@@ -84,12 +125,19 @@ class _Writer:
         self.rng = rng
         self.exclude = exclude
         self.events = spec_gen.EventGen(rng)
+        #: The transition this program favours (see :meth:`syscall`).
+        self.focus = rng.choice(sorted(frozenset(TRANSITIONS) - exclude - _UNFOCUSED))
 
     def syscall(self, state: State, tid: ObjId) -> SyscallEvent:
-        """A system call for thread ``tid`` (the spec's current thread) not in ``exclude``."""
+        """A system call for thread ``tid`` (the spec's current thread) not in ``exclude``: of
+        up to ``_TRIES`` drawn, the first of the program's focus transition, else the first
+        drawn, else Yield. Each program favours one transition, drawn uniformly, so that rare
+        transitions (a TCB invocation needs a retyped, configured thread first) are reached by a
+        few programs of every batch."""
         tcb = state.objects[tid]
         assert isinstance(tcb, Tcb)
         tail = tcb.ctx[ContextReg.SP :]
+        first: SyscallEvent | None = None
         for _ in range(_TRIES):
             event = self.events.event(state)
             if not isinstance(event, SyscallEvent):
@@ -98,8 +146,14 @@ class _Writer:
             if self.rng.random() < HOSTILE_SHARE:
                 regs[self.rng.randrange(STEP_REGS)] = self.events.word()
             candidate = SyscallEvent((*regs, *tail))
-            if classify(state, candidate) not in self.exclude:
+            name = classify(state, candidate)
+            if name in self.exclude or not acceptable(state, candidate):
+                continue
+            if name == self.focus:
                 return candidate
+            first = first or candidate
+        if first is not None:
+            return first
         regs = [0] * STEP_REGS
         regs[Reg.SYSNO] = Syscall.YIELD
         return SyscallEvent((*regs, *tail))

@@ -42,6 +42,9 @@ root_image_start:
 .if CONFIG_SCENARIO == SCENARIO_TCBS
 .include "tcbs.S"
 .endif
+.if CONFIG_SCENARIO == SCENARIO_VM
+.include "vmspace.S"
+.endif
 .ltorg
 .balign (1 << PAGE_BITS)
 root_stack:
