@@ -59,8 +59,8 @@ class Scenario(IntEnum):
     TCBS = 8
     #: Frames and page tables: Frame Map/Unmap and Page Table Map/Unmap with every error code,
     #: mappings checked through real memory accesses, and a stale-translation check the final
-    #: memory checkpoint judges (asm/user/vmspace.S).
-    VM = 9
+    #: memory checkpoint judges (asm/user/frames.S).
+    FRAMES = 9
 
 
 #: Every configuration key and its default value.

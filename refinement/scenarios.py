@@ -55,7 +55,7 @@ SCENARIOS: dict[str, dict[str, int]] = {
     "ntfn": {"SCENARIO": Scenario.NTFN},
     "xfer": {"SCENARIO": Scenario.XFER},
     "tcbs": {"SCENARIO": Scenario.TCBS},
-    "vm": {"SCENARIO": Scenario.VM},
+    "frames": {"SCENARIO": Scenario.FRAMES},
 }
 
 _TCB_BYTES = 1 << OBJECT_SIZE_BITS[ObjectType.TCB]

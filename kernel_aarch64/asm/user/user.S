@@ -42,8 +42,8 @@ root_image_start:
 .if CONFIG_SCENARIO == SCENARIO_TCBS
 .include "tcbs.S"
 .endif
-.if CONFIG_SCENARIO == SCENARIO_VM
-.include "vmspace.S"
+.if CONFIG_SCENARIO == SCENARIO_FRAMES
+.include "frames.S"
 .endif
 .ltorg
 .balign (1 << PAGE_BITS)

@@ -1,5 +1,5 @@
 /*
- * The VM scenario: frames and page tables, checked from user space. The root task retypes frames,
+ * The FRAMES scenario: frames and page tables, checked from user space. The root task retypes frames,
  * page tables and a VSpace and checks Frame Map, Frame Unmap, Page Table Map and Page Table
  * Unmap with every error in the spec's order, and that the mappings are real: a word written
  * through one mapping of a frame is read through another, the console's device frame can be read
