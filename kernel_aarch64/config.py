@@ -61,6 +61,15 @@ class Scenario(IntEnum):
     #: mappings checked through real memory accesses, and a stale-translation check the final
     #: memory checkpoint judges (asm/user/frames.S).
     FRAMES = 9
+    #: Calls and ReplyRecvs the kernel's fast paths take, and ones that fall back to the slow
+    #: path for each reason they check (asm/user/fastpath.S).
+    FASTPATH = 10
+    #: ``BENCH_ROUNDS`` IPC round trips between a client and a server, for ``mlk bench ipc``
+    #: (asm/user/ipcbench.S).
+    IPCBENCH = 11
+    #: Faults delivered on fault endpoints, answered with restarts and a stop; fault endpoints
+    #: that cannot take faults (asm/user/faultipc.S).
+    FAULTIPC = 12
 
 
 #: Every configuration key and its default value.
@@ -77,6 +86,11 @@ DEFAULTS: dict[str, int] = {
     #: Off by default so that ``mlk run`` leaves no file behind; the refinement harness
     #: (``mlk refine``) and its tests build with ``TRACE=1``.
     "TRACE": 0,
+    #: The fast paths of Call and ReplyRecv (kernel_aarch64/asm/fastpath.S). Their results are the
+    #: slow path's; 0 builds the slow path only (``mlk bench ipc`` compares the two).
+    "FASTPATH": 1,
+    #: In the IPCBENCH scenario: the number of IPC round trips.
+    "BENCH_ROUNDS": 100,
 }
 
 

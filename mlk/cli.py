@@ -302,6 +302,7 @@ BENCHMARKS = {
     "refine": "mlk.refinement.bench",
     "difftest": "mlk.refinement.difftest.bench",
     "proofs": "mlk.proofs.bench",
+    "ipc": "mlk.refinement.ipc_bench",
 }
 
 

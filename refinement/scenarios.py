@@ -56,6 +56,8 @@ SCENARIOS: dict[str, dict[str, int]] = {
     "xfer": {"SCENARIO": Scenario.XFER},
     "tcbs": {"SCENARIO": Scenario.TCBS},
     "frames": {"SCENARIO": Scenario.FRAMES},
+    "fastpath": {"SCENARIO": Scenario.FASTPATH},
+    "faultipc": {"SCENARIO": Scenario.FAULTIPC},
 }
 
 _TCB_BYTES = 1 << OBJECT_SIZE_BITS[ObjectType.TCB]

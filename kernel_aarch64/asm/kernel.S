@@ -23,6 +23,7 @@
 .include "threads.S"
 .include "ipc.S"
 .include "ntfn.S"
+.include "fastpath.S"
 .include "cnode.S"
 .include "delete.S"
 .include "untyped.S"

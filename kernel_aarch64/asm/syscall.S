@@ -14,7 +14,8 @@
 
 /*
  * handle_syscall: svc #0 from EL0 (spec: kernel.handle_syscall). The number is in the saved
- * REG_SYSNO register; x19 = the caller's TCB from here on. Call, Send and NBSend go to
+ * REG_SYSNO register; x19 = the caller's TCB from here on. Call and ReplyRecv try their fast
+ * paths first (fastpath.S, in CONFIG_FASTPATH builds). Call, Send and NBSend go to
  * sys_send_like, Recv and NBRecv to sys_recv_like; Reply and ReplyRecv first reply. An unknown
  * number (or a debug call in a non-debug build) is a user fault of kind FAULT_UNKNOWN_SYSCALL
  * with the number as MR0.
@@ -27,6 +28,14 @@ handle_syscall:
     trace_hook trace_syscall
     mrs x19, tpidr_el1
     ldr x0, [x19, #SAVED_SYSNO]
+.if CONFIG_FASTPATH
+    cmp x0, #SYS_CALL
+    b.eq fastpath_call
+    cmp x0, #SYS_REPLY_RECV
+    b.eq fastpath_reply_recv
+.endif
+// syscall_dispatch: the slow path of every system call (x0 = its number).
+syscall_dispatch:
     mov x21, #1
     cmp x0, #SYS_CALL
     b.eq sys_send_like

@@ -41,6 +41,8 @@ handle_el0_sync:
  */
 kernel_exit:
     bl schedule
+// kernel_exit_switch: a transition whose scheduling decision is made (KSTATE_CURRENT) ends here.
+kernel_exit_switch:
     trace_hook trace_sched
     trace_hook trace_checkpoint
 

@@ -130,6 +130,8 @@ KSTATE_READY_SHIFT = 6
 #: * ``halt_instructions``: instructions retired from ``_start`` to ``power_off`` (PMU, as
 #:   above), written when the machine stops: the harness reads it from the final memory
 #:   checkpoint to measure what tracing costs;
+#: * ``fastpath_calls``, ``fastpath_reply_recvs``: the Calls and ReplyRecvs the fast paths
+#:   completed (statistics, no spec counterpart: the fast paths' results are the slow path's);
 #: * ``ready0``..``ready3``: bit ``p % 64`` of word ``p // 64`` is set exactly when ready queue
 #:   ``p`` is non-empty;
 #: * ``spaces``: the first thread of the list of threads with a CSpace or a VSpace (``TCB``
@@ -145,6 +147,8 @@ KSTATE = Layout(
         Field("ticks"),
         Field("boot_instructions"),
         Field("halt_instructions"),
+        Field("fastpath_calls"),
+        Field("fastpath_reply_recvs"),
         *(Field(f"ready{w}") for w in range(NUM_PRIORITIES >> KSTATE_READY_SHIFT)),
         Field("spaces"),
     ),

@@ -45,6 +45,15 @@ root_image_start:
 .if CONFIG_SCENARIO == SCENARIO_FRAMES
 .include "frames.S"
 .endif
+.if CONFIG_SCENARIO == SCENARIO_FASTPATH
+.include "fastpath.S"
+.endif
+.if CONFIG_SCENARIO == SCENARIO_IPCBENCH
+.include "ipcbench.S"
+.endif
+.if CONFIG_SCENARIO == SCENARIO_FAULTIPC
+.include "faultipc.S"
+.endif
 .ltorg
 .balign (1 << PAGE_BITS)
 root_stack:
