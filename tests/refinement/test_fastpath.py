@@ -13,6 +13,7 @@ from mlk.abi import layout
 from mlk.abi.platform import Platform
 from mlk.kernel_aarch64 import build as kbuild
 from mlk.refinement import capture, fastpath, scenarios, tracefile
+from mlk.refinement.snapshot import Memory
 
 pytestmark = pytest.mark.qemu
 
@@ -32,10 +33,11 @@ def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: int, name: str =
     assert outcome.passed, outcome.divergence.render() if outcome.divergence else outcome.message
     built = kbuild.build(tmp_path / "build", overrides={**config, "TRACE": 1})
     trace = tracefile.decode((tmp_path / "run" / "trace.bin").read_bytes())
-    classified = fastpath.classify(trace, scenarios.initial_state(trace, built),
-                                   scenarios.environment({**config, "TRACE": 1}, built))  # fmt: skip
+    threads = scenarios.boot_threads(built)
+    classified = fastpath.classify(trace, scenarios.initial_state_with(trace, threads),
+                                   scenarios.environment({**config, "TRACE": 1}, threads))  # fmt: skip
     data = (tmp_path / "run" / capture.MEMORY_FILE).read_bytes()
-    memory = capture.Memory(scenarios.checkpoint_region(built)[0], data)
+    memory = Memory(scenarios.checkpoint_region(built)[0], data)
     kstate = Platform.KERNEL_BASE + layout.KERNEL_DATA_OFFSET
     counters = (memory.word(kstate + layout.KSTATE.offset("fastpath_calls")),
                 memory.word(kstate + layout.KSTATE.offset("fastpath_reply_recvs")))  # fmt: skip
