@@ -188,6 +188,24 @@ class EventGen:
         sysno = Syscall.CALL if r.random() < 0.85 else r.choice((Syscall.SEND, Syscall.NB_SEND))
         return syscall_event(sysno, cptr=index, msginfo=msginfo.pack(label, length), mrs=args)
 
+    def invocation(self, s: State, label: Label) -> SyscallEvent | None:
+        """A Call of ``label`` on a capability of its kind that the current thread of ``s``
+        holds, with arguments drawn as :meth:`event` draws them; ``None`` when it holds none, or
+        when the call would stop the only runnable thread (Suspend or Configure of itself)."""
+        self.state, self.machine, self.wild = s, s.machine, bool(s.queues)
+        self.root, caps, free = self._caps(s)
+        kinds = {ctype for ctype, lab in OPERATIONS if lab == label}
+        found = [(i, c) for i, c in caps if c.type in kinds]
+        if not found:
+            return None
+        index, cap = self.rng.choice(found)
+        if not self.wild and cap.obj == s.current and label in (Label.TCB_SUSPEND, Label.TCB_CONFIGURE):
+            return None
+        free_slot = self.rng.choice(free) if free else self.rng.randrange(300)
+        args = self._args(label, cap, caps, free, free_slot)
+        length = max(OPERATIONS[(cap.type, label)][0], len(args))
+        return syscall_event(Syscall.CALL, cptr=index, msginfo=msginfo.pack(label, length), mrs=args)
+
     def _ipc(self, caps: list[tuple[int, Cap]], free_slot: int, blocking_ok: bool) -> Event:
         r = self.rng
         cptr = self._pick(caps, CapType.ENDPOINT, CapType.NOTIFICATION)

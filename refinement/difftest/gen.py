@@ -29,21 +29,23 @@ from collections.abc import Callable
 
 from hypothesis import strategies as st
 
-from mlk.abi.labels import FaultLabel
-from mlk.abi.objects import PAGE_BITS, ROOT_IMAGE_VADDR, CapType
+from mlk.abi import msginfo
+from mlk.abi.labels import FaultLabel, Label
+from mlk.abi.objects import PAGE_BITS, ROOT_IMAGE_VADDR, CapType, ObjectType, RootSlot
 from mlk.abi.platform import KernelWindow, Platform
 from mlk.abi.syscalls import ContextReg, Reg, Syscall
 from mlk.model import gen as spec_gen
 from mlk.model import vm
 from mlk.model.boot import boot
-from mlk.model.events import Event, FaultEvent, SyscallEvent, TickEvent
+from mlk.model.events import Event, FaultEvent, SyscallEvent, TickEvent, syscall_event
 from mlk.model.kernel import TRANSITIONS, classify, step
 from mlk.model.state import Machine, ObjId, State, Tcb
 from mlk.model.tx import Tx
 from mlk.refinement.difftest.program import ROOT_PRIORITY, STEP_REGS, Op, Program, Step, Thread
 
 #: The transitions the kernel implements today and the generator draws (the invocations of
-#: CNodes, untyped memory, TCBs, frames and page tables among them; issue 6 is bringing the rest).
+#: CNodes, untyped memory, TCBs, frames and page tables, message passing and notifications among
+#: them; issue 6 is bringing the rest).
 #: A CAP_FAULT of a thread without a fault endpoint stops it exactly as the
 #: kernel's unknown-system-call fault does, so it is observably implemented.
 KERNEL_TRANSITIONS = frozenset(
@@ -52,7 +54,8 @@ KERNEL_TRANSITIONS = frozenset(
         "debug_halt", "illegal_invocation", "untyped_retype", "cnode_copy", "cnode_mint", "cnode_move",
         "cnode_mutate", "cnode_delete", "cnode_revoke", "tcb_configure", "tcb_set_priority", "tcb_suspend",
         "tcb_resume", "tcb_read_registers", "tcb_write_registers", "frame_map", "frame_unmap", "page_table_map",
-        "page_table_unmap", "debug_checkpoint",
+        "page_table_unmap", "debug_checkpoint", "endpoint_send", "endpoint_receive", "reply",
+        "notification_signal", "notification_wait", "tcb_bind_notification", "tcb_unbind_notification",
     }
 )  # fmt: skip
 #: The transitions the kernel does not implement yet: not drawn by default.
@@ -118,6 +121,26 @@ def acceptable(state: State, event: SyscallEvent) -> bool:
     return True
 
 
+_TCB_OPERATIONS = ("configure", "set_priority", "suspend", "resume", "read_registers", "write_registers")
+#: Focus transitions that need a capability to an object of some kind (a TCB other than the
+#: thread's own), and that kind: a program that favours one of them creates such an object first
+#: (see ``_Writer.prerequisite``).
+_NEEDS: dict[str, ObjectType] = {
+    **{f"tcb_{op}": ObjectType.TCB for op in _TCB_OPERATIONS},
+    "endpoint_send": ObjectType.ENDPOINT,
+    "endpoint_receive": ObjectType.ENDPOINT,
+    "notification_signal": ObjectType.NOTIFICATION,
+    "notification_wait": ObjectType.NOTIFICATION,
+    "tcb_bind_notification": ObjectType.NOTIFICATION,
+    "tcb_unbind_notification": ObjectType.NOTIFICATION,
+}
+#: Share of a focused program's steps that create its focus's object while the thread has none.
+PREREQUISITE_SHARE = 0.5
+#: Share of the other steps of a program that favours an invocation which make that invocation
+#: (when the thread holds a capability it applies to).
+FOCUS_SHARE = 0.25
+
+
 class _Writer:
     """The spec-driven script writer of :func:`generate`."""
 
@@ -137,6 +160,15 @@ class _Writer:
         tcb = state.objects[tid]
         assert isinstance(tcb, Tcb)
         tail = tcb.ctx[ContextReg.SP :]
+        needed = self.prerequisite(state, tid)
+        if needed is not None and self.rng.random() < PREREQUISITE_SHARE:
+            return SyscallEvent((*needed.ctx[:STEP_REGS], *tail))
+        if self.focus.upper() in Label.__members__ and self.rng.random() < FOCUS_SHARE:
+            invocation = self.events.invocation(state, Label[self.focus.upper()])
+            if invocation is not None:
+                candidate = SyscallEvent((*invocation.ctx[:STEP_REGS], *tail))
+                if classify(state, candidate) == self.focus and acceptable(state, candidate):
+                    return candidate
         first: SyscallEvent | None = None
         for _ in range(_TRIES):
             event = self.events.event(state)
@@ -157,6 +189,30 @@ class _Writer:
         regs = [0] * STEP_REGS
         regs[Reg.SYSNO] = Syscall.YIELD
         return SyscallEvent((*regs, *tail))
+
+    def prerequisite(self, state: State, tid: ObjId) -> SyscallEvent | None:
+        """For a program whose focus needs an object of some kind (:data:`_NEEDS`) while thread
+        ``tid`` holds no capability to one: an Untyped Retype that creates one into a
+        free slot of its CSpace root from an untyped region the final checkpoint holds (the
+        spec's generator rarely draws that by itself: most untyped regions lie above the kernel,
+        where :func:`acceptable` refuses to create objects). ``None`` otherwise."""
+        kind = _NEEDS.get(self.focus)
+        tcb = state.objects[tid]
+        assert isinstance(tcb, Tcb)
+        if kind is None or tcb.cspace is None:
+            return None
+        caps = {index: sl.cap for (cnode, index), sl in state.slots.items() if cnode == tcb.cspace}
+        if any(c.type == CapType(kind) and c.obj != tid for c in caps.values()):
+            return None
+        untyped = [i for i, c in caps.items() if c.type == CapType.UNTYPED and c.obj < state.machine.kernel_base]
+        roots = [i for i, c in caps.items() if c.type == CapType.CNODE and c.obj == tcb.cspace]
+        free = [i for i in range(RootSlot.FREE_FIRST, RootSlot.FREE_FIRST + 24) if i not in caps]
+        if not (untyped and roots and free):
+            return None
+        info = msginfo.pack(Label.UNTYPED_RETYPE, 5)
+        event = syscall_event(Syscall.CALL, cptr=self.rng.choice(untyped), msginfo=info,
+                              mrs=(kind, 0, roots[0], self.rng.choice(free), self.rng.choice((1, 2))))  # fmt: skip
+        return event if acceptable(state, event) else None
 
     def step(self, state: State, tid: ObjId) -> tuple[Step, list[Event]]:
         """The next step of thread ``tid`` and the events the spec will see for it."""
