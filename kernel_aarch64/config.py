@@ -70,6 +70,11 @@ class Scenario(IntEnum):
     #: Faults delivered on fault endpoints, answered with restarts and a stop; fault endpoints
     #: that cannot take faults (asm/user/faultipc.S).
     FAULTIPC = 12
+    #: A generated assembly program, one per build: the differential tests write it over
+    #: ``asm/user/asmprog.S`` in their copy of the sources (``mlk difftest --mode asm``,
+    #: mlk.refinement.difftest.asmprog). The file in the tree is a program that halts. (A number
+    #: apart from the hand-written scenarios', which are numbered in order.)
+    ASM = 20
 
 
 #: Every configuration key and its default value.

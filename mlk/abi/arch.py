@@ -13,6 +13,8 @@ from mlk.abi.fields import BitField
 ESR_EC = BitField("ec", 26, 6)
 #: ESR_ELx.ISS: the instruction-specific syndrome.
 ESR_ISS = BitField("iss", 0, 25)
+#: ISS.WnR of a data abort: 1 when the access that faulted was a write.
+ESR_DABT_WNR = BitField("wnr", 6, 1)
 
 
 class ExceptionClass(IntEnum):

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 
 from mlk.refinement import mutants
-from mlk.refinement.difftest import gen, search
+from mlk.refinement.difftest import asmcli, gen, search
 from mlk.refinement.difftest.program import Program
 from mlk.refinement.difftest.run import Result, Session
 from mlk.refinement.difftest.speccov import SpecCoverage
@@ -32,7 +32,10 @@ def parser() -> argparse.ArgumentParser:
                    help="also draw the transitions the kernel does not implement yet (KERNEL_GAPS)")  # fmt: skip
     p.add_argument("--replay", type=Path, metavar="FILE", help="run a saved program (or a directory of them)")
     p.add_argument("--corpus", type=Path, default=search.CORPUS_DIR, help="where failures are saved")
-    p.add_argument("--mutant", metavar="NAME", choices=sorted(mutants.BY_NAME),
+    p.add_argument("--mode", choices=("interp", "asm"), default="interp",
+                   help="interp: scripts for the EL0 interpreter, one build per session (default); asm: generated "
+                   "assembly, one guarded keystone build per program, with register-level and fault-report checks")
+    p.add_argument("--mutant", metavar="NAME", choices=sorted({*mutants.BY_NAME, *asmcli.MUTANTS}),
                    help="test a kernel mutant (mlk.refinement.mutants) instead: shows the search finds it; "
                    "nothing is saved")  # fmt: skip
     p.add_argument("--work", type=Path, default=WORK_DIR, help=f"build and run directory (default {WORK_DIR})")
@@ -62,6 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``mlk difftest``."""
     args = parser().parse_args(argv)
     load_every_module()  # a seed then draws the same programs here as in the test suite
+    if args.mode == "asm":
+        return asmcli.main(args)
+    if args.mutant in asmcli.MUTANTS:
+        print(f"mlk difftest: mutant {args.mutant} is for --mode asm")
+        return 2
     if args.mutant is not None:
         sources = mutants.apply(mutants.BY_NAME[args.mutant], args.work / "mutant" / "asm")
         session = Session(args.work / "mutant", source_dir=sources)

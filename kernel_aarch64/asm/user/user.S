@@ -27,6 +27,9 @@ root_image_start:
 .if CONFIG_SCENARIO == SCENARIO_INTERP
 .include "interp.S"
 .endif
+.if CONFIG_SCENARIO == SCENARIO_ASM
+.include "asmprog.S"
+.endif
 .if CONFIG_SCENARIO == SCENARIO_CAPS
 .include "caps.S"
 .endif

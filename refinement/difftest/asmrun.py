@@ -1,0 +1,322 @@
+"""Running generated assembly programs (``mlk difftest --mode asm``): one guarded keystone build
+per program, the refinement check of its run, and the register-level checks only this mode can
+make; the search, its shrinking, and the regression corpus of this mode.
+
+:class:`AsmSession` copies the kernel sources once and, per program, writes the program's
+assembly over ``asm/user/asmprog.S`` in the copy and builds the ASM scenario with the trace on
+(the whole guarded pipeline: preprocessing, the keystone guards, the child-process assembler,
+the capstone cross-check). The run is checked exactly as ``mlk refine`` checks a scenario
+(:func:`mlk.refinement.checkpoints.check_run`: lockstep, checkpoints at boot, periodically, on
+request and at the end); then, since every register the program sets is known:
+
+* each thread's ``SYSCALL`` and ``FAULT`` records must carry the registers the program had at
+  that instruction (x0..x10, SP, PC) and each fault the kind, exception class, fault address and
+  write bit of the fault the program made (:func:`mlk.refinement.difftest.asmprog.expected_entries`):
+  the refinement check takes these as the spec's inputs and cannot judge them;
+* a halt with a register-check status means the kernel changed a register the program checks
+  (x11..x30 across a system call, every register across a spin, SP).
+
+A failing program shrinks (:func:`minimize`: fewer threads, fewer steps, plainer steps) and is
+saved to :data:`CORPUS_DIR`, which the test suite replays.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis.errors import Flaky
+
+from mlk import qemu
+from mlk.abi import layout
+from mlk.abi.platform import Platform
+from mlk.abi.syscalls import Reg
+from mlk.abi.trace import RecordType
+from mlk.kernel_aarch64 import build as kbuild
+from mlk.kernel_aarch64.config import Scenario
+from mlk.kernel_aarch64.diagnostics import BuildError
+from mlk.model.state import ObjId, State, Tcb
+from mlk.refinement import capture, checkpoints, report, scenarios, tracefile
+from mlk.refinement.difftest import asmgen, asmprog, search
+from mlk.refinement.difftest.asmprog import CORRUPT_STATUS, GPRS, SP_INDEX, AsmOp, AsmProgram, AsmStep, AsmThread
+from mlk.refinement.difftest.program import ROOT_PRIORITY
+from mlk.refinement.difftest.run import CHECKPOINT_EVERY, TIMEOUT, Result
+
+#: The build configuration of every program.
+CONFIG = {"SCENARIO": int(Scenario.ASM), "TRACE": 1}
+#: The regression corpus of this mode.
+CORPUS_DIR = search.CORPUS_DIR.parent / "difftest-asm"
+#: The file of the kernel sources a program replaces.
+PROGRAM_FILE = Path("user") / "asmprog.S"
+_CHECKPOINT_MARGIN = 1 << 20
+
+
+def replay_command(path: Path | str) -> str:
+    """The one-line command that replays a saved program."""
+    return f"mlk difftest --mode asm --replay {path}"
+
+
+def entry_problems(program: AsmProgram, built: kbuild.BuildResult, trace: tracefile.Trace) -> list[str]:
+    """Where the kernel's records of each thread's entries differ from what the program did."""
+    problems: list[str] = []
+    for t in range(len(program.threads)):
+        tcb = scenarios.thread_address(built, t)
+        records = [r for r in trace.records
+                   if r.kind in (RecordType.SYSCALL, RecordType.FAULT) and r.get("thread") == tcb]  # fmt: skip
+        expected = asmprog.expected_entries(program, t, built.symbols)
+        if len(records) > len(expected):
+            problems.append(f"thread {t}: {len(records)} kernel entries, the program makes at most {len(expected)}")
+        for entry, record in zip(expected, records, strict=False):
+            problems += [f"thread {t}, {p}" for p in entry.compare(record.fields(), record.kind.name)]
+    return problems
+
+
+def corrupted_register(trace: tracefile.Trace) -> str | None:
+    """The register a failed check named, when the run halted with a register-check status."""
+    last = trace.records[-1] if trace.records else None
+    if last is None or last.kind is not RecordType.HALT or last.get("status") < CORRUPT_STATUS:
+        return None
+    index = last.get("status") - CORRUPT_STATUS
+    return "sp" if index == SP_INDEX else f"x{index}"
+
+
+class AsmSession:
+    """A copy of the kernel sources, the builds and runs of programs, all under ``work``."""
+
+    def __init__(
+        self, work: Path, source_dir: Path = kbuild.SOURCE_DIR, schedule: capture.Schedule | None = None
+    ) -> None:
+        self.work = work
+        self.sources = work / "src"
+        if self.sources.exists():
+            shutil.rmtree(self.sources)
+        shutil.copytree(source_dir, self.sources)
+        self.schedule = schedule or capture.Schedule(every=CHECKPOINT_EVERY)
+        self._skeletons: dict[int, tuple[State, list[ObjId]]] = {}
+        self.builds = 0
+        self.build_seconds = 0.0
+
+    def build(self, program: AsmProgram, out: Path) -> kbuild.BuildResult:
+        """Assemble ``program`` into a kernel build in ``out``."""
+        start = time.monotonic()
+        (self.sources / PROGRAM_FILE).write_text(asmprog.source(program))
+        try:
+            return kbuild.build(out, source_dir=self.sources, overrides=CONFIG)
+        finally:
+            self.builds += 1
+            self.build_seconds += time.monotonic() - start
+
+    def run(self, program: AsmProgram, name: str, replay: str, *, keep: Path | None = None) -> Result:
+        """Build, run and check ``program`` (see the module documentation)."""
+        start = time.monotonic()
+        run_dir = keep or self.work / "run"
+
+        def error(kind: str, message: str, trace: tracefile.Trace | None = None,
+                  initial: State | None = None) -> Result:  # fmt: skip
+            outcome = report.Outcome(name, str(run_dir / "qemu" / capture.CONTAINER_FILE), error=kind, message=message,
+                                     seconds=time.monotonic() - start)  # fmt: skip
+            return Result(outcome, trace, initial)
+
+        try:
+            built = self.build(program, run_dir / "build")
+        except (BuildError, asmprog.TooLarge) as exc:
+            return error("BuildError", str(exc))
+        threads = scenarios.boot_threads(built)
+        end = scenarios.boot_objects_base(built) + layout.BootObject.END + _CHECKPOINT_MARGIN
+        metadata = {"scenario": "difftest", "config": CONFIG, "build_id": built.build_id, "replay": replay,
+                    "boot_threads": [t.to_json() for t in threads], "program": program.to_json()}  # fmt: skip
+        try:
+            run = capture.capture(built.elf, run_dir / "qemu", region=(Platform.RAM_BASE, end - Platform.RAM_BASE),
+                                  metadata=metadata, timeout=TIMEOUT, schedule=self.schedule)  # fmt: skip
+        except capture.CaptureError as exc:
+            return error(type(exc).__name__, str(exc))
+        except qemu.QemuMissing as exc:
+            return error("QemuMissing", str(exc))
+        try:
+            trace = tracefile.decode(run.trace.read_bytes(), build_id=int(built.build_id, 16))
+        except OSError:
+            return error("NoTrace", f"the kernel wrote no trace; console:\n{run.console_tail()}")
+        except tracefile.TraceError as exc:
+            return error(type(exc).__name__, f"{exc}; console:\n{run.console_tail()}")
+        initial = scenarios.initial_state_with(trace, threads)
+        outcome, _ = checkpoints.check_run(
+            name, trace, initial, run.checkpoints, run.status, console_tail=run.console_tail(), replay=replay,
+            started=start, trace_path=str(run.container), zero_halt=False,
+        )  # fmt: skip
+        if not outcome.passed:
+            return Result(outcome, trace, initial)
+        register = corrupted_register(trace)
+        if register is not None:
+            return error("RegisterCorrupted", f"the program found {register} changed by the kernel (a failed "
+                         f"register check halted it); replay: {replay}", trace, initial)  # fmt: skip
+        problems = entry_problems(program, built, trace)
+        if problems:
+            return error("KernelEntry", "the kernel recorded entries the program did not make:\n  "
+                         + "\n  ".join(problems[:20]) + f"\nreplay: {replay}", trace, initial)  # fmt: skip
+        return Result(outcome, trace, initial)
+
+    def boot_state(self, priorities: list[int]) -> tuple[State, list[ObjId]]:
+        """The spec's boot state for generating a program with boot threads at ``priorities``, and
+        its threads' TCBs, from a build of an empty program with as many threads (the real
+        program's are placed after its larger image: the checker uses the real ones)."""
+        count = len(priorities)
+        if count not in self._skeletons:
+            skeleton = AsmProgram(tuple(AsmThread(p, ()) for p in (ROOT_PRIORITY, *priorities)))
+            result = self.run(skeleton, "skeleton", "")
+            if result.trace is None:
+                raise RuntimeError(f"the empty program did not run: {result.outcome.summary()}")
+            built = self.build(skeleton, self.work / "skeleton")
+            tids = [scenarios.thread_address(built, i) for i in range(count + 1)]
+            self._skeletons[count] = (scenarios.initial_state(result.trace, built), tids)
+        state, tids = self._skeletons[count]
+        objects = dict(state.objects)
+        for tid, priority in zip(tids[1:], priorities, strict=True):
+            tcb = objects[tid]
+            assert isinstance(tcb, Tcb)
+            objects[tid] = tcb._replace(priority=priority)
+        queues: dict[int, tuple[ObjId, ...]] = {}
+        for tid, priority in zip(tids[1:], priorities, strict=True):
+            queues[priority] = (*queues.get(priority, ()), tid)
+        return state._replace(objects=objects, queues=queues), tids
+
+
+@dataclass(frozen=True)
+class AsmFailure:
+    """A minimal failing program and how it failed."""
+
+    program: AsmProgram
+    result: Result
+
+    def to_json(self, name: str, origin: str) -> dict[str, Any]:
+        """The corpus entry."""
+        return {"name": name, "found_by": origin, "failure": search.failure_kind(self.result.outcome),
+                "summary": self.result.outcome.summary(), "program": self.program.to_json()}  # fmt: skip
+
+
+def minimize(session: AsmSession, program: AsmProgram, kind: str, stats: search.Stats) -> tuple[AsmProgram, Result]:
+    """Remove boot threads, then single steps, then the registers and SP changes steps do not
+    need, while the program still fails with ``kind``. (This is the mode's only shrinking:
+    Hypothesis's own would build a kernel for every one of its hundreds of attempts.)"""
+
+    def still_fails(candidate: AsmProgram) -> Result | None:
+        result = session.run(candidate, "difftest", "")
+        stats.programs += 1
+        stats.syscalls += candidate.syscalls
+        return result if search.failure_kind(result.outcome) == kind else None
+
+    best = session.run(program, "difftest", "")
+    i = 1
+    while i < len(program.threads):
+        found = still_fails(AsmProgram(program.threads[:i] + program.threads[i + 1 :]))
+        if found is not None:
+            program, best = AsmProgram(program.threads[:i] + program.threads[i + 1 :]), found
+        else:
+            i += 1
+    for t in range(len(program.threads)):
+        s = 0
+        while s < len(program.threads[t].steps):
+            thread = program.threads[t]
+            shorter = AsmThread(thread.priority, thread.steps[:s] + thread.steps[s + 1 :])
+            candidate = AsmProgram((*program.threads[:t], shorter, *program.threads[t + 1 :]))
+            found = still_fails(candidate)
+            if found is not None:
+                program, best = candidate, found
+            else:
+                s += 1
+    for t in range(len(program.threads)):
+        for s in range(len(program.threads[t].steps)):
+            thread = program.threads[t]
+            plain = _plain(thread.steps[s])
+            if plain == thread.steps[s]:
+                continue
+            steps = (*thread.steps[:s], plain, *thread.steps[s + 1 :])
+            candidate = AsmProgram((*program.threads[:t], AsmThread(thread.priority, steps), *program.threads[t + 1 :]))
+            found = still_fails(candidate)
+            if found is not None:
+                program, best = candidate, found
+    return program, best
+
+
+def _plain(step: AsmStep) -> AsmStep:
+    """``step`` with zero in every register it does not need (a system call keeps x0..x10) and
+    no SP change: the simpler step a shrunk program tries."""
+    keep = Reg.RECV_SLOT + 1 if step.op is AsmOp.SYSCALL else 0
+    return AsmStep(step.op, (*step.regs[:keep], *(0,) * (GPRS - keep)), step.value, None)
+
+
+class _Failed(Exception):
+    """Raised inside the Hypothesis test to make a failing program shrink."""
+
+
+def run_search(
+    session: AsmSession,
+    examples: int,
+    seed: int,
+    *,
+    exclude: frozenset[str] = asmgen.EXCLUDE,
+    stats: search.Stats | None = None,
+    on_result: Callable[[AsmProgram, Result], None] | None = None,
+) -> AsmFailure | None:
+    """Run up to ``examples`` generated programs; the first failure, shrunk and minimized."""
+    stats = stats or search.Stats()
+    failures: list[tuple[AsmProgram, Result]] = []
+    start = time.monotonic()
+
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=False,
+              suppress_health_check=list(HealthCheck), phases=(Phase.generate,),
+              report_multiple_bugs=False, print_blob=False)  # fmt: skip
+    @hypothesis_seed(seed)
+    @given(asmgen.programs(session.boot_state, exclude))
+    def prop(program: AsmProgram) -> None:
+        result = session.run(program, "difftest", "")
+        stats.programs += 1
+        stats.syscalls += program.syscalls
+        if on_result is not None:
+            on_result(program, result)
+        if not result.outcome.passed and search.expected_failure(result, exclude - asmgen.SELF_CHECKED):
+            stats.gap_failures += 1
+        elif not result.outcome.passed:
+            failures.append((program, result))
+            raise _Failed(search.failure_kind(result.outcome))
+
+    try:
+        prop()
+    except _Failed:
+        pass
+    except Flaky as exc:
+        raise RuntimeError(f"a failure did not replay: the kernel run is not deterministic ({exc})") from exc
+    finally:
+        stats.seconds = time.monotonic() - start
+    if not failures:
+        return None
+    program, result = failures[-1]
+    kind = search.failure_kind(result.outcome)
+    assert kind is not None
+    program, result = minimize(session, program, kind, stats)
+    stats.seconds = time.monotonic() - start
+    return AsmFailure(program, result)
+
+
+def save(failure: AsmFailure, corpus: Path, origin: str) -> Path:
+    """Write ``failure`` to ``corpus``; the path."""
+    corpus.mkdir(parents=True, exist_ok=True)
+    stem = (search.failure_kind(failure.result.outcome) or "pass").replace("divergence: ", "").replace(" ", "-")
+    n = 1
+    while (corpus / f"{stem.lower()}-{n}.json").exists():
+        n += 1
+    path = corpus / f"{stem.lower()}-{n}.json"
+    path.write_text(json.dumps(failure.to_json(path.stem, origin), indent=1) + "\n")
+    return path
+
+
+def load(path: Path) -> tuple[dict[str, Any], AsmProgram]:
+    """A corpus entry and its program."""
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data, asmprog.from_json(data["program"])
