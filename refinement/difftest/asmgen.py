@@ -16,7 +16,9 @@ whose every register is set, and faults on purpose happen at chosen addresses:
 * undefined instructions.
 
 ``tcb_write_registers`` is not drawn besides the kernel's gaps: a program that rewrites its own
-registers would defeat its own register checks (the interpreter mode draws it).
+registers would defeat its own register checks (the interpreter mode draws it). As there, a call
+must keep the root image mapped and create objects where the checkpoints see them
+(:func:`mlk.refinement.difftest.gen.acceptable`).
 """
 
 from __future__ import annotations
@@ -133,7 +135,7 @@ class _Writer:
             if regs[Reg.SYSNO] == Syscall.DEBUG_HALT:
                 regs[Reg.CPTR] &= ~CORRUPT_STATUS  # statuses from CORRUPT_STATUS on are the checks'
             candidate = SyscallEvent((*regs, *tail))
-            if classify(state, candidate) not in self.exclude:
+            if classify(state, candidate) not in self.exclude and gen.acceptable(state, candidate):
                 return candidate
         regs = [0] * (Reg.RECV_SLOT + 1)
         regs[Reg.SYSNO] = Syscall.YIELD
