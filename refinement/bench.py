@@ -74,11 +74,11 @@ def capture_cost(name: str, work: Path) -> tuple[int, int]:
     return retired[1] - retired[0], records
 
 
-def checkpoint_cost(work: Path) -> str:
-    """What checkpoints cost, measured on the SCHED scenario run with a checkpoint at every
+def checkpoint_cost(work: Path, name: str = "sched") -> str:
+    """What checkpoints cost, measured on scenario ``name`` run with a checkpoint at every
     transition and with only the boot and final ones: QEMU wall time and the checker's time
     (decoding kernel memory and comparing it), each per checkpoint."""
-    config = {**scenarios.SCENARIOS["sched"], "TRACE": 1}
+    config = {**scenarios.SCENARIOS[name], "TRACE": 1}
     built = kbuild.build(work / "ckpt-build", overrides=config)
     region = scenarios.checkpoint_region(built)
     runs = {}
@@ -98,7 +98,7 @@ def checkpoint_cost(work: Path) -> str:
     qemu_ms = 1000 * (runs[1].seconds - runs[0].seconds) / extra
     check_ms = 1000 * ((t2 - t1) - (t1 - t0)) / len(runs[1].checkpoints)
     size = region[1] >> 10
-    return (f"checkpoints (sched, {len(runs[1].checkpoints)} of {size} KiB): {qemu_ms:.2f} ms each in the run "
+    return (f"checkpoints ({name}, {len(runs[1].checkpoints)} of {size} KiB): {qemu_ms:.2f} ms each in the run "
             f"(the kernel waits while the harness copies memory), {check_ms:.2f} ms each to decode and compare")
 
 
@@ -109,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-length", type=int, default=5_000, help="longest run from boot (default 5000)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-capture", action="store_true", help="skip the kernel capture-cost measurement (QEMU)")
+    parser.add_argument("--checkpoint-scenario", default="sched", choices=sorted(scenarios.SCENARIOS),
+                        help="the scenario whose checkpoints are timed (default sched)")
     args = parser.parse_args(argv)
     data = streams(args.seed, args.transitions, args.run_length)
     size = sum(len(d) for d in data)
@@ -140,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"  capture cost ({name}): {extra:,} instructions for {count} records, {extra / count:.0f} per record"
             )
         try:
-            print(f"  {checkpoint_cost(Path(tmp))}")
+            print(f"  {checkpoint_cost(Path(tmp), args.checkpoint_scenario)}")
         except (capture.CaptureError, qemu.QemuMissing, BuildError) as exc:
             print(f"  checkpoints: not measured: {exc}")
             return 1

@@ -144,12 +144,13 @@ FOCUS_SHARE = 0.25
 class _Writer:
     """The spec-driven script writer of :func:`generate`."""
 
-    def __init__(self, rng: random.Random, exclude: frozenset[str]) -> None:
+    def __init__(self, rng: random.Random, exclude: frozenset[str], focus: str | None = None) -> None:
         self.rng = rng
         self.exclude = exclude
         self.events = spec_gen.EventGen(rng)
-        #: The transition this program favours (see :meth:`syscall`).
-        self.focus = rng.choice(sorted(frozenset(TRANSITIONS) - exclude - _UNFOCUSED))
+        #: The transition this program favours (see :meth:`syscall`): drawn, unless given.
+        drawn = rng.choice(sorted(frozenset(TRANSITIONS) - exclude - _UNFOCUSED))
+        self.focus = focus or drawn
 
     def syscall(self, state: State, tid: ObjId) -> SyscallEvent:
         """A system call for thread ``tid`` (the spec's current thread) not in ``exclude``: of
@@ -237,12 +238,14 @@ def generate(
     lengths: list[int],
     rng: random.Random,
     exclude: frozenset[str] = KERNEL_GAPS,
+    focus: str | None = None,
 ) -> Program:
     """A program for threads ``tids`` (root task first; the finisher is not among them) at
     ``priorities``, each script at most ``lengths[i]`` steps, written while the spec runs from
     ``initial``. A thread whose script is full stops (its END step); the run of the spec ends when
-    no thread of the program is current (the finisher's or the idle thread's turn) or it halts."""
-    writer = _Writer(rng, exclude)
+    no thread of the program is current (the finisher's or the idle thread's turn) or it halts.
+    ``focus`` names the transition the program favours (default: one drawn)."""
+    writer = _Writer(rng, exclude, focus)
     scripts: list[list[Step]] = [[] for _ in tids]
     index = {tid: i for i, tid in enumerate(tids)}
     state = initial
@@ -270,10 +273,12 @@ def programs(
     exclude: frozenset[str] = KERNEL_GAPS,
     max_extra_threads: int = MAX_EXTRA_THREADS,
     max_steps: int = MAX_STEPS,
+    focus: str | None = None,
 ) -> st.SearchStrategy[Program]:
     """Programs of a root task and up to ``max_extra_threads`` boot threads at priorities between
     the finisher's and the root task's, each of up to ``max_steps`` steps. ``boot_state`` gives
-    the spec's boot state for the boot threads' priorities, and the threads' TCB addresses."""
+    the spec's boot state for the boot threads' priorities, and the threads' TCB addresses;
+    ``focus``, when given, is the transition every program favours."""
 
     @st.composite
     def draw_program(draw: st.DrawFn) -> Program:
@@ -282,6 +287,6 @@ def programs(
         lengths = draw(st.lists(st.integers(0, max_steps), min_size=len(priorities), max_size=len(priorities)))
         rng = draw(st.randoms(use_true_random=False))
         state, tids = boot_state(extra)
-        return generate(state, tids, priorities, lengths, rng, exclude)
+        return generate(state, tids, priorities, lengths, rng, exclude, focus)
 
     return draw_program()

@@ -36,7 +36,7 @@ from mlk.refinement.difftest.speccov import SpecCoverage
 pytestmark = pytest.mark.qemu
 
 #: The CI budget of this mode: programs per test run (each one a kernel build), and its seed.
-CI_EXAMPLES = 12
+CI_EXAMPLES = 8
 CI_SEED = 4
 
 
@@ -75,6 +75,7 @@ def test_a_program_with_every_fault_passes_and_shows_every_entry(session: asmrun
     assert result.outcome.passed, result.outcome.divergence.render() if result.outcome.divergence else \
         result.outcome.message  # fmt: skip
     assert result.trace is not None
+    assert any(r.kind.name == "TICK" for r in result.trace.records)  # the spin was preempted, registers kept
     kinds = sorted(r.get("kind") for r in result.trace.records if r.kind.name == "FAULT")
     assert kinds == [1, 1, 1, 2, 2, 3, 4]  # 3 data, 2 instruction aborts (1 misaligned), undefined, PC alignment
     header = json.loads((tmp_path / "qemu" / "run.json").read_text())
@@ -95,7 +96,7 @@ def test_the_ci_budget_passes(session: asmrun.AsmSession) -> None:
     failure = asmrun.run_search(session, CI_EXAMPLES, CI_SEED, stats=stats, on_result=record)
     assert failure is None, f"{failure.program.render()}\n{failure.result.outcome.message}" if failure else ""
     assert stats.programs == CI_EXAMPLES
-    assert {"user_fault", "tick", "debug_checkpoint"} <= set(cov.transitions), cov.render()
+    assert "user_fault" in cov.transitions and stats.syscalls > 0, cov.render()
 
 
 def _corpus() -> list[Path]:

@@ -82,7 +82,9 @@ def test_cli_reports_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_mlk_bench_refine_prints_figures(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["bench", "refine", "--transitions", "2000", "--run-length", "500"]) == 0
+    argv = ["bench", "refine", "--transitions", "2000", "--run-length", "500", "--checkpoint-scenario", "hello"]
+    assert main(argv) == 0
     out = capsys.readouterr().out
     assert "records/s" in out and "transitions/s" in out
     assert "capture cost (hello):" in out and "per record" in out
+    assert "checkpoints (hello," in out and "ms each to decode and compare" in out
