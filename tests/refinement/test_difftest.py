@@ -30,7 +30,7 @@ from mlk.refinement.difftest.run import Result, Session
 from mlk.refinement.difftest.speccov import SpecCoverage
 
 #: Programs that favour a transition the seeded budget missed.
-TOP_UP = 20
+TOP_UP = 40
 #: The CI budget: programs per test run, and its seed. With the CNode, Untyped, TCB, frame and
 #: page-table invocations among the drawn transitions, 150 programs missed some of them for every
 #: seed tried (a TCB invocation on another thread needs a Retype and a Configure first); 600 reach
