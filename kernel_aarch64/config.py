@@ -29,7 +29,8 @@ class Scenario(IntEnum):
     Each scenario is an assembly file under ``asm/user/``; every one is a real kernel build.
     """
 
-    #: The root task greets through the debug console and halts with status 0.
+    #: The root task greets through the debug console and halts with status 0 (the refinement
+    #: checker's smallest scenario).
     HELLO = 0
     #: Two threads at one priority alternate by time slice; a higher-priority thread, woken at
     #: tick ``SCHED_WAKE_TICK``, preempts them. The kernel prints ``|`` at every tick.
@@ -70,6 +71,10 @@ class Scenario(IntEnum):
     #: Faults delivered on fault endpoints, answered with restarts and a stop; fault endpoints
     #: that cannot take faults (asm/user/faultipc.S).
     FAULTIPC = 12
+    #: The default: the root task is init, which starts the console service (owner of the UART
+    #: through its device frame and IRQ handler) and two clients that print and echo through it by
+    #: IPC (asm/user/init.S, console.S, clients.S).
+    SERVICES = 13
     #: A generated assembly program, one per build: the differential tests write it over
     #: ``asm/user/asmprog.S`` in their copy of the sources (``mlk difftest --mode asm``,
     #: mlk.refinement.difftest.asmprog). The file in the tree is a program that halts. (A number
@@ -82,7 +87,7 @@ DEFAULTS: dict[str, int] = {
     "DEBUG": 1,
     "TEST_HOOK": int(TestHook.NONE),
     "TEST_EXIT_STATUS": 0,
-    "SCENARIO": int(Scenario.HELLO),
+    "SCENARIO": int(Scenario.SERVICES),
     #: In the SCHED scenario: the tick at which the kernel wakes the high-priority thread (a test
     #: stand-in for the interrupt-driven wake-ups that notifications bring in a later issue).
     "SCHED_WAKE_TICK": 17,

@@ -20,9 +20,11 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from mlk import qemu
 from mlk.abi import asm as abi_asm
+from mlk.abi import services
 from mlk.abi.trace import MACHINE_FIELDS, RecordType
 from mlk.kernel_aarch64 import build as kbuild
 from mlk.kernel_aarch64 import config as kconfig
@@ -117,6 +119,22 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _console_input(debugging: bool) -> dict[str, Any]:
+    """Where ``mlk run`` takes the guest console's input from: nothing under a debugger; a terminal
+    as it is (QEMU puts it in raw mode, so Ctrl-D arrives as the byte END_OF_INPUT); any other
+    standard input (a pipe, a file, /dev/null) byte for byte, then END_OF_INPUT, as a terminal's
+    Ctrl-D would end it."""
+    if debugging:
+        return {"stdin": subprocess.DEVNULL}
+    try:
+        terminal = sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return {"stdin": subprocess.DEVNULL}
+    if terminal:
+        return {"stdin": None}
+    return {"console_input": sys.stdin.buffer, "input_end": bytes([services.END_OF_INPUT])}
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """``mlk run``: build when needed, boot in QEMU, exit with the guest's status."""
     try:
@@ -136,9 +154,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     log = args.out / "console.log"
     try:
-        run = qemu.run(
-            opts, timeout=args.timeout, console_log=log, stdin=None if args.gdb is None else subprocess.DEVNULL
-        )
+        run = qemu.run(opts, timeout=args.timeout, console_log=log, **_console_input(args.gdb is not None))
     except qemu.QemuMissing as exc:
         print(f"mlk run: {exc}", file=sys.stderr)
         return qemu.MISSING_QEMU_STATUS

@@ -137,6 +137,19 @@ def _pump(src: BinaryIO, sinks: Sequence[BinaryIO], buffer: bytearray) -> None:
             sink.flush()
 
 
+def _feed(src: BinaryIO, end: bytes, dst: BinaryIO) -> None:
+    """Copy ``src`` to QEMU's standard input as it arrives, then ``end``; stop quietly when QEMU
+    has gone (its end of the pipe is closed)."""
+    try:
+        while chunk := src.read1(4096):  # type: ignore[attr-defined]
+            dst.write(chunk)
+            dst.flush()
+        dst.write(end)
+        dst.flush()
+    except (BrokenPipeError, ValueError, OSError):
+        pass
+
+
 def run(
     opts: QemuOptions,
     *,
@@ -144,12 +157,19 @@ def run(
     console_log: Path | None = None,
     echo: bool = True,
     stdin: int | BinaryIO | None = subprocess.DEVNULL,
+    console_input: BinaryIO | None = None,
+    input_end: bytes = b"",
 ) -> RunResult:
     """Boot the kernel and wait for the guest to stop (or for ``timeout`` seconds).
 
     The console output is echoed to our standard output when ``echo`` is set, kept in the result,
     and written as it arrives to ``console_log``, so that nothing is lost when the guest hangs or
     QEMU dies. A guest that outlives ``timeout`` is killed and reported with ``timed_out``.
+
+    The console's input (the UART's receive side, QEMU's standard input) is ``stdin`` as given to
+    :class:`subprocess.Popen` (nothing by default; ``None``: ours, e.g. a terminal, which QEMU puts
+    in raw mode), or, when ``console_input`` is given, the bytes read from it as they come, then
+    ``input_end``. QEMU takes a byte only when the UART has room for it, so none is lost.
     """
     cmd = command(opts, find_qemu())
     sinks: list[BinaryIO] = []
@@ -163,13 +183,17 @@ def run(
     buffer = bytearray()
     start = time.monotonic()
     errors = bytearray()
-    proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True, cwd=opts.cwd)  # fmt: skip
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if console_input is not None else stdin,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            cwd=opts.cwd)  # fmt: skip
     assert proc.stdout is not None and proc.stderr is not None
     pumps = [
         threading.Thread(target=_pump, args=(proc.stdout, sinks, buffer), daemon=True),
         threading.Thread(target=_pump, args=(proc.stderr, [sys.stderr.buffer] if echo else [], errors), daemon=True),
     ]
+    if console_input is not None:
+        assert proc.stdin is not None
+        threading.Thread(target=_feed, args=(console_input, input_end, proc.stdin), daemon=True).start()
     for pump in pumps:
         pump.start()
     timed_out = False

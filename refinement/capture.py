@@ -34,6 +34,7 @@ lines and neither is ever a pass.
 
 from __future__ import annotations
 
+import io
 import json
 import mmap
 import os
@@ -238,10 +239,13 @@ def capture(
     metadata: dict[str, Any],
     timeout: float = RUN_TIMEOUT,
     schedule: Schedule | None = None,
+    console_input: bytes | None = None,
 ) -> Capture:
     """Run the kernel ``elf`` in ``run_dir`` (emptied first) and keep its trace, console and the
     physical memory ``region`` (base, size) at every checkpoint (see the module documentation).
 
+    ``console_input``, when given, is what arrives at the UART's receive side (QEMU's standard
+    input, written from the start; QEMU hands it to the UART as the UART has room).
     ``metadata`` (scenario, configuration, build id, boot threads, replay command, ...) goes into
     ``run.json`` and the trace file's header. Raises :class:`QemuTimeout` or :class:`QemuCrash`
     (after keeping everything); :class:`mlk.qemu.QemuMissing` without QEMU.
@@ -257,7 +261,8 @@ def capture(
     server = threading.Thread(target=channel.serve, daemon=True)
     server.start()
     try:
-        run = qemu.run(opts, timeout=timeout, console_log=run_dir / CONSOLE_FILE, echo=False)
+        run = qemu.run(opts, timeout=timeout, console_log=run_dir / CONSOLE_FILE, echo=False,
+                       console_input=None if console_input is None else io.BytesIO(console_input))  # fmt: skip
         channel.done.set()
         server.join(timeout=5)
         checkpoints = list(channel.checkpoints)
@@ -275,6 +280,7 @@ def capture(
         **metadata,
         "command": list(run.command),
         "replay_command": qemu.guest_command(run.command),
+        "console_input": None if console_input is None else console_input.decode("latin-1"),
         "cwd": str(run_dir.resolve()),
         "status": run.status,
         "timed_out": run.timed_out,

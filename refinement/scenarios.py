@@ -35,6 +35,7 @@ from mlk.abi.objects import (
     RootSlot,
 )
 from mlk.abi.platform import Platform
+from mlk.abi.services import END_OF_INPUT
 from mlk.abi.syscalls import CONTEXT_REGS, ContextReg
 from mlk.abi.trace import RecordType
 from mlk.kernel_aarch64 import build as kbuild
@@ -58,7 +59,12 @@ SCENARIOS: dict[str, dict[str, int]] = {
     "frames": {"SCENARIO": Scenario.FRAMES},
     "fastpath": {"SCENARIO": Scenario.FASTPATH},
     "faultipc": {"SCENARIO": Scenario.FAULTIPC},
+    "services": {"SCENARIO": Scenario.SERVICES},
 }
+
+#: What a built-in scenario receives on its console (the UART's receive side), when anything: the
+#: SERVICES scenario's echo client reads two lines, then the end of input.
+INPUTS: dict[str, bytes] = {"services": b"typed into the console\nand a second line\n" + bytes([END_OF_INPUT])}
 
 _TCB_BYTES = 1 << OBJECT_SIZE_BITS[ObjectType.TCB]
 _BOOT_THREAD = struct.Struct(layout.BOOT_THREAD.struct_format())
@@ -251,7 +257,7 @@ def refine(
                 "boot_threads": [t.to_json() for t in threads]}  # fmt: skip
     try:
         run = capture.capture(built.elf, work / "run", region=checkpoint_region(built), metadata=metadata,
-                              timeout=timeout, schedule=schedule)  # fmt: skip
+                              timeout=timeout, schedule=schedule, console_input=INPUTS.get(name))  # fmt: skip
     except capture.CaptureError as exc:
         return _error(name, work / "run" / capture.CONTAINER_FILE, type(exc).__name__, str(exc), start)
     except qemu.QemuMissing as exc:

@@ -39,6 +39,12 @@ class Pl011(IntEnum):
     #: Bit numbers in FR: transmit FIFO full, receive FIFO empty.
     FR_TXFF_BIT = 5
     FR_RXFE_BIT = 4
+    #: Interrupt mask set/clear register, and its bits: receive (RXIM) and receive timeout (RTIM).
+    IMSC = 0x38
+    IMSC_RXIM = 1 << 4
+    IMSC_RTIM = 1 << 6
+    #: Bits of a byte read from DR that hold the data (the bits above are error flags).
+    DR_DATA_MASK = 0xFF
 
 
 class Boot(IntEnum):

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from mlk.abi import msginfo
+from mlk.abi.objects import PAGE_BITS, PT_INDEX_BITS, ROOT_IMAGE_VADDR
 from mlk.abi.syscalls import MSG_REGS
 
 #: Bytes in one message register.
@@ -37,6 +38,8 @@ class Status(IntEnum):
     UNKNOWN_OPERATION = 1
     #: A length field is larger than the message can carry.
     BAD_LENGTH = 2
+    #: The request has fewer message registers than its fields and its data need.
+    TRUNCATED = 3
 
 
 @dataclass(frozen=True)
@@ -97,8 +100,56 @@ CONSOLE = Service(
     ),
 )
 
+#: The byte that ends a console's input, as Ctrl-D does at a terminal: the echo client stops at it,
+#: and ``mlk run`` sends it after the last byte of a standard input that is not a terminal.
+END_OF_INPUT = 0x04
+
+#: The root task (init) as a service to the threads it starts: EXIT tells it that the thread is done
+#: (``status`` 0) or failed; init then suspends the thread and sends no reply. Init receives its
+#: children's fault messages on the same endpoint (their labels are :class:`mlk.abi.labels.FaultLabel` values), so
+#: its labels lie above those.
+INIT = Service("init", (Operation("exit", 0x10, Body(("status",)), Body(())),))
+
 #: Every service, in the order their constants are exported.
-SERVICES = (CONSOLE,)
+SERVICES = (CONSOLE, INIT)
+
+
+class ChildSlot(IntEnum):
+    """The CSpace init gives each thread it starts: a CNode of :data:`CHILD_CNODE_RADIX` with
+    these slots (a thread gets only those its job needs; the others stay empty).
+    """
+
+    NULL = 0
+    #: Init's endpoint, badged with the thread's :class:`Child` number (WRITE and GRANT_REPLY):
+    #: EXIT requests, and the thread's fault endpoint.
+    INIT = 1
+    #: The console service's endpoint: READ for the service, WRITE and GRANT_REPLY (badged with
+    #: the client's :class:`Child` number) for a client.
+    CONSOLE = 2
+    #: The console service's: the UART's IRQ handler, ...
+    IRQ_HANDLER = 3
+    #: ... the notification it signals (READ and WRITE), ...
+    IRQ_NOTIFICATION = 4
+    #: ... and the UART's device frame, mapped at :data:`CONSOLE_UART_VADDR`.
+    UART_FRAME = 5
+
+
+class Child(IntEnum):
+    """The threads init starts, numbered: the badge of their capabilities to init's and the
+    console's endpoints."""
+
+    CONSOLE = 1
+    #: A client that prints a few lines and exits.
+    PRINTER = 2
+    #: A client that echoes what it reads until :data:`END_OF_INPUT`, then exits.
+    ECHO = 3
+
+
+#: log2 of the number of slots of a CNode init gives a thread it starts.
+CHILD_CNODE_RADIX = 3
+#: Where the console service finds the UART: the last page that the root task's boot-time level-3
+#: table translates, so init maps it without a new page table.
+CONSOLE_UART_VADDR = ROOT_IMAGE_VADDR + (1 << (PAGE_BITS + PT_INDEX_BITS)) - (1 << PAGE_BITS)
 
 
 class MessageError(ValueError):
@@ -139,8 +190,14 @@ def asm_constants() -> tuple[tuple[str, int], ...]:
     """The assembler names of every service's numbers: for operation ``op`` of service ``svc``,
     ``SVC_<SVC>_<OP>_LABEL``, and for its ``REQ`` and ``REPLY`` bodies the register of each field
     (``..._MR_<FIELD>``), the first data register and the data capacity (``..._DATA_MR``,
-    ``..._DATA_BYTES``, with data only); plus ``SVC_STATUS_<NAME>`` for each status."""
+    ``..._DATA_BYTES``, with data only); plus ``SVC_STATUS_<NAME>`` for each status, the CSpace
+    layout of init's children (``CHILD_SLOT_<NAME>``, ``CHILD_<NAME>``, ``CHILD_CNODE_RADIX``),
+    ``SVC_END_OF_INPUT`` and ``CONSOLE_UART_VADDR``."""
     out: list[tuple[str, int]] = [(f"SVC_STATUS_{s.name}", int(s)) for s in Status]
+    out += [(f"CHILD_SLOT_{s.name}", int(s)) for s in ChildSlot]
+    out += [(f"CHILD_{c.name}", int(c)) for c in Child]
+    out += [("CHILD_CNODE_RADIX", CHILD_CNODE_RADIX), ("SVC_END_OF_INPUT", END_OF_INPUT)]
+    out.append(("CONSOLE_UART_VADDR", CONSOLE_UART_VADDR))
     for svc in SERVICES:
         for op in svc.operations:
             prefix = f"SVC_{svc.name}_{op.name}".upper()

@@ -15,7 +15,8 @@ Helpers the test calls are not followed, so a test that only reaches a transitio
 fixture is not listed.
 
 The kernel scenarios that ``mlk refine`` runs are listed the same way: the user program of
-scenario ``NAME`` is ``kernel_aarch64/asm/user/NAME.S``, and the assembler names it uses for
+scenario ``NAME`` is ``kernel_aarch64/asm/user/NAME.S`` with the files of that directory it
+includes (``.include "init.S"``, followed to any depth), and the assembler names it uses for
 system calls and labels (``SYS_CALL``, ``LABEL_CNODE_COPY``: the prefixes of
 :data:`mlk.abi.asm.ENUMS`) stand for ``Syscall.CALL`` and ``Label.CNODE_COPY``.
 """
@@ -121,16 +122,32 @@ class ScenarioError(Exception):
     """A scenario without its user program."""
 
 
+_INCLUDE = re.compile(r'^\s*\.include\s+"([^"/]+)"', re.MULTILINE)
+
+
+def _program_text(path: Path, seen: set[Path]) -> str:
+    """The text of ``path`` followed by that of the files beside it that it includes."""
+    seen.add(path)
+    text = path.read_text()
+    parts = [text]
+    for name in _INCLUDE.findall(text):
+        included = path.parent / name
+        if included.is_file() and included not in seen:
+            parts.append(_program_text(included, seen))
+    return "\n".join(parts)
+
+
 def scan_scenarios(root: Path, user_dir: Path, scenarios: Iterable[str]) -> list[TestRef]:
-    """The kernel scenarios ``scenarios``, each read from ``user_dir/NAME.S``, with paths relative
-    to ``root``; :class:`ScenarioError` when a scenario's program is missing."""
+    """The kernel scenarios ``scenarios``, each read from ``user_dir/NAME.S`` and the files there it
+    includes, with paths relative to ``root``; :class:`ScenarioError` when a scenario's program is
+    missing."""
     asm_names = _asm_names()
     refs = []
     for name in scenarios:
         path = user_dir / f"{name}.S"
         if not path.is_file():
             raise ScenarioError(f"{path}: the user program of scenario {name!r} is missing")
-        text = path.read_text()
+        text = _program_text(path, set())
         words = set(re.findall(r"\b[A-Z][A-Z0-9_]*\b", text))
         names = frozenset(asm_names[w] for w in words if w in asm_names)
         refs.append(TestRef(path.relative_to(root).as_posix(), 1, f"scenario {name}", names, text, name))

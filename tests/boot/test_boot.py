@@ -20,8 +20,9 @@ pytestmark = pytest.mark.qemu
 
 def mlk(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "mlk.cli", *args], capture_output=True, text=True, timeout=timeout, env=env, check=False
-    )
+        [sys.executable, "-m", "mlk.cli", *args], capture_output=True, text=True, timeout=timeout, env=env, check=False,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
 
 
 def test_boots_and_greets_with_its_build_id(tmp_path: Path) -> None:

@@ -95,6 +95,10 @@ def test_a_scenario_without_its_program_fails_with_its_name(tmp_path: Path) -> N
     (tmp_path / "mine.S").write_text("    mov x8, #SYS_YIELD\n    ldr x1, =(LABEL_CNODE_COPY << 12)\n")
     (found,) = testlinks.scan_scenarios(tmp_path, tmp_path, ["mine"])
     assert found.names == {"Syscall.YIELD", "Label.CNODE_COPY"} and found.node_id == "mlk refine --scenario mine"
+    (tmp_path / "mine.S").write_text('.include "part.S"\n.include "part.S"\n    mov x8, #SYS_YIELD\n')
+    (tmp_path / "part.S").write_text('.include "mine.S"\n    ldr x1, =(LABEL_TCB_RESUME << 12)\n')
+    (found,) = testlinks.scan_scenarios(tmp_path, tmp_path, ["mine"])
+    assert found.names == {"Syscall.YIELD", "Label.TCB_RESUME"}
 
 
 def test_an_absent_interrupt_line_is_drawn_as_inactive() -> None:

@@ -29,7 +29,7 @@ _BOOT_COUNT = re.compile(r"\[mlk\] boot: (\d+) instructions from reset to the ro
 
 
 def test_root_task_prints_through_the_debug_call(tmp_path: Path) -> None:
-    booted = boot_scenario(tmp_path)
+    booted = boot_scenario(tmp_path, SCENARIO=Scenario.HELLO)
     assert booted.run.status == 0
     assert "Hello from the root task at EL0\n" in booted.console
     count = _BOOT_COUNT.search(booted.console)
