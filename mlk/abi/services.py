@@ -147,8 +147,9 @@ class Child(IntEnum):
 
 #: log2 of the number of slots of a CNode init gives a thread it starts.
 CHILD_CNODE_RADIX = 3
-#: Where the console service finds the UART: the last page that the root task's boot-time level-3
-#: table translates, so init maps it without a new page table.
+#: Where the console service finds the UART in its address space: the last page of the region that
+#: the level-3 table around ROOT_IMAGE_VADDR translates (init gives each child such a table for its
+#: program, which lies at its address in the root task's image), above the largest root image.
 CONSOLE_UART_VADDR = ROOT_IMAGE_VADDR + (1 << (PAGE_BITS + PT_INDEX_BITS)) - (1 << PAGE_BITS)
 
 

@@ -16,6 +16,7 @@
 .equ ASCII_LF, 0x0a
 
 .balign (1 << PAGE_BITS)
+clients_main:
 printer_main:
     adr x0, printer_text
     bl client_puts
@@ -147,7 +148,7 @@ echo_goodbye:
     .asciz "echo: end of input, goodbye\n"
 
 .ltorg
-.balign 16
+.balign (1 << PAGE_BITS)
 printer_stack:
     .space USER_STACK_SIZE
 printer_stack_top:

@@ -132,7 +132,7 @@ console_setup_failed:
     b console_setup_failed
 
 .ltorg
-.balign 16
+.balign (1 << PAGE_BITS)
 console_stack:
     .space USER_STACK_SIZE
 console_stack_top:
