@@ -4,8 +4,12 @@ reaches the echo client through it and comes back."""
 
 from __future__ import annotations
 
+import os
+import pty
+import select
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,3 +132,41 @@ def test_text_typed_into_mlk_run_is_echoed(tmp_path: Path) -> None:
     out = run.stdout.decode()
     prompt = out.index("echo: type a line")
     assert out.index(TYPED.decode(), prompt) < out.index("echo: end of input")
+
+
+def _read_until(fd: int, marker: bytes, seen: bytearray, deadline: float) -> None:
+    """Read the terminal's output into ``seen`` until it contains ``marker`` (or fail at ``deadline``)."""
+    while marker not in seen:
+        left = deadline - time.monotonic()
+        assert left > 0, f"{marker!r} did not appear; output so far: {bytes(seen)!r}"
+        ready, _, _ = select.select([fd], [], [], left)
+        if ready:
+            try:
+                seen += os.read(fd, 4096)
+            except OSError:  # the terminal closed: mlk run has ended
+                assert marker in seen, f"{marker!r} did not appear; output: {bytes(seen)!r}"
+
+
+def test_typing_at_a_terminal_is_echoed(tmp_path: Path) -> None:
+    """``mlk run`` on a terminal: QEMU puts it in raw mode, Enter sends a carriage return (the echo
+    client writes a line feed) and Ctrl-D the end of input."""
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mlk.cli", "run", "--out", str(tmp_path), "--deterministic", "--timeout", "60"],
+        stdin=terminal, stdout=terminal, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    os.close(terminal)
+    seen = bytearray()
+    deadline = time.monotonic() + 120
+    try:
+        _read_until(controller, b"(Ctrl-D ends)", seen, deadline)
+        os.write(controller, b"typed at a terminal\r")
+        _read_until(controller, b"typed at a terminal\r\n", seen, deadline)
+        os.write(controller, bytes([services.END_OF_INPUT]))
+        _read_until(controller, b"goodbye", seen, deadline)
+        assert proc.wait(timeout=60) == 0
+        assert seen.count(b"typed at a terminal") == 1  # the client's echo: the terminal echoes nothing
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(controller)
