@@ -38,7 +38,7 @@ from mlk.abi.rights import Right
 from mlk.abi.syscalls import DEBUG_ARG_BITS, ContextReg, Reg, Syscall
 from mlk.model import cspace, invocation, ipc, irq, sched
 from mlk.model.events import Event, FaultEvent, IrqEvent, Result, SyscallEvent, TickEvent, normal_ctx
-from mlk.model.state import WORD_MASK, FaultInfo, ObjId, State, Tcb
+from mlk.model.state import WORD_MASK, FaultInfo, Notification, ObjId, State, Tcb
 from mlk.model.tx import Tx
 
 
@@ -234,8 +234,11 @@ def _classify_syscall(state: State, ctx: tuple[int, ...]) -> str:
         right, name = (Right.READ, "endpoint_receive") if receive else (Right.WRITE, "endpoint_send")
         return name if cap.rights & right else "cap_fault"
     if cap.type == CapType.NOTIFICATION:
-        right, name = (Right.READ, "notification_wait") if receive else (Right.WRITE, "notification_signal")
-        return name if cap.rights & right else "cap_fault"
+        if receive:
+            ntfn = state.objects[cap.obj]
+            mine = isinstance(ntfn, Notification) and ntfn.bound in (None, state.current)
+            return "notification_wait" if cap.rights & Right.READ and mine else "cap_fault"
+        return "notification_signal" if cap.rights & Right.WRITE else "cap_fault"
     if receive:
         return "cap_fault"
     found = invocation.operation(cap, ctx[Reg.MSGINFO])
