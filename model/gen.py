@@ -7,6 +7,13 @@ register values, unknown system calls, stray interrupts, faults). A state reache
 such events from :func:`mlk.model.boot.boot` is reachable by construction, so
 :func:`reachable_state` is a source of valid states for anyone who needs them (the same seed gives
 the same state).
+
+Runs are kept alive and busy, so that they reach deep states: Retype and the TCB and CNode
+operations are invoked more often than the rest (:data:`KIND_WEIGHTS`); Retype and Configure
+mostly name the caller's own CSpace root; TCB calls mostly target other threads that are queued
+or INACTIVE (new threads get configured and resumed); and an event may stop the current thread
+(block it, fault it) only while another thread that has a CSpace can run. When no other can, a
+system call after which only the idle thread would run is drawn again (:data:`REDRAWS`).
 """
 
 from __future__ import annotations
@@ -60,6 +67,17 @@ RETYPE_KINDS = (
     ObjectType.VSPACE,
     ObjectType.UNTYPED,
 )
+#: How often the current thread invokes a capability of each kind, relative to the others (1 when
+#: not listed): Retype and the TCB and CNode operations make and arrange the threads and objects
+#: that every other transition needs.
+KIND_WEIGHTS: dict[CapType, int] = {CapType.UNTYPED: 3, CapType.TCB: 3, CapType.CNODE: 2}
+#: How many empty slots of a large CSpace root the generator offers as destinations: the lowest
+#: free ones from :attr:`~mlk.abi.objects.RootSlot.FREE_FIRST`, so that calls also name the
+#: occupied slots around them.
+FREE_SLOTS = 24
+#: How often a system call after which only the idle thread would run (the only runnable thread
+#: faults without a fault handler, deletes or suspends itself...) is drawn again.
+REDRAWS = 3
 #: The labels of each capability kind.
 LABELS: dict[CapType, list[Label]] = {}
 for _ctype, _label in OPERATIONS:
@@ -78,7 +96,8 @@ class EventGen:
         self.rng = rng
         self.hostile = hostile
         #: Whether the current event may stop the current thread: only while another thread is
-        #: runnable, so that a run does not end with nothing but the idle thread.
+        #: runnable that has a CSpace (without one, a thread can only fault), so that a run does
+        #: not end with nothing but the idle thread.
         self.wild = False
         #: The state the current event is drawn for, its machine and its thread's CSpace root.
         self.state = boot(test_machine())
@@ -95,14 +114,21 @@ class EventGen:
         r = self.rng
         roll = r.random()
         running = s.current != s.machine.idle_tcb
-        self.wild = bool(s.queues)
+        self.wild = any(
+            isinstance(tcb := s.objects.get(t), Tcb) and tcb.cspace is not None for q in s.queues.values() for t in q
+        )
         self.machine = s.machine
         self.state = s
         if roll < 0.08 or not running:
             return self._interrupt(s) if r.random() < 0.5 else TickEvent()
         if roll < 0.08 + self.hostile and self.wild:
             return self._hostile(s)
-        return self._syscall(s)
+        event = self._syscall(s)
+        for _ in range(REDRAWS):
+            if self.wild or _someone_runs(s, event):
+                break
+            event = self._syscall(s)
+        return event
 
     def _interrupt(self, s: State) -> Event:
         r = self.rng
@@ -132,14 +158,19 @@ class EventGen:
         cnode = s.objects[root]
         assert isinstance(cnode, CNode)
         caps = [(i, sl.cap) for (c, i), sl in s.slots.items() if c == root]
-        free = [
-            i
-            for i in range(RootSlot.FREE_FIRST, min(1 << cnode.radix, RootSlot.FREE_FIRST + 24))
-            if (root, i) not in s.slots
-        ]
+        free = [i for i in range(RootSlot.FREE_FIRST, 1 << cnode.radix) if (root, i) not in s.slots][:FREE_SLOTS]
         if cnode.radix < 8:
             free = [i for i in range(1, 1 << cnode.radix) if (root, i) not in s.slots]
         return root, caps, free
+
+    @staticmethod
+    def _waiting(s: State, tid: int) -> bool:
+        """Whether thread ``tid`` is not the current thread and is runnable (so queued) or
+        INACTIVE."""
+        tcb = s.objects.get(tid)
+        return (
+            tid != s.current and isinstance(tcb, Tcb) and tcb.state.kind in (ThreadState.RUNNING, ThreadState.INACTIVE)
+        )
 
     def _pick(self, caps: list[tuple[int, Cap]], *types: CapType) -> int:
         """A CPtr to a capability of one of ``types``; sometimes (or when there is none) any."""
@@ -173,8 +204,12 @@ class EventGen:
         if not invocable:
             return self._ipc(caps, free_slot, blocking_ok)
         kinds = sorted({c.type for _, c in invocable})
-        kind = r.choice(kinds)
-        index, cap = r.choice([(i, c) for i, c in invocable if c.type == kind])
+        kind = r.choices(kinds, [KIND_WEIGHTS.get(k, 1) for k in kinds])[0]
+        pool = [(i, c) for i, c in invocable if c.type == kind]
+        if kind == CapType.TCB and r.random() < 0.5:
+            # Mostly another thread that is queued or cannot run: the ones a TCB call changes most.
+            pool = [(i, c) for i, c in pool if self._waiting(s, c.obj)] or pool
+        index, cap = r.choice(pool)
         label = r.choice(LABELS[cap.type]) if r.random() < 0.95 else r.choice(list(Label))
         target = s.objects.get(cap.obj)
         if isinstance(target, Tcb) and target.state.kind == ThreadState.INACTIVE and r.random() < 0.6:
@@ -224,7 +259,8 @@ class EventGen:
         self, label: Label, cap: Cap, caps: list[tuple[int, Cap]], free: list[int], free_slot: int
     ) -> tuple[int, ...]:
         r = self.rng
-        cnode = self._pick(caps, CapType.CNODE)
+        own = [i for i, c in caps if c.type == CapType.CNODE and c.obj == self.root and i != NULL_CPTR]
+        cnode = r.choice(own) if own and r.random() < 0.8 else self._pick(caps, CapType.CNODE)
         occupied = [i for i, _ in caps] or [0]
         if label == Label.UNTYPED_RETYPE:
             kind = r.choice(RETYPE_KINDS)
@@ -234,6 +270,9 @@ class EventGen:
                 else r.randrange(CNODE_MIN_RADIX, 5)
             )
             count = r.choice((1, 1, 1, 2, RETYPE_MAX_OBJECTS))
+            room = [i for i in free if all((self.root, i + k) not in self.state.slots for k in range(count))]
+            if room and r.random() < 0.9:
+                free_slot = r.choice(room)
             return (kind, size, cnode, free_slot, count)
         if label in (Label.CNODE_COPY, Label.CNODE_MINT, Label.CNODE_MOVE, Label.CNODE_MUTATE):
             high = [i for i in occupied if i >= RootSlot.FREE_FIRST]
@@ -247,7 +286,7 @@ class EventGen:
             else:
                 src = r.choice(high) if high and (r.random() < 0.8 or not self.wild) else r.choice(occupied)
             rights = ALL_RIGHTS if r.random() < 0.5 else r.randrange(16)
-            return (free_slot, cnode, src, rights, r.choice((0, 0, r.randrange(1, 1 << 8))))
+            return (free_slot, cnode, src, rights, r.choice((0, r.randrange(1, 1 << 8))))
         if label in (Label.CNODE_DELETE, Label.CNODE_REVOKE):
             high = [i for i in occupied if i >= RootSlot.FREE_FIRST]
             parents = [i for i in high if self.state.slots[(self.root, i)].children]
@@ -280,6 +319,13 @@ class EventGen:
             rights = r.choice((Right.READ | Right.WRITE, Right.READ, Right.WRITE, ALL_RIGHTS))
             return (self._pick(caps, CapType.VSPACE), vaddr, rights)
         return ()
+
+
+def _someone_runs(s: State, event: Event) -> bool:
+    """Whether a thread (not the idle thread) runs after ``event`` in state ``s``, or the event
+    halts the machine (a debug halt is drawn on purpose)."""
+    after = step(s, event)[0]
+    return after.halted is not None or after.current != after.machine.idle_tcb
 
 
 def run(state: State, gen: EventGen, steps: int) -> State:

@@ -3,11 +3,14 @@
 Each program starts from the test machine's boot state; each step is a generated event (from
 :class:`mlk.model.gen.EventGen` with a drawn seed: mostly plausible calls), a hostile event drawn
 by hypothesis itself (arbitrary system call numbers, capability pointers, labels and arguments,
-stray interrupts, faults of any kind), or a short *scenario*: a few calls of the current thread
-that set up and then exercise a situation random events seldom reach (a badged capability minted
-again, a queued thread suspended, reprioritised or destroyed by another, the current thread
-stepping aside for the others). After every event all invariants must hold and the result must be
-well formed. The module is shared by the stateful test and the mutant tests.
+stray interrupts, faults of any kind), or a short *scenario*: a few events that set up and then
+exercise a situation random events seldom reach (a badged capability minted again, a queued thread
+suspended, reprioritised or destroyed by another, a frame mapped through a copy with fewer rights,
+a server that receives again before replying, signals that accumulate, an interrupt line that
+stays masked until acknowledged, the current thread stepping aside for the others). After every
+event all invariants must hold and the result must be well formed; a scenario also checks the
+outcome the spec documents for it. The module is shared by the stateful test and the mutant
+tests.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from mlk.abi.objects import (
     ROOT_IMAGE_VADDR,
     CapType,
     EndpointState,
+    IrqState,
+    NotificationState,
     ObjectType,
     ThreadState,
 )
@@ -41,7 +46,19 @@ from mlk.model.events import Event, FaultEvent, IrqEvent, Result, SyscallEvent, 
 from mlk.model.gen import EventGen, test_machine
 from mlk.model.invariants import violations
 from mlk.model.kernel import step
-from mlk.model.state import WORD_MASK, Cap, CNode, Endpoint, ObjId, PageTable, State, Tcb, TState, VSpace
+from mlk.model.state import (
+    WORD_MASK,
+    Cap,
+    CNode,
+    Endpoint,
+    Notification,
+    ObjId,
+    PageTable,
+    State,
+    Tcb,
+    TState,
+    VSpace,
+)
 from mlk.model.untyped import size_bits_of
 from mlk.model.vm import LEAF_LEVEL, level_shift, table_index
 
@@ -500,6 +517,97 @@ class KernelMachine(RuleBasedStateMachine):
         for label in (Label.TCB_SUSPEND, Label.TCB_RESUME):
             if held and self.still(v):
                 self.invoke(held[0], label)
+
+    @rule(pick=st.integers(0, 2**16), first=st.integers(0, 2**63), second=st.integers(1, 2**63))
+    def signals_accumulate(self, pick: int, first: int, second: int) -> None:
+        """Signals accumulate: the current thread mints two badged copies of a capability to a
+        notification that has no waiters and is bound to no other thread (a new one when it
+        holds none), signals through both and polls: it gets the word the notification had
+        pending (if ACTIVE) ORed with both badges, and the notification is IDLE again. The
+        badges (``first`` made odd, ``second`` even) each have a bit the other lacks."""
+        v = self.view()
+        if v is None or len(v.free) < 3:
+            return
+        me = v.tid
+
+        def usable(cap: Cap) -> bool:
+            ntfn = self.state.objects.get(cap.obj)
+            return (
+                cap.type == CapType.NOTIFICATION
+                and cap.badge == 0
+                and cap.rights == ALL_RIGHTS
+                and isinstance(ntfn, Notification)
+                and ntfn.state != NotificationState.WAITING
+                and ntfn.bound in (None, me)
+            )
+
+        held = [i for i, cap in v.caps.items() if usable(cap)]
+        if not held and not (self.retype(v, ObjectType.NOTIFICATION, v.free[0]) and self.still(v)):
+            return
+        src = held[pick % len(held)] if held else v.free[0]
+        badges = (first | 1, second & ~1 or 2)
+        slots = [i for i in v.free if i != src][:2]
+        for slot, badge in zip(slots, badges, strict=True):
+            if self.still(v):
+                self.invoke(v.own, Label.CNODE_MINT, slot, v.own, src, ALL_RIGHTS, badge)
+        v = self.view()
+        if v is None or v.tid != self.state.current or not all(i in v.caps for i in (src, *slots)):
+            return
+        ntfn = self.state.objects[v.caps[src].obj]
+        assert isinstance(ntfn, Notification)
+        pending = ntfn.word if ntfn.state == NotificationState.ACTIVE else 0
+        for slot in slots:
+            self.apply(syscall_event(Syscall.NB_SEND, cptr=slot))
+        self.apply(syscall_event(Syscall.NB_RECV, cptr=src))
+        got = self.state.objects[v.tid].ctx[Reg.BADGE]  # type: ignore[union-attr]
+        assert got == pending | badges[0] | badges[1], ("signals lost", hex(got), hex(pending), badges)
+
+    @rule(pick=st.integers(0, 2**16))
+    def interrupt_until_acknowledged(self, pick: int) -> None:
+        """An interrupt line delivers once until acknowledged: a SIGNAL line with a notification
+        interrupts twice; after the first interrupt it is masked, so the second changes nothing;
+        then the current thread acknowledges it (when it holds its handler capability), which
+        unmasks it. When no line signals a notification, the current thread first issues a
+        handler capability for a free line and sets a notification of its own on it (retyped
+        when it holds none)."""
+        if self.state.halted is not None:
+            return
+        lines = [irq for irq, line in self.state.irqs.items() if line.state == IrqState.SIGNAL and line.ntfn]
+        if not lines:
+            self.issue_line(pick)
+            lines = [irq for irq, line in self.state.irqs.items() if line.state == IrqState.SIGNAL and line.ntfn]
+            if not lines:
+                return
+        irq = lines[pick % len(lines)]
+        line = self.state.irqs[irq]
+        self.apply(IrqEvent(irq))
+        if not line.masked:
+            assert self.state.irqs[irq].masked, "a delivered interrupt left its line unmasked"
+        ntfn = line.ntfn
+        before = self.state.objects.get(ntfn)  # type: ignore[arg-type]
+        self.apply(IrqEvent(irq))
+        assert self.state.objects.get(ntfn) == before, "a masked line delivered an interrupt"  # type: ignore[arg-type]
+        v = self.view()
+        handlers = [i for i, cap in (v.caps.items() if v else ()) if cap_target(cap) == (CapType.IRQ_HANDLER, irq)]
+        if v is not None and handlers:
+            self.invoke(handlers[0], Label.IRQ_HANDLER_ACK)
+            assert not self.state.irqs[irq].masked, "an acknowledged line stayed masked"
+
+    def issue_line(self, pick: int) -> None:
+        """The current thread issues the handler capability of a free interrupt line and sets a
+        notification it holds (a new one when it holds none) on it."""
+        v = self.view()
+        controls = [i for i, cap in (v.caps.items() if v else ()) if cap.type == CapType.IRQ_CONTROL]
+        free_lines = [i for i in range(self.state.machine.irq_lines) if i not in self.state.irqs]
+        if v is None or not controls or not free_lines or len(v.free) < 2:
+            return
+        ntfns = [i for i, cap in v.caps.items() if cap.type == CapType.NOTIFICATION and cap.rights & Right.WRITE]
+        if not ntfns and not (self.retype(v, ObjectType.NOTIFICATION, v.free[1]) and self.still(v)):
+            return
+        handler = v.free[0]
+        self.invoke(controls[0], Label.IRQ_CONTROL_ISSUE, free_lines[pick % len(free_lines)], v.own, handler)
+        if self.still(v) and (v.root, handler) in self.state.slots:
+            self.invoke(handler, Label.IRQ_HANDLER_SET_NOTIFICATION, ntfns[pick % len(ntfns)] if ntfns else v.free[1])
 
     @rule(how=st.sampled_from(ASIDE), pick=st.integers(0, 2**16))
     def step_aside(self, how: str, pick: int) -> None:
