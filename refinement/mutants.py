@@ -31,6 +31,9 @@ class Mutant:
     file: str
     find: str
     replace: str
+    #: The scenario written to catch it, tried first (the others follow in their order); "" for
+    #: the scenarios' order.
+    first: str = ""
 
 
 MUTANTS: tuple[Mutant, ...] = (
@@ -96,52 +99,54 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("retype-wrong-error", "Retype reports RANGE_ERROR instead of NOT_ENOUGH_MEMORY",
            "untyped.S", "    b.hi inv_fail_NOT_ENOUGH_MEMORY", "    b.hi inv_fail_RANGE_ERROR"),
     Mutant("ipc-queue-lifo", "an endpoint or notification queue hands out its newest thread first (LIFO)",
-           "threads.S", "ipcq_pop:\n    ldr w1, [x0, #IPCQ_HEAD]", "ipcq_pop:\n    ldr w1, [x0, #IPCQ_TAIL]"),
+           "threads.S", "ipcq_pop:\n    ldr w1, [x0, #IPCQ_HEAD]", "ipcq_pop:\n    ldr w1, [x0, #IPCQ_TAIL]", "ipc"),
     Mutant("ipc-length-uncut", "a message length above MSG_REGS is not cut (a seventh register is copied)",
-           "ipc.S", "    csel x6, x7, x6, hi\n", ""),
+           "ipc.S", "    csel x6, x7, x6, hi\n", "", "ipc"),
     Mutant("ipc-reply-without-rights", "a Call without GRANT or GRANT_REPLY still awaits a reply",
-           "ipc.S", "    b.ne ipc_await_reply_blocked\n", "    b ipc_await_reply_blocked\n"),
+           "ipc.S", "    b.ne ipc_await_reply_blocked\n", "    b ipc_await_reply_blocked\n", "ipc"),
     Mutant("ipc-reply-right-kept", "Recv does not discard the reply right the receiver holds",
-           "ipc.S", "    mov x0, x19\n    bl thread_discard_reply\n", ""),
+           "ipc.S", "    mov x0, x19\n    bl thread_discard_reply\n", "", "ipc"),
     Mutant("ipc-nbsend-blocks", "NBSend blocks when no receiver waits, like Send",
-           "syscall.S", "    cmp x3, #SYS_NB_SEND\n    cset x3, ne\n", "    mov x3, #1\n"),
+           "syscall.S", "    cmp x3, #SYS_NB_SEND\n    cset x3, ne\n", "    mov x3, #1\n", "ipc"),
     Mutant("ipc-busy-endpoint-deleted", "the last capability of an endpoint with queued threads can be deleted",
-           "delete.S", "    ldr w4, [x3, #EP_HEAD]\n    cbnz w4, inv_fail_DELETE_FIRST\n", ""),
+           "delete.S", "    ldr w4, [x3, #EP_HEAD]\n    cbnz w4, inv_fail_DELETE_FIRST\n", "", "ntfn"),
     Mutant("ntfn-badge-overwritten", "a signal overwrites the pending signal word instead of ORing the badge into it",
-           "ntfn.S", "    orr x0, x0, x23\n", "    mov x0, x23\n"),
+           "ntfn.S", "    orr x0, x0, x23\n", "    mov x0, x23\n", "ntfn"),
     Mutant("ntfn-bound-ignored", "a signal never reaches a bound thread that is blocked receiving",
            "ntfn.S", "    cmp x1, #TS_BLOCKED_ON_RECEIVE\n    b.ne ntfn_signal_activate\n",
-           "    b ntfn_signal_activate\n"),
+           "    b ntfn_signal_activate\n", "ntfn"),
     Mutant("ntfn-unbind-half", "unbinding clears the thread's binding but not the notification's",
-           "threads.S", "    pa_to_va x1, x1\n    str xzr, [x1, #NTFN_BOUND]\n", ""),
+           "threads.S", "    pa_to_va x1, x1\n    str xzr, [x1, #NTFN_BOUND]\n", "", "ntfn"),
     Mutant("bind-wrong-error", "BindNotification to a notification with waiters fails with DELETE_FIRST",
            "ntfn.S", "    cmp w6, #NTFNS_WAITING\n    b.eq inv_fail_ILLEGAL_OPERATION",
-           "    cmp w6, #NTFNS_WAITING\n    b.eq inv_fail_DELETE_FIRST"),
+           "    cmp w6, #NTFNS_WAITING\n    b.eq inv_fail_DELETE_FIRST", "ntfn"),
     Mutant("xfer-grant-unchecked", "a capability travels without the GRANT right (the grant check dropped)",
-           "ipc.S", "    cbz x3, ipc_transfer_copy\n", ""),
+           "ipc.S", "    cbz x3, ipc_transfer_copy\n", "", "xfer"),
     Mutant("xfer-slot-overwritten", "a transferred capability goes into an occupied receive slot",
-           "ipc.S", "    tst x7, #(CAPINFO_TYPE_MASK << CAPINFO_TYPE_SHIFT)\n    b.ne ipc_transfer_cap_none\n", ""),
+           "ipc.S", "    tst x7, #(CAPINFO_TYPE_MASK << CAPINFO_TYPE_SHIFT)\n    b.ne ipc_transfer_cap_none\n", "",
+           "xfer"),
     Mutant("fastpath-same-priority", "the fast paths switch directly past a ready thread of the woken one's priority",
-           "fastpath.S", "    lsr x3, x3, \\prio\n", "    lsr x3, x3, \\prio\n    lsr x3, x3, #1\n"),
+           "fastpath.S", "    lsr x3, x3, \\prio\n", "    lsr x3, x3, \\prio\n    lsr x3, x3, #1\n", "fastpath"),
     Mutant("fastpath-badge-zero", "the Call fast path delivers badge 0 instead of the capability's badge",
-           "fastpath.S", "    fastpath_copy_message x19, x8, x10\n", "    fastpath_copy_message x19, x8, xzr\n"),
+           "fastpath.S", "    fastpath_copy_message x19, x8, x10\n", "    fastpath_copy_message x19, x8, xzr\n",
+           "fastpath"),
     Mutant("fastpath-reply-right-kept", "the ReplyRecv fast path leaves the server its used-up reply right",
-           "fastpath.S", "    str xzr, [x19, #TCB_REPLY]\n", ""),
+           "fastpath.S", "    str xzr, [x19, #TCB_REPLY]\n", "", "fastpath"),
     Mutant("fastpath-transfer-skipped", "the Call fast path takes a Call that asks for a capability and drops it",
            "fastpath.S", "    tst x5, #(MSGINFO_EXTRA_CAPS_MASK << MSGINFO_EXTRA_CAPS_SHIFT)\n    b.ne fastpath_slow\n",
-           ""),
+           "", "xfer"),
     Mutant("fault-restart-ignores-label", "a reply to a fault restarts the thread whatever its label",
-           "ipc.S", "    cbnz x1, ipc_reply_stop\n", ""),
+           "ipc.S", "    cbnz x1, ipc_reply_stop\n", "", "faultipc"),
     Mutant("fault-pc-missing", "a fault message leaves out the faulting PC (MR2)",
-           "ipc.S", "    str x8, [x23, #SAVED_MR2]\n", ""),
+           "ipc.S", "    str x8, [x23, #SAVED_MR2]\n", "", "faultipc"),
     Mutant("fault-endpoint-unchecked", "a fault endpoint capability without GRANT or GRANT_REPLY takes faults",
            "fault.S", "    tst x1, #((RIGHT_GRANT | RIGHT_GRANT_REPLY) << CAPINFO_RIGHTS_SHIFT)\n"
-           "    b.eq user_fault_stop\n", ""),
+           "    b.eq user_fault_stop\n", "", "faultipc"),
     Mutant("fault-badge-dropped", "a fault message carries badge 0, not the fault endpoint capability's",
-           "fault.S", "    ldr x1, [x0, #SLOT_DATA]\n", "    mov x1, #0\n"),
+           "fault.S", "    ldr x1, [x0, #SLOT_DATA]\n", "    mov x1, #0\n", "faultipc"),
     Mutant("xfer-on-reply", "a Reply carries a capability when the replier's message-info asks for one",
            "ipc.S", "    mov x0, x19\n    mov x1, x22\n    mov x2, #0\n    mov x3, #0\n",
-           "    mov x0, x19\n    mov x1, x22\n    mov x2, #0\n    mov x3, #1\n"),
+           "    mov x0, x19\n    mov x1, x22\n    mov x2, #0\n    mov x3, #1\n", "xfer"),
     Mutant("priority-above-caller", "SetPriority lets a thread raise a thread above its own priority",
            "tcb.S", "    cmp x23, x0\n    b.hi inv_fail_ILLEGAL_OPERATION\n", ""),
     Mutant("priority-queue-kept", "SetPriority leaves a queued thread in its old priority's queue",
@@ -212,10 +217,10 @@ class Verdict:
 
 
 def check(mutant: Mutant, work: Path) -> Verdict:
-    """Build ``mutant`` and run the scenarios on it until one fails."""
+    """Build ``mutant`` and run the scenarios on it (its ``first`` one first) until one fails."""
     start = time.monotonic()
     sources = apply(mutant, work / "asm")
-    for name in scenarios.SCENARIOS:
+    for name in sorted(scenarios.SCENARIOS, key=lambda n: n != mutant.first):
         outcome = scenarios.refine(name, work / name, source_dir=sources, timeout=MUTANT_TIMEOUT)
         if not outcome.passed:
             return Verdict(mutant, outcome, time.monotonic() - start)
