@@ -69,7 +69,7 @@ def main(args: argparse.Namespace) -> int:
     print(f"  {session.builds} kernel builds, {session.build_seconds / max(session.builds, 1):.2f} s each")
     if stats.gap_failures:
         print(f"{stats.gap_failures} failing runs reached a kernel gap the search excludes: not reported")
-    print(cov.render())
+    cov.report(args.coverage_json)
     if failure is None:
         print(f"no failure in {args.examples} programs (seed {args.seed})")
         return 0

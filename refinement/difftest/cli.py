@@ -38,6 +38,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--mutant", metavar="NAME", choices=sorted({*mutants.BY_NAME, *asmcli.MUTANTS}),
                    help="test a kernel mutant (mlk.refinement.mutants) instead: shows the search finds it; "
                    "nothing is saved")  # fmt: skip
+    p.add_argument("--coverage-json", type=Path, metavar="FILE",
+                   help="also write the spec coverage of the search's runs to FILE as JSON")
     p.add_argument("--work", type=Path, default=WORK_DIR, help=f"build and run directory (default {WORK_DIR})")
     return p
 
@@ -90,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     print(stats.line())
     if stats.gap_failures:
         print(f"{stats.gap_failures} failing runs reached a kernel gap the search excludes: not reported")
-    print(cov.render())
+    cov.report(args.coverage_json)
     if failure is None:
         print(f"no failure in {args.examples} programs (seed {args.seed})")
         return 0

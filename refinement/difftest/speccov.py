@@ -1,90 +1,296 @@
-"""Spec coverage of kernel traces: which transitions, which invocation errors and which lines
-and branches of ``model/`` the checked kernel runs exercised.
+"""Spec coverage of kernel traces: which transitions, which error codes of each transition, and
+which lines, branches and error checks of ``model/`` the checked kernel runs exercised.
 
 :meth:`SpecCoverage.add` replays a decoded trace through the spec (the same events the checker
 built, from the same initial state) under coverage.py, restricted to the ``model/`` sources, and
-names each transition with :func:`mlk.model.kernel.classify`. The error code of a Call answered
-by the kernel (an invocation's reply: label 0, ``x0`` the :class:`~mlk.abi.errors.Error`) is
-counted too. Coverage measures only these replays, never the generator's own runs of the spec.
+names each transition with :func:`mlk.model.kernel.classify`. For an invocation (a transition of
+:func:`possible_errors`) it also counts the spec's answer: the :class:`~mlk.abi.errors.Error` in
+the caller's ``x0`` after a Call. A Send or NBSend invocation gets no reply, but makes the same
+checks in the same order (:mod:`mlk.model.invocation`), so its answer is the one a Call with the
+same registers gets in the same state (computed outside the measured replay). Coverage measures
+only these replays, never the generator's own runs of the spec.
+
+The *targets* are the transitions the kernel implements (default
+:data:`mlk.refinement.difftest.gen.KERNEL_TRANSITIONS`, less "halted" and "idle", which a kernel
+trace cannot contain: nothing follows a halt, and the idle thread makes no system call) and, for
+each invocation among them, every answer of :func:`possible_errors`. The *error checks* are the
+``raise KernelError(Error.X)`` statements of ``model/`` (:func:`error_sites`): a check is
+exercised when coverage saw its line run.
 """
 
 from __future__ import annotations
 
+import ast
 import io
+import json
+import sys
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import coverage
+from rich.console import Console
+from rich.table import Table
 
 from mlk.abi import msginfo
 from mlk.abi.errors import Error
-from mlk.abi.labels import Label
+from mlk.abi.labels import FaultLabel
 from mlk.abi.syscalls import Reg, Syscall
-from mlk.model import kernel
-from mlk.model.events import SyscallEvent
-from mlk.model.state import State
+from mlk.docsite import analysis
+from mlk.model import invocation, kernel
+from mlk.model.events import Event, FaultEvent, SyscallEvent
+from mlk.model.state import State, Tcb
 from mlk.refinement import checker, tracefile
+from mlk.refinement.difftest import gen
 
 MODEL_DIR = Path(kernel.__file__).resolve().parent
-#: Transitions that answer a Call with an error code.
-_INVOCATIONS = frozenset({"illegal_invocation", *(label.name.lower() for label in Label)})
+#: Transitions a kernel trace cannot contain.
+UNTRACEABLE = frozenset({"halted", "idle"})
+
+
+@cache
+def possible_errors() -> dict[str, tuple[Error, ...]]:
+    """For every invocation transition, the answers the spec can give, in check order: OK, then
+    TRUNCATED_MESSAGE when the operation reads message registers (:mod:`mlk.model.invocation`'s
+    common check), then the errors its own checks raise (the spec browser's static walk,
+    :func:`mlk.docsite.analysis.walk`). An invocation with an unknown label or of a capability
+    kind without operations is "illegal_invocation", whose one answer is ILLEGAL_OPERATION."""
+    answers: dict[str, tuple[Error, ...]] = {"illegal_invocation": (Error.ILLEGAL_OPERATION,)}
+    for (_, label), (nargs, handler) in invocation.OPERATIONS.items():
+        errors = [Error.OK, *([Error.TRUNCATED_MESSAGE] if nargs else [])]
+        errors += [e for e in (Error[name] for name in analysis.walk(handler).errors) if e not in errors]
+        answers[label.name.lower()] = tuple(errors)
+    return answers
+
+
+@dataclass(frozen=True)
+class ErrorSite:
+    """A ``raise KernelError(Error.X)`` statement of ``model/``."""
+
+    file: Path
+    line: int
+    function: str
+    error: str
+
+    def where(self) -> str:
+        """``model/<file>:<line> <function>``."""
+        return f"model/{self.file.name}:{self.line} {self.function}"
+
+
+@cache
+def error_sites() -> tuple[ErrorSite, ...]:
+    """Every error check of the spec: each ``raise KernelError(Error.X)`` in ``model/``, in file
+    and line order."""
+    sites: list[ErrorSite] = []
+    for path in sorted(MODEL_DIR.glob("*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        for fn in ast.walk(tree):
+            if not isinstance(fn, ast.FunctionDef):
+                continue
+            for node in ast.walk(fn):
+                if not isinstance(node, ast.Raise):
+                    continue
+                exc = node.exc
+                if (isinstance(exc, ast.Call) and isinstance(exc.func, ast.Name) and exc.func.id == "KernelError"
+                        and exc.args and isinstance(exc.args[0], ast.Attribute)):  # fmt: skip
+                    sites.append(ErrorSite(path, node.lineno, fn.name, exc.args[0].attr))
+    return tuple(sorted(sites, key=lambda s: (s.file.name, s.line)))
+
+
+def _answer(before: State, event: SyscallEvent, after: State) -> str:
+    """The name of the spec's answer to the invocation ``event`` made in ``before`` (``after``:
+    the state its step led to)."""
+    caller = before.current
+    if event.ctx[Reg.SYSNO] != Syscall.CALL:
+        ctx = list(event.ctx)
+        ctx[Reg.SYSNO] = Syscall.CALL
+        after = kernel.step(before, SyscallEvent(tuple(ctx)))[0]
+    tcb = after.objects.get(caller)
+    if not isinstance(tcb, Tcb):
+        return Error.OK.name  # the invocation destroyed its caller: only a success does that
+    code = tcb.ctx[Reg.BADGE]
+    if msginfo.LABEL.get(tcb.ctx[Reg.MSGINFO]) != 0 or code not in Error._value2member_map_:
+        return f"no reply (x0 {code:#x})"  # not an invocation's reply: a bug of this module
+    return Error(code).name
 
 
 class SpecCoverage:
-    """Transitions, error codes and model/ line and branch coverage over many traces."""
+    """Transitions, answers per transition, and model/ coverage over many traces."""
 
-    def __init__(self) -> None:
+    def __init__(self, targets: Iterable[str] = gen.KERNEL_TRANSITIONS) -> None:
+        self.targets = frozenset(targets) - UNTRACEABLE
         self.transitions: Counter[str] = Counter()
-        self.errors: Counter[Error] = Counter()
+        #: Per transition: how often each answer (an error code; a fault kind for user_fault).
+        self.answers: dict[str, Counter[str]] = {}
         self._cov = coverage.Coverage(data_file=None, branch=True, source=[str(MODEL_DIR)])
+        self._measured = False
 
     def add(self, trace: tracefile.Trace, initial: State) -> None:
         """Replay ``trace`` from ``initial`` under coverage (up to its end or the spec's halt)."""
+        events = [tr.event for tr in checker.transitions(trace.records)]
         state = initial
-        self._cov.start()
-        try:
-            for tr in checker.transitions(trace.records):
-                event = checker.to_event(tr.event, state.machine.idle_tcb)
-                name = kernel.classify(state, event)
-                self.transitions[name] += 1
-                caller = state.current
-                state, result = kernel.step(state, event)
-                if name in _INVOCATIONS and isinstance(event, SyscallEvent) and event.ctx[Reg.SYSNO] == Syscall.CALL:
-                    regs = dict(result.regs).get(caller)
-                    if regs is not None and msginfo.LABEL.get(regs[Reg.MSGINFO]) == 0:
-                        self._count_error(regs[Reg.BADGE])
-        finally:
-            self._cov.stop()
+        for record in events:
+            event = checker.to_event(record, state.machine.idle_tcb)
+            name = kernel.classify(state, event)
+            self._cov.start()
+            try:
+                after = kernel.step(state, event)[0]
+            finally:
+                self._cov.stop()
+            self._measured = True
+            self._count(name, state, event, after)
+            state = after
 
-    def _count_error(self, code: int) -> None:
-        if code in Error._value2member_map_:
-            self.errors[Error(code)] += 1
+    def _count(self, name: str, before: State, event: Event, after: State) -> None:
+        self.transitions[name] += 1
+        answer: str | None = None
+        if name in possible_errors() and isinstance(event, SyscallEvent):
+            answer = _answer(before, event, after)
+        elif name == "user_fault" and isinstance(event, FaultEvent):
+            kind = event.kind & msginfo.LABEL.mask
+            answer = FaultLabel(kind).name if kind in FaultLabel._value2member_map_ else f"kind {kind}"
+        if answer is not None:
+            self.answers.setdefault(name, Counter())[answer] += 1
+
+    # What was missed -------------------------------------------------------------------------
 
     def missing_transitions(self) -> list[str]:
-        """Transitions of :data:`mlk.model.kernel.TRANSITIONS` no trace reached (but "halted" and
-        "idle", which a kernel trace cannot contain: nothing follows a halt, and the idle thread
-        makes no system call)."""
-        return sorted(set(kernel.TRANSITIONS) - set(self.transitions) - {"halted", "idle"})
+        """Target transitions no trace reached."""
+        return sorted(self.targets - set(self.transitions))
+
+    def missing_answers(self) -> dict[str, list[str]]:
+        """Per target invocation, the answers of :func:`possible_errors` no trace gave (only the
+        transitions with some missing)."""
+        missing = {}
+        for name, errors in possible_errors().items():
+            if name in self.targets:
+                got = self.answers.get(name, Counter())
+                lost = [e.name for e in errors if e.name not in got]
+                if lost:
+                    missing[name] = lost
+        return missing
+
+    def missed(self) -> list[str]:
+        """Every target missed, one string each: ``transition`` or ``transition: ERROR``."""
+        answers = [f"{n}: {e}" for n, errors in sorted(self.missing_answers().items()) for e in errors]
+        return [*self.missing_transitions(), *answers]
 
     def missing_errors(self) -> list[str]:
-        """Error codes no invocation returned."""
-        return [e.name for e in Error if e not in self.errors]
+        """Error codes (other than OK) that no invocation answered."""
+        got = {a for counts in self.answers.values() for a in counts}
+        return [e.name for e in Error if e != Error.OK and e.name not in got]
+
+    def sites_missed(self) -> list[ErrorSite]:
+        """The spec's error checks whose line never ran."""
+        if not self._measured:
+            return list(error_sites())
+        data = self._cov.get_data()
+        return [s for s in error_sites() if s.line not in (data.lines(str(s.file)) or ())]
 
     def model_percent(self) -> float:
         """Line and branch coverage of ``model/``, in percent (coverage.py's total)."""
-        if not self.transitions:
+        if not self._measured:
             return 0.0
         return float(self._cov.report(file=io.StringIO(), show_missing=False))
 
-    def render(self) -> str:
-        """The report: what was reached, what is missing, and the model/ coverage."""
-        reached = ", ".join(f"{n} {c}" for n, c in sorted(self.transitions.items()))
-        errors = ", ".join(f"{e.name} {c}" for e, c in sorted(self.errors.items())) or "none"
+    def files_percent(self) -> dict[str, float]:
+        """Line and branch coverage of each file of ``model/``, in percent."""
+        if not self._measured:
+            return {}
+        out = {}
+        for path in sorted(MODEL_DIR.glob("*.py")):
+            try:
+                out[path.name] = float(self._cov.report(morfs=[str(path)], file=io.StringIO()))
+            except coverage.exceptions.NoDataError:
+                out[path.name] = 0.0
+        return out
+
+    # Reports ---------------------------------------------------------------------------------
+
+    def table(self) -> Table:
+        """Every transition of the spec: how often reached, the answers given and those missed."""
+        table = Table(title="spec coverage of the kernel's traces", title_justify="left")
+        table.add_column("transition")
+        table.add_column("steps", justify="right")
+        table.add_column("answers reached")
+        table.add_column("target missed", style="red")
+        missing = self.missing_answers()
+        for name in sorted(set(kernel.TRANSITIONS) - UNTRACEABLE):
+            count = self.transitions.get(name, 0)
+            answers = ", ".join(f"{a} {c}" for a, c in sorted(self.answers.get(name, Counter()).items()))
+            if name not in self.targets:
+                lost = "(not a target: not implemented)" if count == 0 else ""
+            elif count == 0:
+                lost = "NOT REACHED"
+            else:
+                lost = ", ".join(missing.get(name, []))
+            table.add_row(name, str(count), answers, lost)
+        return table
+
+    def summary(self) -> list[str]:
+        """The lines under the table: model/ coverage, error checks, targets missed."""
+        sites = self.sites_missed()
+        missed = self.missed()
+        total = len(self.targets) + sum(len(e) for n, e in possible_errors().items() if n in self.targets)
         lines = [
-            f"spec coverage: model/ lines and branches {self.model_percent():.1f}%",
-            f"  transitions reached ({len(self.transitions)} of {len(kernel.TRANSITIONS)}): {reached or 'none'}",
-            f"  transitions missing: {', '.join(self.missing_transitions()) or 'none'}",
-            f"  error codes returned: {errors}",
-            f"  error codes missing: {', '.join(self.missing_errors()) or 'none'}",
+            f"model/ lines and branches: {self.model_percent():.1f}%",
+            f"error checks of model/ exercised: {len(error_sites()) - len(sites)} of {len(error_sites())}",
+            *(f"  not exercised: {s.where()} {s.error}" for s in sites),
+            f"targets (transitions, answers per invocation) reached: {total - len(missed)} of {total}",
         ]
-        return "\n".join(lines)
+        if missed:
+            lines.append(f"  missed: {'; '.join(missed)}" if len(missed) <= 20 else "  missed: see the table")
+        return lines
+
+    def render(self, width: int = 160) -> str:
+        """The table and summary as plain text."""
+        console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False)
+        console.print(self.table())
+        for line in self.summary():
+            console.print(line, highlight=False, markup=False)
+        out = console.file
+        assert isinstance(out, io.StringIO)
+        return out.getvalue()
+
+    def print(self, console: Console | None = None) -> None:
+        """Print the table and summary (with colour on a terminal)."""
+        console = console or Console(width=None if sys.stdout.isatty() else 140)
+        console.print(self.table())
+        for line in self.summary():
+            console.print(line, highlight=False, markup=False)
+
+    def report(self, path: Path | None = None) -> None:
+        """Print the report; with ``path``, also write it there as JSON (:meth:`to_json`)."""
+        self.print()
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(self.to_json(), indent=1) + "\n")
+            print(f"spec coverage written to {path}")
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as JSON data (``mlk difftest --coverage-json``)."""
+        missing = self.missing_answers()
+        unexercised = set(self.sites_missed())
+        return {
+            "transitions": {
+                name: {
+                    "steps": self.transitions.get(name, 0),
+                    "target": name in self.targets,
+                    "answers": dict(sorted(self.answers.get(name, Counter()).items())),
+                    **({"possible": [e.name for e in possible_errors()[name]]} if name in possible_errors() else {}),
+                    "missed": missing.get(name, []),
+                }
+                for name in sorted(set(kernel.TRANSITIONS) - UNTRACEABLE)
+            },
+            "missed": self.missed(),
+            "error_codes_missing": self.missing_errors(),
+            "error_checks": [
+                {"where": s.where(), "error": s.error, "exercised": s not in unexercised}
+                for s in error_sites()
+            ],
+            "model_percent": round(self.model_percent(), 2),
+            "files_percent": {k: round(v, 2) for k, v in self.files_percent().items()},
+        }

@@ -1,0 +1,77 @@
+"""Spec coverage of traces (mlk.refinement.difftest.speccov), on traces the spec itself writes:
+which transitions, which answers per invocation, which error checks of model/ ran."""
+
+from __future__ import annotations
+
+import json
+
+from mlk.abi import msginfo
+from mlk.abi.errors import Error
+from mlk.abi.labels import Label
+from mlk.abi.objects import NUM_PRIORITIES, RootSlot
+from mlk.abi.syscalls import Syscall
+from mlk.model import gen
+from mlk.model.boot import boot
+from mlk.model.events import Event, syscall_event
+from mlk.refinement.difftest import speccov
+from mlk.refinement.spec_trace import spec_trace
+from mlk.refinement.tracefile import decode
+
+BUILD = 0xC0FE
+
+
+def _priority(sysno: Syscall, priority: int) -> Event:
+    return syscall_event(sysno, cptr=RootSlot.TCB, msginfo=msginfo.pack(Label.TCB_SET_PRIORITY, 1), mrs=(priority,))
+
+
+def _coverage() -> speccov.SpecCoverage:
+    start = boot(gen.test_machine())
+    events = [
+        _priority(Syscall.CALL, NUM_PRIORITIES),  # RANGE_ERROR, answered
+        _priority(Syscall.SEND, NUM_PRIORITIES + 5),  # RANGE_ERROR, not answered: a Send gets no reply
+        syscall_event(Syscall.CALL, cptr=RootSlot.CNODE, msginfo=msginfo.pack(Label.CNODE_COPY, 1)),  # truncated
+        _priority(Syscall.CALL, 7),  # OK (below the root task's own priority)
+        syscall_event(Syscall.YIELD),
+    ]
+    cov = speccov.SpecCoverage()
+    cov.add(decode(spec_trace(start, events, BUILD), build_id=BUILD), start)
+    return cov
+
+
+def test_answers_are_counted_per_transition_also_for_a_send() -> None:
+    cov = _coverage()
+    assert cov.transitions == {"tcb_set_priority": 3, "cnode_copy": 1, "yield": 1}
+    assert cov.answers == {"tcb_set_priority": {"RANGE_ERROR": 2, "OK": 1}, "cnode_copy": {"TRUNCATED_MESSAGE": 1}}
+
+
+def test_what_was_missed_is_named() -> None:
+    cov = _coverage()
+    assert cov.missing_answers()["tcb_set_priority"] == ["TRUNCATED_MESSAGE", "ILLEGAL_OPERATION"]
+    missed = cov.missed()
+    assert "tick" in missed and "cnode_copy: OK" in missed and "tcb_set_priority: ILLEGAL_OPERATION" in missed
+    assert "tcb_set_priority: RANGE_ERROR" not in missed and "yield" not in missed
+    sites = {(s.function, s.error) for s in cov.sites_missed()}
+    assert ("set_priority", "ILLEGAL_OPERATION") in sites and ("set_priority", "RANGE_ERROR") not in sites
+    assert ("invoke", "TRUNCATED_MESSAGE") not in sites
+    assert 0 < cov.model_percent() < 100
+
+
+def test_the_report_as_table_and_json() -> None:
+    cov = _coverage()
+    text = cov.render()
+    assert "tcb_set_priority" in text and "RANGE_ERROR 2" in text and "NOT REACHED" in text
+    data = json.loads(json.dumps(cov.to_json()))
+    entry = data["transitions"]["tcb_set_priority"]
+    assert entry["steps"] == 3 and entry["answers"] == {"OK": 1, "RANGE_ERROR": 2}
+    assert entry["possible"] == ["OK", "TRUNCATED_MESSAGE", "RANGE_ERROR", "ILLEGAL_OPERATION"]
+    checks = {c["error"]: c["exercised"] for c in data["error_checks"] if c["where"].endswith(" set_priority")}
+    assert checks == {"RANGE_ERROR": True, "ILLEGAL_OPERATION": False}
+
+
+def test_possible_errors_follow_the_spec_in_check_order() -> None:
+    answers = speccov.possible_errors()
+    assert answers["illegal_invocation"] == (Error.ILLEGAL_OPERATION,)
+    assert answers["tcb_suspend"] == (Error.OK,)  # no arguments, no check
+    assert answers["cnode_copy"][:4] == (Error.OK, Error.TRUNCATED_MESSAGE, Error.RANGE_ERROR, Error.DELETE_FIRST)
+    every = {e for errors in answers.values() for e in errors}
+    assert every == set(Error)  # each code is some invocation's answer
