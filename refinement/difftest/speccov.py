@@ -4,17 +4,16 @@ which lines, branches and error checks of ``model/`` the checked kernel runs exe
 :meth:`SpecCoverage.add` replays a decoded trace through the spec (the same events the checker
 built, from the same initial state) under coverage.py, restricted to the ``model/`` sources, and
 names each transition with :func:`mlk.model.kernel.classify`. For an invocation (a transition of
-:func:`possible_errors`) it also counts the spec's answer: the :class:`~mlk.abi.errors.Error` in
-the caller's ``x0`` after a Call. A Send or NBSend invocation gets no reply, but makes the same
-checks in the same order (:mod:`mlk.model.invocation`), so its answer is the one a Call with the
-same registers gets in the same state (computed outside the measured replay). Coverage measures
-only these replays, never the generator's own runs of the spec.
+:func:`.answers.possible_errors`) it also counts the spec's answer (:func:`.answers.answer`): the
+:class:`~mlk.abi.errors.Error` in the caller's ``x0`` after a Call; a Send's is the one a Call
+with the same registers gets in the same state (computed outside the measured replay). Coverage
+measures only these replays, never the generator's own runs of the spec.
 
 The *targets* are the transitions the kernel implements (default
 :data:`mlk.refinement.difftest.gen.KERNEL_TRANSITIONS`, less "halted" and "idle", which a kernel
 trace cannot contain: nothing follows a halt, and the idle thread makes no system call) and, for
-each invocation among them, every answer of :func:`possible_errors`. The *error checks* are the
-``raise KernelError(Error.X)`` statements of ``model/`` (:func:`error_sites`): a check is
+each invocation among them, every answer of :func:`.answers.possible_errors`. The *error checks*
+are the ``raise KernelError(Error.X)`` statements of ``model/`` (:func:`error_sites`): a check is
 exercised when coverage saw its line run.
 """
 
@@ -38,32 +37,15 @@ from rich.table import Table
 from mlk.abi import msginfo
 from mlk.abi.errors import Error
 from mlk.abi.labels import FaultLabel
-from mlk.abi.syscalls import Reg, Syscall
-from mlk.docsite import analysis
-from mlk.model import invocation, kernel
+from mlk.model import kernel
 from mlk.model.events import Event, FaultEvent, SyscallEvent
-from mlk.model.state import State, Tcb
+from mlk.model.state import State
 from mlk.refinement import checker, tracefile
-from mlk.refinement.difftest import gen
+from mlk.refinement.difftest import answers, gen
 
 MODEL_DIR = Path(kernel.__file__).resolve().parent
 #: Transitions a kernel trace cannot contain.
 UNTRACEABLE = frozenset({"halted", "idle"})
-
-
-@cache
-def possible_errors() -> dict[str, tuple[Error, ...]]:
-    """For every invocation transition, the answers the spec can give, in check order: OK, then
-    TRUNCATED_MESSAGE when the operation reads message registers (:mod:`mlk.model.invocation`'s
-    common check), then the errors its own checks raise (the spec browser's static walk,
-    :func:`mlk.docsite.analysis.walk`). An invocation with an unknown label or of a capability
-    kind without operations is "illegal_invocation", whose one answer is ILLEGAL_OPERATION."""
-    answers: dict[str, tuple[Error, ...]] = {"illegal_invocation": (Error.ILLEGAL_OPERATION,)}
-    for (_, label), (nargs, handler) in invocation.OPERATIONS.items():
-        errors = [Error.OK, *([Error.TRUNCATED_MESSAGE] if nargs else [])]
-        errors += [e for e in (Error[name] for name in analysis.walk(handler).errors) if e not in errors]
-        answers[label.name.lower()] = tuple(errors)
-    return answers
 
 
 @dataclass(frozen=True)
@@ -100,23 +82,6 @@ def error_sites() -> tuple[ErrorSite, ...]:
     return tuple(sorted(sites, key=lambda s: (s.file.name, s.line)))
 
 
-def _answer(before: State, event: SyscallEvent, after: State) -> str:
-    """The name of the spec's answer to the invocation ``event`` made in ``before`` (``after``:
-    the state its step led to)."""
-    caller = before.current
-    if event.ctx[Reg.SYSNO] != Syscall.CALL:
-        ctx = list(event.ctx)
-        ctx[Reg.SYSNO] = Syscall.CALL
-        after = kernel.step(before, SyscallEvent(tuple(ctx)))[0]
-    tcb = after.objects.get(caller)
-    if not isinstance(tcb, Tcb):
-        return Error.OK.name  # the invocation destroyed its caller: only a success does that
-    code = tcb.ctx[Reg.BADGE]
-    if msginfo.LABEL.get(tcb.ctx[Reg.MSGINFO]) != 0 or code not in Error._value2member_map_:
-        return f"no reply (x0 {code:#x})"  # not an invocation's reply: a bug of this module
-    return Error(code).name
-
-
 class SpecCoverage:
     """Transitions, answers per transition, and model/ coverage over many traces."""
 
@@ -147,8 +112,8 @@ class SpecCoverage:
     def _count(self, name: str, before: State, event: Event, after: State) -> None:
         self.transitions[name] += 1
         answer: str | None = None
-        if name in possible_errors() and isinstance(event, SyscallEvent):
-            answer = _answer(before, event, after)
+        if name in answers.possible_errors() and isinstance(event, SyscallEvent):
+            answer = answers.answer(before, event, after)
         elif name == "user_fault" and isinstance(event, FaultEvent):
             kind = event.kind & msginfo.LABEL.mask
             answer = FaultLabel(kind).name if kind in FaultLabel._value2member_map_ else f"kind {kind}"
@@ -162,10 +127,10 @@ class SpecCoverage:
         return sorted(self.targets - set(self.transitions))
 
     def missing_answers(self) -> dict[str, list[str]]:
-        """Per target invocation, the answers of :func:`possible_errors` no trace gave (only the
-        transitions with some missing)."""
+        """Per target invocation, the answers of :func:`.answers.possible_errors` no trace gave
+        (only the transitions with some missing)."""
         missing = {}
-        for name, errors in possible_errors().items():
+        for name, errors in answers.possible_errors().items():
             if name in self.targets:
                 got = self.answers.get(name, Counter())
                 lost = [e.name for e in errors if e.name not in got]
@@ -234,7 +199,7 @@ class SpecCoverage:
         """The lines under the table: model/ coverage, error checks, targets missed."""
         sites = self.sites_missed()
         missed = self.missed()
-        total = len(self.targets) + sum(len(e) for n, e in possible_errors().items() if n in self.targets)
+        total = len(self.targets) + sum(len(e) for n, e in answers.possible_errors().items() if n in self.targets)
         lines = [
             f"model/ lines and branches: {self.model_percent():.1f}%",
             f"error checks of model/ exercised: {len(error_sites()) - len(sites)} of {len(error_sites())}",
@@ -273,6 +238,7 @@ class SpecCoverage:
     def to_json(self) -> dict[str, Any]:
         """The report as JSON data (``mlk difftest --coverage-json``)."""
         missing = self.missing_answers()
+        possible = answers.possible_errors()
         unexercised = set(self.sites_missed())
         return {
             "transitions": {
@@ -280,7 +246,7 @@ class SpecCoverage:
                     "steps": self.transitions.get(name, 0),
                     "target": name in self.targets,
                     "answers": dict(sorted(self.answers.get(name, Counter()).items())),
-                    **({"possible": [e.name for e in possible_errors()[name]]} if name in possible_errors() else {}),
+                    **({"possible": [e.name for e in possible[name]]} if name in possible else {}),
                     "missed": missing.get(name, []),
                 }
                 for name in sorted(set(kernel.TRANSITIONS) - UNTRACEABLE)
