@@ -25,7 +25,7 @@ from mlk.abi.objects import (
     NotificationState,
     ThreadState,
 )
-from mlk.abi.rights import Right
+from mlk.abi.rights import ALL_RIGHTS, Right
 from mlk.abi.syscalls import CONTEXT_REGS
 from mlk.model import vm
 from mlk.model.state import (
@@ -70,17 +70,26 @@ def _queue_ok(queue: tuple[ObjId, ...], s: State) -> bool:
     )
 
 
+def _word(v: int) -> bool:
+    """Whether ``v`` fits a 64-bit register."""
+    return 0 <= v <= WORD_MASK
+
+
 def valid_objs(s: State) -> bool:
     """Every object is well formed: a thread has a full register context of 64-bit values, a
-    priority below NUM_PRIORITIES and a time slice in 1..TIME_SLICE_TICKS; an endpoint's queue is
-    empty exactly when it is IDLE and holds distinct threads; a notification's queue is non-empty
-    exactly when it is WAITING, holds distinct threads, and its word is 0 unless ACTIVE; a CNode's
-    radix is in range; table indices are below 512. Transitions rely on these shapes."""
+    priority below NUM_PRIORITIES and a time slice in 1..TIME_SLICE_TICKS, and the badge of its
+    blocked send and the words of its pending fault are 64-bit values (they reach registers); an
+    endpoint's queue is empty exactly when it is IDLE and holds distinct threads; a notification's
+    queue is non-empty exactly when it is WAITING, holds distinct threads, and its word is a 64-bit
+    value, 0 unless ACTIVE; a CNode's radix is in range; table indices are below 512. Transitions
+    rely on these shapes."""
     for oid, obj in s.objects.items():
         if isinstance(obj, Tcb):
-            if len(obj.ctx) != CONTEXT_REGS or any(not 0 <= v <= WORD_MASK for v in obj.ctx):
+            if len(obj.ctx) != CONTEXT_REGS or any(not _word(v) for v in obj.ctx):
                 return False
             if not (0 <= obj.priority < NUM_PRIORITIES and 1 <= obj.time_slice <= TIME_SLICE_TICKS):
+                return False
+            if not _word(obj.state.badge) or (obj.fault is not None and not all(map(_word, obj.fault[1:]))):
                 return False
         elif isinstance(obj, Endpoint):
             if (obj.state == EndpointState.IDLE) != (not obj.queue) or not _queue_ok(obj.queue, s):
@@ -88,7 +97,7 @@ def valid_objs(s: State) -> bool:
         elif isinstance(obj, Notification):
             if (obj.state == NotificationState.WAITING) != bool(obj.queue) or not _queue_ok(obj.queue, s):
                 return False
-            if obj.state != NotificationState.ACTIVE and obj.word != 0:
+            if (obj.state != NotificationState.ACTIVE and obj.word != 0) or not _word(obj.word):
                 return False
         elif isinstance(obj, CNode):
             if not 1 <= obj.radix <= max(CNODE_MAX_RADIX, ROOT_CNODE_RADIX):
@@ -104,12 +113,15 @@ def valid_objs(s: State) -> bool:
 def valid_caps(s: State) -> bool:
     """Every capability designates something live of its kind: an object of the matching type,
     an interrupt line that exists, or a well-formed untyped region (size within the untyped
-    limits, watermark within the region); every occupied slot exists in a live CNode."""
+    limits, watermark within the region); its rights are among the four rights and its badge is
+    a 64-bit value (badges reach registers); every occupied slot exists in a live CNode."""
     for (cnode, index), slot in s.slots.items():
         node = s.objects.get(cnode)
         if not isinstance(node, CNode) or not 0 <= index < 1 << node.radix:
             return False
         cap = slot.cap
+        if not (0 <= cap.rights <= ALL_RIGHTS and _word(cap.badge)):
+            return False
         if cap.type == CapType.UNTYPED:
             if not (UNTYPED_MIN_BITS <= cap.size_bits <= UNTYPED_MAX_BITS and 0 <= cap.watermark <= 1 << cap.size_bits):
                 return False
@@ -418,7 +430,7 @@ def valid_idle(s: State) -> bool:
 def valid_irq_handlers(s: State) -> bool:
     """Interrupt lines and handler capabilities agree: handler capabilities exist exactly for the
     SIGNAL lines; the only KERNEL line is the timer, which stays kernel-owned; a line's
-    notification is live."""
+    notification is live and its badge a 64-bit value."""
     handled = {sl.cap.obj for sl in s.slots.values() if sl.cap.type == CapType.IRQ_HANDLER}
     signal = {irq for irq, line in s.irqs.items() if line.state == IrqState.SIGNAL}
     if handled != signal:
@@ -432,6 +444,8 @@ def valid_irq_handlers(s: State) -> bool:
         if line.state == IrqState.INACTIVE or not 0 <= irq < s.machine.irq_lines:
             return False
         if line.ntfn is not None and not isinstance(s.objects.get(line.ntfn), Notification):
+            return False
+        if not _word(line.badge):
             return False
     return True
 
@@ -554,12 +568,28 @@ def no_kernel_mappings(s: State) -> bool:
     return all(check(oid, 0) for oid, obj in s.objects.items() if isinstance(obj, VSpace))
 
 
+def recorded_entry(s: State, cap: Cap) -> tuple[ObjId, int] | None:
+    """The translation entry ``(table, index)`` that the mapped capability ``cap`` records: for a
+    frame, its level-3 entry on the walk for its address; for a page table, the first entry on
+    that walk (levels 0 to 2) that points at it. ``None`` when there is no such entry."""
+    if cap.mapped is None:
+        return None
+    vspace, vaddr = cap.mapped
+    levels = (vm.LEAF_LEVEL,) if cap.type == CapType.FRAME else range(vm.LEAF_LEVEL)
+    for level in levels:
+        found = _walk(s, vspace, vaddr, level)
+        if found is not None and found[1].obj == cap.obj:
+            return found[0], vm.table_index(vaddr, level)
+    return None
+
+
 def mappings_match_caps(s: State) -> bool:
     """Every translation entry is recorded by exactly one mapped capability and vice versa: a
-    mapped frame capability's entry maps its frame, a mapped page table's entry points at it, an
-    unmapped page table has no entries, and a table is entered at most once. Unmap and delete
-    rely on this to find (and only find) the entry to clear."""
-    recorded = 0
+    mapped frame or page-table capability records an entry that points at its object
+    (:func:`recorded_entry`) in a VSpace's tree, no two capabilities record the same entry, there
+    are as many entries as mapped capabilities, and an unmapped page table has no entries. Unmap
+    and delete rely on this to find (and only find) the entry to clear."""
+    recorded: set[tuple[ObjId, int]] = set()
     for slot in s.slots.values():
         cap = slot.cap
         if cap.mapped is None:
@@ -568,21 +598,14 @@ def mappings_match_caps(s: State) -> bool:
             continue
         if cap.type not in (CapType.FRAME, CapType.PAGE_TABLE):
             return False
-        vspace, vaddr = cap.mapped
-        if not isinstance(s.objects.get(vspace), VSpace):
+        if not isinstance(s.objects.get(cap.mapped[0]), VSpace):
             return False
-        recorded += 1
-        if cap.type == CapType.FRAME:
-            found = _walk(s, vspace, vaddr, vm.LEAF_LEVEL)
-            if found is None or found[1].obj != cap.obj:
-                return False
-        elif not any(
-            (found := _walk(s, vspace, vaddr, level)) is not None and found[1].obj == cap.obj
-            for level in range(vm.LEAF_LEVEL)
-        ):
+        entry = recorded_entry(s, cap)
+        if entry is None or entry in recorded:
             return False
+        recorded.add(entry)
     entries = sum(len(obj.entries) for obj in s.objects.values() if isinstance(obj, PageTable | VSpace))
-    return entries == recorded
+    return entries == len(recorded)
 
 
 def mapping_rights_within_cap(s: State) -> bool:

@@ -13,7 +13,7 @@ import time
 
 from mlk.proofs import catalogue, runner
 from mlk.proofs.obligation import Status
-from mlk.proofs.smt import z3_version
+from mlk.proofs.terms import z3_version
 
 #: The wall time the whole suite should stay under on the 2-core reference machine.
 TARGET_SECONDS = 60.0

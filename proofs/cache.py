@@ -17,7 +17,7 @@ from pathlib import Path
 from mlk import model as _model
 from mlk import proofs as _proofs
 from mlk.proofs.obligation import Outcome, Status
-from mlk.proofs.smt import z3_version
+from mlk.proofs.terms import z3_version
 
 DEFAULT_DIR = Path(".mlk-cache") / "proofs"
 

@@ -14,6 +14,7 @@ import re
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
@@ -25,7 +26,7 @@ from mlk.proofs.cache import DEFAULT_DIR, Cache, source_digest
 from mlk.proofs.mutants import MUTANTS
 from mlk.proofs.mutants import by_name as mutant_by_name
 from mlk.proofs.obligation import Obligation, Outcome, Status
-from mlk.proofs.smt import z3_version
+from mlk.proofs.terms import z3_version
 
 USAGE_STATUS = 2
 
@@ -121,7 +122,7 @@ def _mutants(console: Console, args: argparse.Namespace) -> int:
     targets = []
     for m in selected:
         obligation = next(o for o in catalogue.obligations(m.kernel) if o.name == m.target)
-        targets.append(Obligation(f"{m.name}:{m.target}", obligation.build, obligation.bound))
+        targets.append(replace(obligation, name=f"{m.name}:{m.target}"))
     outcomes = runner.run(targets, jobs=args.jobs, timeout=args.timeout)
     tab = Table(title="Seeded spec bugs")
     for column in ("mutant", "obligation", "result", "broken conjunct", "time"):

@@ -1,150 +1,108 @@
-"""Deciding an obligation: counterexample search, then proof.
+"""Deciding an obligation.
 
-Z3's quantifier reasoning proves the unbounded obligations quickly but rarely produces a model of a
-false one (it answers *unknown* instead). So a counterexample is searched for first, among small
-states, in two ways: symbolically (:func:`mlk.proofs.symstate.bounded`, quantifiers instantiated at
-the state's few points) and by evaluating the encoding on random small spec states
-(:func:`mlk.proofs.states.random_state`). A candidate counts only once replayed on its concrete
-state (:func:`validated`): every hypothesis is *proved* of that state by Z3 and the broken goals
-evaluate to false. Then comes the proof proper over arbitrary states: *proved* only on *unsat*.
+In order:
+
+1. **frame**: when every field the goal's family reads is, term for term, the field of the state
+   before, the goal is one of the hypotheses: proved without the solver;
+2. **focused proof**: the goals under the focused hypotheses (the families the goal is known to
+   depend on, :data:`mlk.proofs.catalogue.FOCUS`); with fewer quantified hypotheses Z3 instantiates
+   far less. Fewer hypotheses make a weaker assumption, so *unsat* here is a proof. Each attempt
+   has a resource limit (a count of solver steps, so that the outcome does not depend on the
+   machine's load); the solver's search depends on the order of the hypotheses, so a failed
+   attempt is retried with them in other orders;
+3. **counterexample search** on concrete reachable states (:mod:`mlk.proofs.search`): Z3 rarely
+   finds models of false quantified obligations, but evaluating the encoding on real states finds
+   bugs quickly, and shows them as spec states;
+4. **full proof** under every hypothesis, with a larger resource limit, in the time left.
+
+Only an *unsat* answer is a proof. A *sat* answer of the full proof is a counterexample (Z3's
+models of quantified formulas satisfy them); Z3's unknown, its time limit or the runner's hard
+limit give *unknown* (exit status 2), never *proved*.
 """
 
 from __future__ import annotations
 
-import itertools
 import random
 import time
+from collections.abc import Sequence
 
 import z3
 
-from mlk.proofs.concrete import abstract
-from mlk.proofs.encoding import SCANNED_PRIORITIES
-from mlk.proofs.obligation import Obligation, Outcome, Query, Status
-from mlk.proofs.smt import Model, is_true
-from mlk.proofs.states import random_state
-from mlk.proofs.symstate import SymState, bounded
+from mlk.proofs.obligation import Goal, Obligation, Outcome, Query, Status
+from mlk.proofs.terms import Val
 
-#: Sizes (objects, queues, queue entries) of the small symbolic states searched.
-SEARCH_SIZES = (2,)
-#: Share of the time limit for the first proof attempt, and for each counterexample search.
-FIRST_PROOF_SHARE = 0.2
-SEARCH_SHARE = 0.1
-#: Random states tried, their largest number of threads and their number of priorities.
-RANDOM_STATES = 200
-RANDOM_THREADS = 5
-RANDOM_PRIORITIES = 4
+#: Share of the time limit for the counterexample search.
+SEARCH_SHARE = 0.15
+#: The solver's resource limit (a deterministic count of its steps, about a million per second on
+#: the reference machine) for each focused attempt, the number of attempts (the same hypotheses in
+#: other orders: the solver's search depends on it), and the limit of each full attempt.
+FOCUS_RLIMIT = 3_000_000
+FOCUS_ATTEMPTS = 3
+FULL_RLIMIT = 40_000_000
 
 
-def _solver(seconds: float) -> z3.Solver:
-    solver = z3.Solver()
-    solver.set("timeout", max(1, int(seconds * 1000)))
-    return solver
+def _ordered(hypotheses: Sequence[Val], attempt: int) -> list[Val]:
+    out = list(hypotheses)
+    if attempt == 1:
+        out.reverse()
+    elif attempt > 1:
+        random.Random(attempt).shuffle(out)
+    return out
 
 
-def validated(obligation: Obligation, concrete: SymState, model: Model, seconds: float) -> list[str]:
-    """Replay a candidate counterexample on the literal state ``concrete`` with witness values
-    from ``model``: the names of the goals it breaks, empty if it is not genuine."""
-    query = obligation.build(concrete, None)
-    for hypothesis in query.hypotheses:
-        solver = _solver(seconds)
-        solver.add(z3.Not(hypothesis))
-        if solver.check() != z3.unsat:
-            return []
-    values = [(w, model.eval(w, model_completion=True)) for w in query.witnesses]
-    return [
-        g.name for g in query.goals if z3.is_false(z3.simplify(z3.substitute(g.term, *values) if values else g.term))
-    ]
-
-
-def _refuted(obligation: Obligation, query: Query, model: Model, broken: list[str], start: float) -> Outcome:
-    return Outcome(
-        obligation.name,
-        Status.REFUTED,
-        time.perf_counter() - start,
-        obligation.bound,
-        conjunct=", ".join(broken),
-        counterexample=query.render(model),
-    )
-
-
-def _symbolic_search(obligation: Obligation, seconds: float, start: float) -> Outcome | None:
-    for size in SEARCH_SIZES:
-        left = seconds - (time.perf_counter() - start)
-        if left <= 0:
-            return None
-        state, constraints, points = bounded("pre", size)
-        token = SCANNED_PRIORITIES.set(size)
-        try:
-            query = obligation.build(state, points)
-        finally:
-            SCANNED_PRIORITIES.reset(token)
-        solver = _solver(left)
-        solver.add(*constraints, *(z3.simplify(h) for h in query.hypotheses))
-        solver.add(z3.simplify(z3.Not(z3.And(*[g.term for g in query.goals]))))
-        if solver.check() == z3.sat:
-            model = solver.model()
-            concrete = SymState(**{n: model.eval(getattr(state, n), model_completion=True) for n in state.names()})
-            broken = validated(obligation, concrete, model, max(1.0, left))
-            if broken:
-                return _refuted(obligation, obligation.build(concrete, None), model, broken, start)
-    return None
-
-
-def _random_search(obligation: Obligation, seconds: float, start: float) -> Outcome | None:
-    rng = random.Random(obligation.name)
-    for _ in range(RANDOM_STATES):
-        if time.perf_counter() - start > seconds:
-            return None
-        spec_state = random_state(rng, rng.randint(1, RANDOM_THREADS), RANDOM_PRIORITIES)
-        concrete = abstract(spec_state)
-        query = obligation.build(concrete, None)
-        candidates = [z3.IntVal(v) for v in sorted({*spec_state.objects, *range(-1, RANDOM_THREADS + 1)})]
-        for goal in query.goals:
-            mine = list(goal.witnesses)
-            for values in itertools.product(candidates, repeat=len(mine)):
-                pairs = list(zip(mine, values, strict=True))
-                if not z3.is_false(z3.simplify(z3.substitute(goal.term, *pairs) if pairs else goal.term)):
-                    continue
-                solver = z3.Solver()
-                solver.add(*[w == v for w, v in pairs])
-                solver.check()
-                model = solver.model()
-                broken = validated(obligation, concrete, model, max(1.0, seconds))
-                if broken:
-                    return _refuted(obligation, query, model, broken, start)
-    return None
-
-
-def _prove(obligation: Obligation, seconds: float, start: float) -> Outcome:
-    query = obligation.build(SymState.fresh("pre"), None)
-    solver = _solver(max(0.001, seconds))
-    solver.add(*query.hypotheses)
-    solver.add(z3.Not(z3.And(*[g.term for g in query.goals])))
-    answer = solver.check()
-    seconds = time.perf_counter() - start
-    if answer == z3.unsat:
-        return Outcome(obligation.name, Status.PROVED, seconds, obligation.bound)
-    if answer == z3.sat:
-        model = solver.model()
-        broken = [g.name for g in query.goals if not is_true(model, g.term)]
-        return _refuted(obligation, query, model, broken or ["?"], start)
-    return Outcome(obligation.name, Status.UNKNOWN, seconds, obligation.bound, reason=str(solver.reason_unknown()))
+def _check(
+    hypotheses: Sequence[Val], goals: Sequence[Goal], deadline: float, rlimit: int, attempts: int = 1
+) -> tuple[str, Goal | None, object]:
+    """Prove each goal under ``hypotheses``, each with up to ``attempts`` tries of ``rlimit``
+    steps and all before ``deadline``: ("unsat", None, None) when all are proved, ("sat", goal,
+    model) for a refuted goal, ("unknown", goal, reason) otherwise."""
+    for goal in goals:
+        reason = "no attempt"
+        for attempt in range(attempts):
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return "unknown", goal, "time limit reached"
+            solver = z3.Solver()
+            solver.set("timeout", max(1, int(left * 1000)))
+            solver.set("rlimit", rlimit)
+            solver.add(*_ordered(hypotheses, attempt))
+            solver.add(z3.Not(goal.term))
+            answer = solver.check()
+            if answer == z3.unsat:
+                break
+            if answer == z3.sat:
+                return "sat", goal, solver.model()
+            reason = solver.reason_unknown()
+        else:
+            return "unknown", goal, reason
+    return "unsat", None, None
 
 
 def discharge(obligation: Obligation, timeout: float) -> Outcome:
-    """Decide ``obligation`` within about ``timeout`` seconds (the runner adds a hard limit): a
-    first proof attempt, then the counterexample searches, then the proof with the time left."""
+    """Decide ``obligation`` within about ``timeout`` seconds (the runner adds a hard limit)."""
     start = time.perf_counter()
-    first = _prove(obligation, timeout * FIRST_PROOF_SHARE, start)
-    if first.status != Status.UNKNOWN:
-        return first
-    found = _symbolic_search(obligation, timeout * SEARCH_SHARE, time.perf_counter()) or _random_search(
-        obligation, timeout * SEARCH_SHARE, time.perf_counter()
-    )
-    if found is not None:
-        found.seconds = time.perf_counter() - start
-        return found
-    outcome = _prove(obligation, timeout - (time.perf_counter() - start), start)
-    if outcome.status == Status.UNKNOWN:
-        outcome.reason = f"{outcome.reason}; no counterexample among small states"
-    return outcome
+    deadline = start + timeout
+
+    def outcome(status: Status, method: str, **kw: str | None) -> Outcome:
+        return Outcome(obligation.name, status, time.perf_counter() - start, obligation.bound, method=method, **kw)
+
+    query: Query = obligation.build()
+    if query.frame:
+        return outcome(Status.PROVED, "frame")
+    if query.focus:
+        answer, _, _ = _check(query.focus, query.goals, deadline, FOCUS_RLIMIT, FOCUS_ATTEMPTS)
+        if answer == "unsat":
+            return outcome(Status.PROVED, "focused")
+    if obligation.search is not None:
+        found = obligation.search(timeout * SEARCH_SHARE)
+        if found is not None:
+            broken, text = found
+            return outcome(Status.REFUTED, "search", conjunct=", ".join(broken), counterexample=text)
+    answer, goal, info = _check(query.hypotheses, query.goals, deadline, FULL_RLIMIT)
+    if answer == "unsat":
+        return outcome(Status.PROVED, "full")
+    assert goal is not None
+    if answer == "sat":
+        text = obligation.render(info, query) if obligation.render is not None else "(no rendering)"
+        return outcome(Status.REFUTED, "full", conjunct=goal.name, counterexample=text)
+    return outcome(Status.UNKNOWN, "full", reason=f"{goal.name}: {info}")

@@ -1,34 +1,24 @@
 """Seeded spec bugs: each one a plausible mistake in a spec function, applied to the encoding.
 
-Every mutant is a subclass of :class:`~mlk.proofs.encoding.Kernel` that overrides one method the
-way a buggy version of the corresponding spec function would behave, and names the obligation
-expected to refute it. ``mlk-prove --mutants`` discharges those obligations against the mutant and
-passes only when every mutant is refuted with a counterexample. The bugs are seeded in the
-encoding, not in ``model/`` (which the proofs must not edit); each mutant's docstring names the
-spec function it mirrors.
+Every mutant is a subclass of :class:`~mlk.proofs.enc.Kernel` that overrides one method the way a
+buggy version of the corresponding spec function would behave, and names the obligation expected
+to refute it. ``mlk-prove --mutants`` discharges those obligations against the mutants and passes
+only when every mutant is refuted with a counterexample. There is at least one mutant per invariant
+family. The bugs are seeded in the encoding, which the differential test ties to the spec; each
+mutant's docstring names the spec function it mirrors.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import z3
-
 from mlk.abi.objects import TIME_SLICE_TICKS
-from mlk.proofs.encoding import RUNNING, SCANNED_PRIORITIES, TCB, Kernel
-from mlk.proofs.smt import NONE, Bool, Int
+from mlk.proofs.access import RUNNING, TCB
+from mlk.proofs.enc import Kernel
+from mlk.proofs.enc.base import OK, OpResult, get, get2, put, when
+from mlk.proofs.enc.cspace import SymCap, read_cap
 from mlk.proofs.symstate import SymState
-
-
-class TickNoRefill(Kernel):
-    """``kernel.tick`` forgets to refill an expired slice (it stays 0)."""
-
-    def tick(self, s: SymState) -> SymState:
-        cur = s.current
-        left = z3.Select(s.slice, cur) - 1
-        expired = self.enqueue(s.but(slice=z3.Store(s.slice, cur, left)), cur)
-        used = s.but(slice=z3.Store(s.slice, cur, left))
-        return used.select(expired, left > 0).select(s, self.entered(s))
+from mlk.proofs.terms import rights_of, NONE, Val, and_, eq, ite, ne, no_ref, not_
 
 
 class TickOverfill(Kernel):
@@ -36,134 +26,219 @@ class TickOverfill(Kernel):
 
     def tick(self, s: SymState) -> SymState:
         cur = s.current
-        left = z3.Select(s.slice, cur) - 1
-        refilled = self.enqueue(s.but(slice=z3.Store(s.slice, cur, TIME_SLICE_TICKS + 1)), cur)
-        used = s.but(slice=z3.Store(s.slice, cur, left))
-        return used.select(refilled, left > 0).select(s, self.entered(s))
+        left = get(s, "slice", cur) - 1
+        refilled = self.enqueue(put(s, "slice", cur, TIME_SLICE_TICKS + 1), cur)
+        return when(self.running(s), when(left > 0, put(s, "slice", cur, left), refilled), s)
 
 
-class ScheduleRequeuesQueued(Kernel):
-    """``sched.schedule`` omits the ``cur not in queue`` test and puts a current thread that is
-    already queued (after a Yield) at the head a second time."""
+class DestroyCopies(Kernel):
+    """``delete.delete`` destroys the object whenever a capability is deleted, final or not."""
 
-    def in_queue(self, s: SymState, tid: Int) -> Bool:
-        return z3.BoolVal(False)
+    def is_final(self, s: SymState, ref: Val) -> Val:
+        return True
+
+
+class FaultKeepsFault(Kernel):
+    """``ipc.raise_fault`` makes a thread without a fault handler INACTIVE but keeps its fault."""
+
+    def clear_fault(self, s: SymState, t: Val) -> SymState:
+        return s
+
+
+class RetypeUnaligned(Kernel):
+    """``untyped.retype`` carves the first object at the watermark without aligning it."""
+
+    def carve_start(self, free: Val, bits: Val) -> Val:
+        return free
+
+
+class RetypeReuses(Kernel):
+    """``untyped.first_free`` always starts at the region's base, even while objects carved
+    from it are alive."""
+
+    def retype(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:
+        return super().retype(put(s, "nchild", ref, 0), tid, ref, cap, args)
+
+
+class SendKeepsReceiverQueued(Kernel):
+    """``ipc.send`` delivers to the head receiver without taking it out of the queue."""
+
+    def wq_remove_at(self, s: SymState, o: Val, k: Val) -> SymState:
+        return s
+
+
+class InsertUncounted(Kernel):
+    """``cspace.insert`` forgets to count the new capability in its CNode's ``used``."""
+
+    def count_add(self, s: SymState, ref: Val) -> SymState:
+        return s
+
+
+class DeleteNeverDestroys(Kernel):
+    """``delete.destroy`` leaves endpoints alive after their last capability is gone."""
+
+    def remove(self, s: SymState, o: Val) -> SymState:
+        return s
+
+
+class UnlinkKeepsChild(Kernel):
+    """``cspace.unlink`` empties the slot but leaves it in its parent's list of children."""
+
+    def unlink_child(self, s: SymState, ref: Val) -> SymState:
+        return s
+
+
+class MoveOwnParent(Kernel):
+    """``cspace.move`` records the moved capability's new slot as its own parent."""
+
+    def move_cap(self, s: SymState, src: Val, dst: Val, cap: SymCap) -> SymState:
+        moved = super().move_cap(s, src, dst, cap)
+        return put(moved, "parent", dst, dst)
+
+
+class RetypeKeepsWatermark(Kernel):
+    """``untyped.retype`` carves objects but does not move the watermark past them."""
+
+    def set_cap(self, s: SymState, ref: Val, cap: SymCap) -> SymState:
+        old = read_cap(s, ref)
+        return super().set_cap(s, ref, cap.but(cwm=old.cwm))
+
+
+class TransferWithoutParent(Kernel):
+    """``ipc.transfer_cap`` inserts the transferred capability without a derivation parent."""
+
+    def insert(self, s: SymState, ref: Val, cap: SymCap, parent: Val) -> SymState:
+        copy = and_(ne(parent, no_ref(ref)), eq(cap.ctype, get(s, "ctype", parent)), ne(cap.ctype, 1))
+        return super().insert(s, ref, cap, ite(copy, no_ref(ref), parent))
+
+
+class RetypeUntypedTooBig(Kernel):
+    """``untyped.retype`` records a new untyped region one size class larger than carved."""
+
+    def insert(self, s: SymState, ref: Val, cap: SymCap, parent: Val) -> SymState:
+        bigger = cap.but(csb=ite(eq(cap.ctype, 1), cap.csb + 1, cap.csb))
+        return super().insert(s, ref, bigger, parent)
+
+
+class ReplyKeepsRight(Kernel):
+    """``ipc.reply`` answers the caller but does not use up the reply right."""
+
+    def reply(self, s: SymState, tid: Val) -> SymState:
+        caller = get(s, "reply", tid)
+        return when(eq(caller, NONE), s, put(super().reply(s, tid), "reply", tid, caller))
+
+
+class ScheduleQueuesIdle(Kernel):
+    """``sched.schedule`` puts the current thread back into its queue without checking that it
+    is runnable (the idle thread ends up queued)."""
+
+    def schedule(self, s: SymState) -> SymState:
+        cur = s.current
+        keep = and_(eq(get(s, "kind", cur), TCB), not_(self.in_queue(s, cur)))
+        s2 = when(keep, self.enqueue_head(s, cur), s)
+        h = self.highest(s2)
+        chosen = self.remove_at(s2, h, 0).but(current=get2(s2, "qat", h, 0))
+        return when(eq(h, NONE), s2.but(current=s2.idle), chosen)
+
+
+class IssueLeavesLineInactive(Kernel):
+    """``irq.irq_control_issue`` creates the handler capability but leaves the line INACTIVE."""
+
+    def set_line(self, s: SymState, line: Val, state: Val, ntfn: Val, badge: Val, masked: Val) -> SymState:
+        return super().set_line(s, line, ite(eq(state, 1), NONE, state), ntfn, badge, masked)
+
+
+class PriorityNoRequeue(Kernel):
+    """``tcb.set_priority`` changes a queued thread's priority without moving it between queues."""
+
+    def set_priority(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:
+        result = super().set_priority(s, tid, ref, cap, args)
+        plain = put(s, "prio", cap.cobj, args[0])
+        return OpResult(result.error, plain)
 
 
 class ScheduleKeepsHeadQueued(Kernel):
-    """``sched.schedule`` runs the head of the highest queue without taking it out of the queue."""
+    """``sched.schedule`` runs the head of the highest queue without taking it out."""
 
-    def pop_head(self, s: SymState, p: Int) -> SymState:
+    def remove_at(self, s: SymState, p: Val, k: Val) -> SymState:
         return s
 
 
-class ScheduleForgetsCurrent(Kernel):
-    """``sched.schedule`` does not put a still-runnable current thread back into its queue."""
+class WakeNoEnqueue(Kernel):
+    """``sched.wake`` makes a thread runnable but forgets to queue it."""
 
-    def enqueue_head(self, s: SymState, tid: Int) -> SymState:
-        return s
+    def wake(self, s: SymState, t: Val) -> SymState:
+        return self.set_state(s, t, RUNNING)
+
+
+class ScheduleReadsHeadAfterPop(Kernel):
+    """``sched.schedule`` takes the head out of the queue first and then reads ``queue[0]``."""
+
+    def schedule(self, s: SymState) -> SymState:
+        cur = s.current
+        keep = and_(eq(get(s, "kind", cur), TCB), eq(get(s, "tstate", cur), RUNNING), not_(self.in_queue(s, cur)))
+        s2 = when(keep, self.enqueue_head(s, cur), s)
+        h = self.highest(s2)
+        popped = self.remove_at(s2, h, 0)
+        return when(eq(h, NONE), s2.but(current=s2.idle), popped.but(current=get2(popped, "qat", h, 0)))
 
 
 class ScheduleLowest(Kernel):
     """``sched.highest`` picks the lowest non-empty priority (``min`` for ``max``)."""
 
-    def highest(self, s: SymState) -> Int:
-        result: Int = z3.IntVal(NONE)
-        for p in reversed(range(SCANNED_PRIORITIES.get())):
-            result = z3.If(z3.Select(s.qlen, p) > 0, p, result)
+    def highest(self, s: SymState) -> Val:
+        result: Val = NONE
+        for p in reversed(range(256)):
+            result = ite(get(s, "qlen", p) > 0, p, result)
         return result
 
 
-class ScheduleIdleFirst(Kernel):
-    """``sched.schedule`` runs the idle thread when only priority 0 has runnable threads
-    (an off-by-one in the priority scan)."""
+class RetypeNoMemoryCheck(Kernel):
+    """``untyped.retype`` omits the NOT_ENOUGH_MEMORY check: objects spill past the region."""
 
-    def highest(self, s: SymState) -> Int:
-        return z3.If(super().highest(s) == 0, NONE, super().highest(s))
-
-
-class YieldNoEnqueue(Kernel):
-    """``kernel.yield_`` refills the slice but forgets to queue the caller (it is lost)."""
-
-    def yield_(self, s: SymState) -> SymState:
-        return s.but(slice=z3.Store(s.slice, s.current, TIME_SLICE_TICKS), qpos=z3.Store(s.qpos, s.current, 0))
+    def retype(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:
+        huge = cap.but(usize=1 << 60)
+        result = super().retype(s, tid, ref, huge, args)
+        fixed = self.set_cap(result.state, ref, read_cap(result.state, ref).but(usize=cap.usize))
+        return OpResult(result.error, fixed)
 
 
-class YieldTwice(Kernel):
-    """``kernel.yield_`` calls ``sched.enqueue`` twice (a duplicate queue entry)."""
+class MintUnmasked(Kernel):
+    """``cnode.mask_rights`` takes the requested rights instead of their intersection with the
+    source's rights."""
 
-    def yield_(self, s: SymState) -> SymState:
-        return self.enqueue(super().yield_(s), s.current)
-
-
-class YieldZeroSlice(Kernel):
-    """``kernel.yield_`` empties the slice instead of refilling it."""
-
-    def yield_(self, s: SymState) -> SymState:
-        return self.enqueue(s.but(slice=z3.Store(s.slice, s.current, 0)), s.current)
+    def mask_rights(self, cap: SymCap, rights: Val) -> SymCap:
+        return cap.but(crights=rights_of(rights))
 
 
-class EnqueueOverwrites(Kernel):
-    """``sched.enqueue`` writes the new entry over the last one (index ``len - 1``)."""
+class BadgeOverwrite(Kernel):
+    """``cnode.set_badge`` replaces an existing badge instead of refusing (ILLEGAL_OPERATION)."""
 
-    def enqueue(self, s: SymState, tid: Int) -> SymState:
-        p = z3.Select(s.prio, tid)
-        n = z3.Select(s.qlen, p)
-        return s.but(
-            qat=z3.Store(s.qat, p, z3.Store(z3.Select(s.qat, p), n - 1, tid)),
-            qlen=z3.Store(s.qlen, p, z3.If(n > 0, n, 1)),
-            qpos=z3.Store(s.qpos, tid, z3.If(n > 0, n - 1, 0)),
-        )
+    def set_badge(self, cap: SymCap, badge: Val) -> tuple[Val, SymCap]:
+        _, new = super().set_badge(cap.but(cbadge=0), badge)
+        keep = eq(badge, 0)
+        return OK, new.select(cap, not_(keep))
 
 
-class EnqueueHeadNoShift(Kernel):
-    """``sched.enqueue_head`` overwrites the head instead of moving the queue back."""
+class FrameMapLevel2(Kernel):
+    """``vm.frame_map`` walks one level short and maps the frame into a level-2 table."""
 
-    def enqueue_head(self, s: SymState, tid: Int) -> SymState:
-        p = z3.Select(s.prio, tid)
-        return s.but(
-            qat=z3.Store(s.qat, p, z3.Store(z3.Select(s.qat, p), 0, tid)),
-            qlen=z3.Store(s.qlen, p, z3.If(z3.Select(s.qlen, p) > 0, z3.Select(s.qlen, p), 1)),
-            qpos=z3.Store(s.qpos, tid, 0),
-        )
+    def walk(self, s: SymState, vspace: Val, vaddr: Val, level: int) -> tuple[Val, Val]:
+        return super().walk(s, vspace, vaddr, min(level, 2))
 
 
-class TickChangesPriority(Kernel):
-    """``kernel.tick`` lowers the priority of a thread whose slice expired (a policy change that
-    breaks confinement: a tick may touch only the time slice and the scheduler state)."""
+class UnmapKeepsRecord(Kernel):
+    """``vm.frame_unmap`` removes the entry but leaves the mapping recorded in the capability."""
 
-    def tick(self, s: SymState) -> SymState:
-        cur = s.current
-        after = super().tick(s)
-        expired = z3.And(self.entered(s), z3.Select(s.slice, cur) == 1, z3.Select(s.prio, cur) > 0)
-        return after.but(prio=z3.If(expired, z3.Store(after.prio, cur, z3.Select(after.prio, cur) - 1), after.prio))
+    def frame_unmap(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:
+        return OpResult(0, when(ne(cap.cmvs, NONE), self.unmap_frame(s, cap), s))
 
 
-class ScheduleReadsHeadAfterPop(Kernel):
-    """``sched.schedule`` takes the head out of the queue first and then reads ``queue[0]``
-    (an order-of-effects bug: it runs the second thread, or garbage when there was one)."""
+class FrameMapNoRead(Kernel):
+    """``vm.frame_map`` accepts any non-empty rights, READ or not."""
 
-    def schedule(self, s: SymState) -> SymState:
-        after = super().schedule(s)
-        cur = s.current
-        keep = z3.And(z3.Select(s.kind, cur) == TCB, z3.Select(s.tstate, cur) == RUNNING, z3.Not(self.in_queue(s, cur)))
-        requeued = self.enqueue_head(s, cur).select(s, keep)
-        h = self.highest(requeued)
-        popped = self.pop_head(requeued, h)
-        return after.but(current=z3.If(h == NONE, after.current, popped.at(h, 0)))
-
-
-class PopNoRenumber(Kernel):
-    """``sched.schedule`` takes the head but leaves the other entries' positions stale."""
-
-    def pop_head(self, s: SymState, p: Int) -> SymState:
-        i = z3.Int("i")
-        row = z3.Select(s.qat, p)
-        return s.but(
-            qat=z3.Store(s.qat, p, z3.Lambda([i], z3.Select(row, i + 1))),
-            qlen=z3.Store(s.qlen, p, z3.Select(s.qlen, p) - 1),
-            qpos=z3.Store(s.qpos, z3.Select(row, 0), NONE),
-        )
+    def map_allowed(self, granted: Val) -> Val:
+        return ne(granted, 0)
 
 
 @dataclass(frozen=True)
@@ -180,23 +255,35 @@ class Mutant:
         return " ".join((type(self.kernel).__doc__ or "").split())
 
 
-#: The catalogue of seeded bugs.
+#: The catalogue of seeded bugs: at least one per invariant family.
 MUTANTS: tuple[Mutant, ...] = (
-    Mutant("tick-no-refill", TickNoRefill(), "preserve/tick/tcb_fields"),
-    Mutant("tick-overfill", TickOverfill(), "preserve/tick/tcb_fields"),
-    Mutant("schedule-requeues-queued", ScheduleRequeuesQueued(), "preserve/yield/ready_queues"),
+    Mutant("tick-overfill", TickOverfill(), "preserve/tick/valid_objs"),
+    Mutant("destroy-copies", DestroyCopies(), "preserve/cnode_delete/valid_caps"),
+    Mutant("fault-keeps-fault", FaultKeepsFault(), "preserve/user_fault/valid_tcb_state"),
+    Mutant("retype-unaligned", RetypeUnaligned(), "preserve/untyped_retype/pspace_aligned"),
+    Mutant("retype-reuses", RetypeReuses(), "preserve/untyped_retype/pspace_distinct"),
+    Mutant("send-keeps-receiver-queued", SendKeepsReceiverQueued(), "preserve/endpoint_send/sym_refs"),
+    Mutant("insert-uncounted", InsertUncounted(), "preserve/cnode_copy/refcounts_exact"),
+    Mutant("delete-never-destroys", DeleteNeverDestroys(), "preserve/cnode_delete/if_live_then_nonz_cap"),
+    Mutant("unlink-keeps-child", UnlinkKeepsChild(), "preserve/cnode_delete/cdt_links"),
+    Mutant("move-own-parent", MoveOwnParent(), "preserve/cnode_move/no_mloop"),
+    Mutant("retype-keeps-watermark", RetypeKeepsWatermark(), "preserve/untyped_retype/descendants_inc"),
+    Mutant("transfer-without-parent", TransferWithoutParent(), "preserve/cnode_copy/untyped_mdb"),
+    Mutant("retype-untyped-too-big", RetypeUntypedTooBig(), "preserve/untyped_retype/untyped_inc"),
+    Mutant("reply-keeps-right", ReplyKeepsRight(), "preserve/reply/valid_reply_caps"),
+    Mutant("schedule-queues-idle", ScheduleQueuesIdle(), "preserve/tick/valid_idle"),
+    Mutant("issue-leaves-line-inactive", IssueLeavesLineInactive(), "preserve/irq_control_issue/valid_irq_handlers"),
+    Mutant("priority-no-requeue", PriorityNoRequeue(), "preserve/tcb_set_priority/valid_queues"),
     Mutant("schedule-keeps-head-queued", ScheduleKeepsHeadQueued(), "preserve/tick/ct_not_in_q"),
-    Mutant("schedule-forgets-current", ScheduleForgetsCurrent(), "preserve/tick/valid_blocked"),
-    Mutant("schedule-lowest", ScheduleLowest(), "preserve/tick/current_highest"),
-    Mutant("schedule-idle-first", ScheduleIdleFirst(), "preserve/yield/current_highest"),
-    Mutant("yield-no-enqueue", YieldNoEnqueue(), "preserve/yield/ready_queues"),
-    Mutant("yield-twice", YieldTwice(), "preserve/yield/ready_queues"),
-    Mutant("yield-zero-slice", YieldZeroSlice(), "preserve/yield/tcb_fields"),
-    Mutant("enqueue-overwrites", EnqueueOverwrites(), "preserve/yield/valid_blocked"),
-    Mutant("enqueue-head-no-shift", EnqueueHeadNoShift(), "preserve/tick/valid_blocked"),
-    Mutant("tick-changes-priority", TickChangesPriority(), "security/tick/confinement"),
+    Mutant("wake-no-enqueue", WakeNoEnqueue(), "preserve/tcb_resume/valid_blocked"),
     Mutant("schedule-reads-head-after-pop", ScheduleReadsHeadAfterPop(), "preserve/tick/cur_tcb"),
-    Mutant("pop-no-renumber", PopNoRenumber(), "preserve/tick/ready_queues"),
+    Mutant("schedule-lowest", ScheduleLowest(), "preserve/tcb_resume/sched_highest"),
+    Mutant("retype-no-memory-check", RetypeNoMemoryCheck(), "preserve/untyped_retype/valid_global_refs"),
+    Mutant("mint-unmasked", MintUnmasked(), "preserve/cnode_mint/rights_never_grow"),
+    Mutant("badge-overwrite", BadgeOverwrite(), "preserve/cnode_mint/badge_never_changes"),
+    Mutant("frame-map-level-2", FrameMapLevel2(), "preserve/frame_map/no_kernel_mappings"),
+    Mutant("unmap-keeps-record", UnmapKeepsRecord(), "preserve/frame_unmap/mappings_match_caps"),
+    Mutant("frame-map-no-read", FrameMapNoRead(), "preserve/frame_map/mapping_rights_within_cap"),
 )
 
 
@@ -206,3 +293,4 @@ def by_name(name: str) -> Mutant:
         if m.name == name:
             return m
     raise KeyError(name)
+

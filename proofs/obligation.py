@@ -1,13 +1,16 @@
 """Proof obligations and what discharging one yields.
 
 An :class:`Obligation` is one claim, named ``family/transition/property`` (for example
-``preserve/tick/ready_queues``). Building its :class:`Query` is deferred until a worker process
+``preserve/tick/valid_queues``). Building its :class:`Query` is deferred until a worker process
 discharges it, so that listing obligations is cheap.
 
-A query is an implication: its ``hypotheses`` (the invariants of the state before, the meaning of
-the transition) imply each of its ``goals``. Each goal is a named conjunct whose universally
-quantified variables were replaced by fresh *witness* constants, so that a counterexample names
-the conjunct that broke and the objects it broke at. :mod:`mlk.proofs.discharge` decides them.
+A query is an implication: its ``hypotheses`` (the invariants of the state before, the guard of
+the transition, facts about the event) imply each of its ``goals``. Each goal is a named conjunct
+whose universally quantified variables were replaced by fresh *witness* constants, so that a
+counterexample names the conjunct that broke and where it broke. ``focus`` is the part of the
+hypotheses tried first (the families the goal is known to depend on); ``frame`` says the goal's
+fields are the very terms of the state before, so that the goal is one of the hypotheses.
+:mod:`mlk.proofs.discharge` decides them.
 """
 
 from __future__ import annotations
@@ -15,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
-from mlk.proofs.smt import Bool, Int, Model
-from mlk.proofs.symstate import SymState
+from mlk.proofs.terms import Val
 
 
 class Status(StrEnum):
@@ -30,43 +33,42 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class Goal:
-    """One conjunct to prove: ``name`` (as the invariant catalogue names it) and the term, with
-    its quantified variables replaced by the constants ``witnesses``."""
+    """One conjunct to prove: ``name`` (``family.conjunct``) and the term, with its quantified
+    variables replaced by the constants ``witnesses``."""
 
     name: str
-    term: Bool
-    witnesses: Sequence[Int] = ()
+    term: Val
+    witnesses: Sequence[Val] = ()
 
 
 @dataclass(frozen=True)
 class Query:
-    """An implication to prove, the witnesses of its goals, and a renderer that turns a
-    counterexample model into a small readable abstract state (before and after)."""
+    """An implication to prove (see the module documentation)."""
 
-    hypotheses: Sequence[Bool]
+    hypotheses: Sequence[Val]
+    focus: Sequence[Val]
     goals: Sequence[Goal]
-    witnesses: Sequence[Int]
-    render: Callable[[Model], str]
-
-
-#: Where to instantiate the quantified hypotheses (``None``: keep the quantifiers).
-Points = Sequence[Int] | None
+    frame: bool = False
 
 
 @dataclass(frozen=True)
 class Obligation:
-    """A named claim; ``bound`` states any finite bound the proof needs (``None``: none), and is
-    printed next to the obligation."""
+    """A named claim; ``bound`` states any finite bound the proof needs (``None``: none), printed
+    next to the obligation. ``build`` makes the query; ``search`` looks for a counterexample among
+    concrete states (the names of the broken conjuncts and a rendering, or ``None``)."""
 
     name: str
-    build: Callable[[SymState, Points], Query]
+    build: Callable[[], Query]
     bound: str | None = None
+    search: Callable[[float], tuple[list[str], str] | None] | None = None
+    render: Callable[[Any, Query], str] | None = None
 
 
 @dataclass
 class Outcome:
     """The result of one obligation. ``conjunct`` is the goal that a counterexample falsifies,
-    ``counterexample`` its rendering; ``reason`` explains an unknown."""
+    ``counterexample`` its rendering; ``reason`` explains an unknown; ``method`` how it was
+    decided (frame, focused proof, full proof, concrete search)."""
 
     name: str
     status: Status
@@ -75,6 +77,7 @@ class Outcome:
     conjunct: str | None = None
     counterexample: str | None = None
     reason: str | None = None
+    method: str | None = None
     cached: bool = field(default=False, compare=False)
 
     def to_json(self) -> dict[str, object]:
@@ -87,6 +90,7 @@ class Outcome:
             "conjunct": self.conjunct,
             "counterexample": self.counterexample,
             "reason": self.reason,
+            "method": self.method,
             "cached": self.cached,
         }
 
@@ -108,4 +112,5 @@ class Outcome:
             conjunct=opt("conjunct"),
             counterexample=opt("counterexample"),
             reason=opt("reason"),
+            method=opt("method"),
         )

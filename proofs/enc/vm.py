@@ -1,0 +1,154 @@
+"""The encoding of :mod:`mlk.model.vm`: frame and page-table invocations and table walks."""
+
+from __future__ import annotations
+
+from mlk.abi.errors import Error
+from mlk.abi.objects import PAGE_BITS, VADDR_BITS
+from mlk.abi.rights import Right
+from mlk.model import vm
+from mlk.proofs.access import VS, table_index
+from mlk.proofs.enc.base import OpResult, first_error, get, get2, put, put2, when
+from mlk.proofs.enc.cspace import SymCap
+from mlk.proofs.enc.ipc import Ipc
+from mlk.proofs.symstate import SymState
+from mlk.proofs.terms import NONE, Val, and_, eq, ite, mod, ne, not_, or_, r_and, r_bit, rights_of
+
+LEAF = vm.LEAF_LEVEL
+
+
+def level_base(vaddr: Val, level: int) -> Val:
+    """``vaddr >> level_shift(level) << level_shift(level)``."""
+    return vaddr - mod(vaddr, 1 << vm.level_shift(level))
+
+
+class Vm(Ipc):
+    """:mod:`mlk.model.vm`, with the entry numbering behind ``nent`` and ``pte_cap``."""
+
+    def walk(self, s: SymState, vspace: Val, vaddr: Val, level: int) -> tuple[Val, Val]:
+        """``vm.walk``: (found, the table at ``level``)."""
+        table = vspace
+        found: Val = True
+        for lvl in range(level):
+            entry = get2(s, "pte", table, table_index(vaddr, lvl))
+            found = and_(found, ne(entry, NONE))
+            table = entry
+        return found, table
+
+    def add_entry(self, s: SymState, table: Val, index: Val, obj: Val, rights: Val, ref: Val) -> SymState:
+        """A new valid entry at ``index`` of ``table`` (which had none there), recorded by the
+        capability in slot ``ref``."""
+        n = get(s, "nent", table)
+        s = put2(s, "pte", table, index, obj)
+        s = put2(s, "pter", table, index, rights)
+        s = put2(s, "pte_cap", table, index, ref)
+        s = put2(s, "erank", table, index, n)
+        s = put2(s, "eat", table, n, index)
+        return put(s, "nent", table, n + 1)
+
+    def remove_entry(self, s: SymState, table: Val, index: Val) -> SymState:
+        """``vm._set_entry(table, index, None)``: the last-numbered entry takes its number."""
+        n = get(s, "nent", table) - 1
+        k = get2(s, "erank", table, index)
+        last = get2(s, "eat", table, n)
+        s = put2(s, "eat", table, k, last)
+        s = put2(s, "erank", table, last, k)
+        s = put(s, "nent", table, n)
+        return put2(s, "pte", table, index, NONE)
+
+    def mapping_rights(self, requested: Val, cap: SymCap) -> Val:
+        """``vm.mapping_rights``."""
+        return r_and(rights_of(requested), r_and(cap.crights, int(Right.READ | Right.WRITE)))
+
+    def map_allowed(self, granted: Val) -> Val:
+        """A mapping needs READ among its rights (``frame_map``'s check)."""
+        return r_bit(granted, 0)
+
+    def frame_map(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:
+        """``vm.frame_map``: (error, state)."""
+        vs_cptr, vaddr, rights = args[0], args[1], args[2]
+        lerr, vsref = self.lookup_arg(s, tid, vs_cptr, VS)
+        vspace = get(s, "cobj", vsref)
+        granted = self.mapping_rights(rights, cap)
+        found, leaf = self.walk(s, vspace, vaddr, LEAF)
+        index = table_index(vaddr, LEAF)
+        error = first_error(
+            [
+                (ne(cap.cmvs, NONE), Error.INVALID_CAPABILITY),
+                (ne(lerr, 0), lerr),
+                (ne(mod(vaddr, 1 << PAGE_BITS), 0), Error.ALIGNMENT_ERROR),
+                (vaddr >= 1 << VADDR_BITS, Error.INVALID_ARGUMENT),
+                (not_(self.map_allowed(granted)), Error.INVALID_ARGUMENT),
+                (not_(found), Error.FAILED_LOOKUP),
+                (ne(get2(s, "pte", leaf, index), NONE), Error.DELETE_FIRST),
+            ]
+        )
+        done = self.add_entry(s, leaf, index, cap.cobj, granted, ref)
+        done = self.set_cap(done, ref, cap.but(cmvs=vspace, cmva=vaddr))
+        return OpResult(error, done)
+
+    def unmap_frame(self, s: SymState, cap: SymCap) -> SymState:
+        """``vm.unmap_frame``."""
+        _, leaf = self.walk(s, cap.cmvs, cap.cmva, LEAF)
+        return self.remove_entry(s, leaf, table_index(cap.cmva, LEAF))
+
+    def frame_unmap(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:
+        """``vm.frame_unmap``."""
+        done = self.set_cap(self.unmap_frame(s, cap), ref, cap.but(cmvs=NONE, cmva=0))
+        return OpResult(0, when(ne(cap.cmvs, NONE), done, s))
+
+    def page_table_map(
+        self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]
+    ) -> OpResult:
+        """``vm.page_table_map``."""
+        vs_cptr, vaddr = args[0], args[1]
+        lerr, vsref = self.lookup_arg(s, tid, vs_cptr, VS)
+        vspace = get(s, "cobj", vsref)
+        table = vspace
+        done = s
+        placed: Val = False
+        tables = []
+        for level in range(LEAF):
+            tables.append(table)
+            table = get2(s, "pte", table, table_index(vaddr, level))
+        for level in reversed(range(LEAF)):
+            t = tables[level]
+            index = table_index(vaddr, level)
+            missing = eq(get2(s, "pte", t, index), NONE)
+            here = self.add_entry(s, t, index, cap.cobj, 0, ref)
+            here = put(here, "ptlevel", cap.cobj, level + 1)
+            here = self.set_cap(here, ref, cap.but(cmvs=vspace, cmva=level_base(vaddr, level)))
+            done = when(missing, here, done)
+            placed = or_(missing, placed)
+        error = first_error(
+            [
+                (ne(cap.cmvs, NONE), Error.INVALID_CAPABILITY),
+                (ne(lerr, 0), lerr),
+                (vaddr >= 1 << VADDR_BITS, Error.INVALID_ARGUMENT),
+                (not_(placed), Error.DELETE_FIRST),
+            ]
+        )
+        return OpResult(error, done)
+
+    def unmap_table(self, s: SymState, cap: SymCap) -> SymState:
+        """``vm.unmap_table``: remove the first entry on the walk that points at the table."""
+        table = cap.cmvs
+        tables = []
+        for level in range(LEAF):
+            tables.append(table)
+            table = get2(s, "pte", table, table_index(cap.cmva, level))
+        done = s
+        for level in reversed(range(LEAF)):
+            t = tables[level]
+            index = table_index(cap.cmva, level)
+            hit = eq(get2(s, "pte", t, index), cap.cobj)
+            done = when(hit, self.remove_entry(s, t, index), done)
+        return put(done, "ptlevel", cap.cobj, NONE)
+
+    def page_table_unmap(
+        self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]
+    ) -> OpResult:
+        """``vm.page_table_unmap``."""
+        is_mapped = ne(cap.cmvs, NONE)
+        error = ite(and_(is_mapped, get(s, "nent", cap.cobj) > 0), int(Error.DELETE_FIRST), 0)
+        done = self.set_cap(self.unmap_table(s, cap), ref, cap.but(cmvs=NONE, cmva=0))
+        return OpResult(error, when(is_mapped, done, s))
