@@ -37,11 +37,25 @@ from mlk.proofs.terms import Val, bor_axioms, select
 #: The bound of the boot obligations: the boot state is that of one machine.
 BOOT_BOUND = "boot state of qemu_virt() (the default machine)"
 
-#: Every transition the obligations cover: all of the spec's.
+#: Every transition is encoded (the differential test checks them all against the spec).
 ENCODED = tuple(TRANSITIONS)
 
-#: Each spec transition stands for itself (the spec browser reads this).
-COVERED_TRANSITIONS: dict[str, tuple[str, ...]] = {name: (name,) for name in ENCODED}
+#: The transitions whose preservation obligations ``mlk-prove`` runs by default: those proved so
+#: far. The others are *pending*: encoded and differentially tested, their obligations listed
+#: and runnable (``--pending``), but not yet all proved; every run names them.
+PROVED = (
+    "halted",
+    "idle",
+    "tick",
+    "yield",
+    "cnode_copy",
+    "cnode_mint",
+    "cnode_move",
+    "cnode_mutate",
+)
+
+#: Each proved spec transition stands for itself (the spec browser reads this).
+COVERED_TRANSITIONS: dict[str, tuple[str, ...]] = {name: (name,) for name in PROVED}
 
 #: Families every focused proof assumes besides the goal's own (the shapes of objects and
 #: capabilities that nearly every argument uses).
@@ -51,7 +65,7 @@ CORE = ("valid_objs", "valid_caps", "valid_tcb_state")
 #: with the goal's own family and :data:`CORE`; the full set of hypotheses comes second).
 FOCUS: dict[str, tuple[str, ...]] = {
     "valid_objs": ("sym_refs", "valid_irq_handlers", "valid_reply_caps", "valid_idle"),
-    "valid_caps": ("cdt_links", "if_live_then_nonz_cap", "valid_irq_handlers", "valid_idle"),
+    "valid_caps": ("cdt_links", "if_live_then_nonz_cap", "valid_irq_handlers", "valid_idle", "originals", "cdt_paths"),
     "valid_tcb_state": ("sym_refs", "valid_reply_caps", "valid_idle", "if_live_then_nonz_cap"),
     "pspace_aligned": ("pspace_distinct",),
     "pspace_distinct": ("pspace_aligned", "descendants_inc", "untyped_mdb", "untyped_inc"),
@@ -64,6 +78,7 @@ FOCUS: dict[str, tuple[str, ...]] = {
     "untyped_mdb": ("cdt_links", "descendants_inc"),
     "untyped_inc": ("cdt_links", "no_mloop", "descendants_inc", "cdt_paths"),
     "cdt_paths": ("cdt_links", "no_mloop", "untyped_inc"),
+    "originals": ("cdt_links", "cdt_paths", "if_live_then_nonz_cap", "valid_irq_handlers", "untyped_inc"),
     "valid_reply_caps": ("sym_refs", "valid_idle"),
     "valid_idle": ("valid_queues", "cur_tcb", "sym_refs"),
     "valid_irq_handlers": ("cdt_links",),
@@ -87,9 +102,9 @@ def focus_families(name: str) -> list[str]:
     return [f.name for f in ALL if f.name in wanted]
 
 
-def not_encoded_transitions() -> list[str]:
-    """The spec's named transitions that have no encoding (none: the catalogue covers all)."""
-    return sorted(set(TRANSITIONS) - set(ENCODED))
+def pending_transitions() -> list[str]:
+    """The transitions whose preservation is not yet proved (see :data:`PROVED`)."""
+    return [t for t in ENCODED if t not in PROVED]
 
 
 #: What the proofs do not cover yet (printed by ``mlk-prove``).
@@ -153,22 +168,25 @@ def preserve_query(kernel: Kernel, transition: str, inv: Invariant) -> Query:
     s = SymState.fresh("pre")
     e = SymEvent.fresh("ev")
     post = kernel.effect(s, e, transition)
+    if all(post.f[f] is s.f[f] for f in read_set(inv)):
+        return Query([], [], [], frame=True)
     context = [kernel.guard(s, e, transition), *event_facts(e), *kernel.side_conditions(), *bor_axioms(64)]
-    fields = read_set(inv)
-    frame = all(post.f[f] is s.f[f] for f in fields)
     return Query(
         [*_assume((f.name for f in ALL), s), *context],
         [*_assume(focus_families(inv.name), s), *context],
         _goals(inv, post, "w"),
-        frame,
+        False,
+        s,
+        post,
     )
 
 
-def obligations(kernel: Kernel | None = None) -> list[Obligation]:
-    """Every obligation, for ``kernel`` (default: the faithful encoding; a mutant to refute)."""
+def obligations(kernel: Kernel | None = None, pending: bool = False) -> list[Obligation]:
+    """The obligations for ``kernel`` (default: the faithful encoding; a mutant to refute): the
+    proved transitions', and with ``pending`` the others' too."""
     k = kernel or Kernel()
     result = [Obligation(f"boot/{inv.name}", partial(boot_query, inv), BOOT_BOUND) for inv in ALL]
-    for transition in ENCODED:
+    for transition in ENCODED if pending else PROVED:
         for inv in ALL:
             result.append(
                 Obligation(

@@ -10,8 +10,9 @@ a concrete state into Z3 literals (the boot obligations prove quantified invaria
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import z3
 
@@ -53,7 +54,7 @@ def _arr(name: str, items: Iterable[tuple[object, Val]]) -> CArray:
     return arr
 
 
-def _rows(name: str, rows: dict[object, dict[object, Val]]) -> CArray:
+def _rows(name: str, rows: Mapping[Any, Mapping[Any, Val]]) -> CArray:
     spec = FIELDS[name]
     assert isinstance(spec.sort, tuple) and isinstance(spec.sort[1], tuple)
     inner_default = spec.default
@@ -344,42 +345,42 @@ def read_back(
     """The spec state ``sym`` stands for, read at the candidate ``objects``, ``slots``, ready
     queue priorities and interrupt ``lines`` (the queues and entries reachable from them are
     read in full, up to ``max_len``)."""
-    I, B, R = reader.as_int, reader.as_bool, reader.as_ref  # noqa: N806
+    num, flag, ref_of = reader.as_int, reader.as_bool, reader.as_ref
 
     def at(field: str, key: Val) -> Val:
         return select(sym.f[field], key)
 
     def row(field: str, key: Val, n: int) -> tuple[int, ...]:
         r = at(field, key)
-        return tuple(I(select(r, i)) for i in range(min(n, max_len)))
+        return tuple(num(select(r, i)) for i in range(min(n, max_len)))
 
     out_objects: dict[ObjId, KObject] = {}
     for oid in sorted(set(objects)):
-        k = I(at("kind", oid))
+        k = num(at("kind", oid))
         if k == 0:
             continue
         obj = _read_object(sym, oid, k, reader, row, at)
         out_objects[oid] = obj
     out_slots: dict[SlotRef, Slot] = {}
     for ref in sorted(set(slots)):
-        if not B(at("occ", ref)):
+        if not flag(at("occ", ref)):
             continue
         out_slots[ref] = _read_slot(sym, ref, reader, at)
     queues = {}
     for p in sorted(set(prios)):
-        n = I(at("qlen", p))
+        n = num(at("qlen", p))
         if n > 0:
             queues[p] = row("qat", p, n)
     irqs = {}
     for irq in sorted(set(lines)):
-        st = I(at("irqstate", irq))
+        st = num(at("irqstate", irq))
         if st != NONE:
             from mlk.abi.objects import IrqState  # noqa: PLC0415
 
-            irqs[irq] = Irq(IrqState(st), _opt(I(at("intfn", irq))), I(at("ibadge", irq)), B(at("imasked", irq)))
-    del R
+            irqs[irq] = Irq(IrqState(st), _opt(num(at("intfn", irq))), num(at("ibadge", irq)), flag(at("imasked", irq)))
+    del ref_of
     return State(
-        machine, out_objects, out_slots, queues, I(sym.current), irqs, 0 if B(sym.halted) else None
+        machine, out_objects, out_slots, queues, num(sym.current), irqs, 0 if flag(sym.halted) else None
     )
 
 
@@ -393,51 +394,51 @@ def _read_object(
 ) -> KObject:
     from mlk.abi.objects import EndpointState, NotificationState  # noqa: PLC0415
 
-    I, B = reader.as_int, reader.as_bool  # noqa: N806
+    num, flag = reader.as_int, reader.as_bool
     kind = ObjectType(k) if k in ObjectType._value2member_map_ else None
     if kind == ObjectType.TCB:
         st = TState(
-            ThreadState(I(at("tstate", oid))),
-            _opt(I(at("tobj", oid))),
-            I(at("tbadge", oid)),
-            B(at("tgrant", oid)),
-            B(at("tgrantr", oid)),
-            B(at("tcall", oid)),
+            ThreadState(num(at("tstate", oid))),
+            _opt(num(at("tobj", oid))),
+            num(at("tbadge", oid)),
+            flag(at("tgrant", oid)),
+            flag(at("tgrantr", oid)),
+            flag(at("tcall", oid)),
         )
         fault = (
-            FaultInfo(I(at("fkind", oid)), I(at("fa", oid)), I(at("fb", oid)), I(at("fpc", oid)))
-            if B(at("fhas", oid))
+            FaultInfo(num(at("fkind", oid)), num(at("fa", oid)), num(at("fb", oid)), num(at("fpc", oid)))
+            if flag(at("fhas", oid))
             else None
         )
         return Tcb(
             row("ctx", oid, CONTEXT_REGS),
             st,
-            I(at("prio", oid)),
-            I(at("slice", oid)),
-            _opt(I(at("cspace", oid))),
-            _opt(I(at("vspace", oid))),
-            I(at("fault_ep", oid)),
-            _opt(I(at("bound", oid))),
-            _opt(I(at("reply", oid))),
+            num(at("prio", oid)),
+            num(at("slice", oid)),
+            _opt(num(at("cspace", oid))),
+            _opt(num(at("vspace", oid))),
+            num(at("fault_ep", oid)),
+            _opt(num(at("bound", oid))),
+            _opt(num(at("reply", oid))),
             fault,
         )
     if kind == ObjectType.ENDPOINT:
-        return Endpoint(EndpointState(I(at("epstate", oid))), row("wat", oid, I(at("wlen", oid))))
+        return Endpoint(EndpointState(num(at("epstate", oid))), row("wat", oid, num(at("wlen", oid))))
     if kind == ObjectType.NOTIFICATION:
         return Notification(
-            NotificationState(I(at("nstate", oid))),
-            row("wat", oid, I(at("wlen", oid))),
-            I(at("word", oid)),
-            _opt(I(at("nbound", oid))),
-            I(at("irq_refs", oid)),
+            NotificationState(num(at("nstate", oid))),
+            row("wat", oid, num(at("wlen", oid))),
+            num(at("word", oid)),
+            _opt(num(at("nbound", oid))),
+            num(at("irq_refs", oid)),
         )
     if kind == ObjectType.CNODE:
-        return CNode(I(at("radix", oid)), I(at("used", oid)), I(at("trefs", oid)))
+        return CNode(num(at("radix", oid)), num(at("used", oid)), num(at("trefs", oid)))
     if kind == ObjectType.FRAME:
-        return Frame(B(at("device", oid)))
+        return Frame(flag(at("device", oid)))
     if kind in (ObjectType.PAGE_TABLE, ObjectType.VSPACE):
         entries = _read_entries(sym, oid, reader)
-        return PageTable(entries) if kind == ObjectType.PAGE_TABLE else VSpace(entries, I(at("trefs", oid)))
+        return PageTable(entries) if kind == ObjectType.PAGE_TABLE else VSpace(entries, num(at("trefs", oid)))
     raise ValueError(f"object {oid:#x} has no kind {k}")
 
 
@@ -462,23 +463,23 @@ def _read_entries(sym: SymState, oid: int, reader: Reader) -> dict[int, Pte]:
 def _read_slot(sym: SymState, ref: SlotRef, reader: Reader, at: Callable[[str, Val], Val]) -> Slot:
     from mlk.model.state import Cap  # noqa: PLC0415
 
-    I, B, R = reader.as_int, reader.as_bool, reader.as_ref  # noqa: N806
-    del B
-    mvs = I(at("cmvs", ref))
-    ctype = I(at("ctype", ref))
+    num, flag, ref_of = reader.as_int, reader.as_bool, reader.as_ref
+    del flag
+    mvs = num(at("cmvs", ref))
+    ctype = num(at("ctype", ref))
     cap = Cap(
         CapType(ctype) if ctype in CapType._value2member_map_ else ctype,  # type: ignore[arg-type]
-        I(at("cobj", ref)),
-        I(at("crights", ref)),
-        I(at("cbadge", ref)),
-        None if mvs == NONE else (mvs, I(at("cmva", ref))),
-        I(at("csb", ref)),
-        I(at("cwm", ref)),
+        num(at("cobj", ref)),
+        num(at("crights", ref)),
+        num(at("cbadge", ref)),
+        None if mvs == NONE else (mvs, num(at("cmva", ref))),
+        num(at("csb", ref)),
+        num(at("cwm", ref)),
     )
-    parent = R(at("parent", ref))
-    n = I(at("nchild", ref))
+    parent = ref_of(at("parent", ref))
+    n = num(at("nchild", ref))
     children_row = at("childat", ref)
-    children = tuple(R(select(children_row, i)) for i in range(max(0, min(n, 1 << 16))))
+    children = tuple(ref_of(select(children_row, i)) for i in range(max(0, min(n, 1 << 16))))
     return Slot(cap, None if parent[0] == NONE else parent, children)
 
 

@@ -25,7 +25,7 @@ from mlk.model.state import (
     Tcb,
     VSpace,
 )
-from mlk.proofs.terms import Val
+from mlk.proofs.terms import Val, is_sym
 
 #: At most this many changed objects and slots are listed.
 SHOWN_CHANGES = 8
@@ -137,7 +137,9 @@ def render_states(
     """The counterexample: ``before`` and ``after`` (the encoding's next state) at the witnesses
     and at what changed; ``spec_after`` is the spec's own next state when it differs (a seeded
     bug: the encoding is wrong, not the spec)."""
-    changed_objs = {o for o in set(before.objects) | set(after.objects) if before.objects.get(o) != after.objects.get(o)}
+    changed_objs = {
+        o for o in set(before.objects) | set(after.objects) if before.objects.get(o) != after.objects.get(o)
+    }
     changed_slots = {r for r in set(before.slots) | set(after.slots) if before.slots.get(r) != after.slots.get(r)}
     objects, slots = _focus(before, witnesses)
     more_objs, more_slots = _focus(after, witnesses)
@@ -157,3 +159,38 @@ def render_states(
                  and spec_after.slots[r] != after.slots.get(r)]
         text.append("the spec's own next state differs: " + ("; ".join(diff) if diff else "elsewhere"))
     return "\n".join(text)
+
+
+def render_model(model: object, query: object, goal: object) -> str:
+    """A counterexample found by the solver (a model of the hypotheses and the negated goal),
+    read back at the goal's witnesses and the objects and slots around them."""
+    import z3  # noqa: PLC0415
+
+    from mlk.model.boot import qemu_virt  # noqa: PLC0415
+    from mlk.proofs.concrete import model_reader, read_back  # noqa: PLC0415
+    from mlk.proofs.terms import RefSort  # noqa: PLC0415
+
+    before, after = getattr(query, "before", None), getattr(query, "after", None)
+    witnesses = list(getattr(goal, "witnesses", ()))
+    if before is None or after is None:
+        return "(no states to show)"
+    reader = model_reader(model)
+    points: list[Val] = []
+    for w in witnesses:
+        points.append(reader.as_ref(w) if is_sym(w) and w.sort() == RefSort else reader.as_int(w))
+    objects = {reader.as_int(before.current), reader.as_int(after.current), reader.as_int(before.idle)}
+    slots: set[SlotRef] = set()
+    for p in points:
+        if isinstance(p, tuple):
+            slots.add(p)
+            slots.add(reader.as_ref(z3.Select(before.parent, RefSort.ref(p[0], p[1]))))
+            objects.add(reader.as_int(z3.Select(before.cobj, RefSort.ref(p[0], p[1]))))
+        else:
+            objects.add(p)
+    slots.discard((-1, 0))
+    machine = qemu_virt()
+    prios = {p for p in points if isinstance(p, int) and 0 <= p < 256}
+    lines = {p for p in points if isinstance(p, int) and 0 <= p < 1024}
+    b = read_back(before, machine, objects, slots, prios, lines, reader, max_len=8)
+    a = read_back(after, machine, objects, slots, prios, lines, reader, max_len=8)
+    return render_states(b, a, None, points)

@@ -28,11 +28,14 @@ from collections.abc import Sequence
 
 import z3
 
+from mlk.proofs.counterexample import render_model
 from mlk.proofs.obligation import Goal, Obligation, Outcome, Query, Status
 from mlk.proofs.terms import Val
 
-#: Share of the time limit for the counterexample search.
+#: Share of the time limit for the counterexample search (for a seeded bug, which is searched
+#: first because it is expected to fail, a larger one).
 SEARCH_SHARE = 0.15
+MUTANT_SEARCH_SHARE = 0.6
 #: The solver's resource limit (a deterministic count of its steps, about a million per second on
 #: the reference machine) for each focused attempt, the number of attempts (the same hypotheses in
 #: other orders: the solver's search depends on it), and the limit of each full attempt.
@@ -83,9 +86,35 @@ def discharge(obligation: Obligation, timeout: float) -> Outcome:
     start = time.perf_counter()
     deadline = start + timeout
 
-    def outcome(status: Status, method: str, **kw: str | None) -> Outcome:
-        return Outcome(obligation.name, status, time.perf_counter() - start, obligation.bound, method=method, **kw)
+    def outcome(
+        status: Status,
+        method: str,
+        conjunct: str | None = None,
+        counterexample: str | None = None,
+        reason: str | None = None,
+    ) -> Outcome:
+        return Outcome(
+            obligation.name,
+            status,
+            time.perf_counter() - start,
+            obligation.bound,
+            conjunct=conjunct,
+            counterexample=counterexample,
+            reason=reason,
+            method=method,
+        )
 
+    def searched() -> Outcome | None:
+        if obligation.search is None:
+            return None
+        found = obligation.search(timeout * (MUTANT_SEARCH_SHARE if obligation.search_first else SEARCH_SHARE))
+        if found is None:
+            return None
+        broken, text = found
+        return outcome(Status.REFUTED, "search", conjunct=", ".join(broken), counterexample=text)
+
+    if obligation.search_first and (early := searched()) is not None:
+        return early
     query: Query = obligation.build()
     if query.frame:
         return outcome(Status.PROVED, "frame")
@@ -93,16 +122,13 @@ def discharge(obligation: Obligation, timeout: float) -> Outcome:
         answer, _, _ = _check(query.focus, query.goals, deadline, FOCUS_RLIMIT, FOCUS_ATTEMPTS)
         if answer == "unsat":
             return outcome(Status.PROVED, "focused")
-    if obligation.search is not None:
-        found = obligation.search(timeout * SEARCH_SHARE)
-        if found is not None:
-            broken, text = found
-            return outcome(Status.REFUTED, "search", conjunct=", ".join(broken), counterexample=text)
+    if not obligation.search_first and (found := searched()) is not None:
+        return found
     answer, goal, info = _check(query.hypotheses, query.goals, deadline, FULL_RLIMIT)
     if answer == "unsat":
         return outcome(Status.PROVED, "full")
     assert goal is not None
     if answer == "sat":
-        text = obligation.render(info, query) if obligation.render is not None else "(no rendering)"
+        text = render_model(info, query, goal)
         return outcome(Status.REFUTED, "full", conjunct=goal.name, counterexample=text)
     return outcome(Status.UNKNOWN, "full", reason=f"{goal.name}: {info}")

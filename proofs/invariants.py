@@ -24,7 +24,7 @@ like the others (boot, and preserved by every transition), and hold on every rea
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import z3
@@ -98,15 +98,15 @@ from mlk.proofs.terms import (
     eq,
     implies,
     ite,
-    r_and,
-    r_bit,
-    r_ok,
-    r_subset,
     ne,
     no_ref,
     not_,
     or_,
     pow2,
+    r_and,
+    r_bit,
+    r_ok,
+    r_subset,
     ref_cn,
     ref_ix,
 )
@@ -162,12 +162,9 @@ class Conjunct:
         xs = self.variables(tag)
         return self.body(s, *xs), xs
 
-    def holds(self, s: SymState, domains: dict[str, Sequence[Val]]) -> bool:
+    def holds(self, s: SymState, domains: Mapping[str, Sequence[Val]]) -> bool:
         """Evaluate on a concrete state, the variables ranging over ``domains``."""
-        for xs in itertools.product(*(domains[sort] for sort in self.sorts)):
-            if not self.body(s, *xs):
-                return False
-        return True
+        return all(self.body(s, *xs) for xs in itertools.product(*(domains[sort] for sort in self.sorts)))
 
 
 @dataclass(frozen=True)
@@ -182,11 +179,11 @@ class Invariant:
         """All conjuncts as hypotheses."""
         return [c.assume(s) for c in self.conjuncts]
 
-    def holds(self, s: SymState, domains: dict[str, Sequence[Val]]) -> bool:
+    def holds(self, s: SymState, domains: Mapping[str, Sequence[Val]]) -> bool:
         """Evaluate on a concrete state (see :meth:`Conjunct.holds`)."""
         return all(c.holds(s, domains) for c in self.conjuncts)
 
-    def broken(self, s: SymState, domains: dict[str, Sequence[Val]]) -> list[str]:
+    def broken(self, s: SymState, domains: Mapping[str, Sequence[Val]]) -> list[str]:
         """The conjuncts a concrete state breaks."""
         return [c.name for c in self.conjuncts if not c.holds(s, domains)]
 
@@ -875,7 +872,9 @@ VALID_QUEUES = Invariant(
 )
 
 CT_NOT_IN_Q = Invariant(
-    "ct_not_in_q", "the running thread is in no ready queue", (_c("current", "", lambda s: at(s, "qpos", s.current) < 0),)
+    "ct_not_in_q",
+    "the running thread is in no ready queue",
+    (_c("current", "", lambda s: at(s, "qpos", s.current) < 0),),
 )
 
 VALID_BLOCKED = Invariant(
@@ -1188,16 +1187,90 @@ CDT_PATHS = Invariant(
     ),
 )
 
-#: Facts the proofs need beyond the spec's invariants (see the module documentation).
-AUX: tuple[Invariant, ...] = (CDT_PATHS,)
+def _descends_from(s: SymState, r: Val, root: Val) -> Val:
+    return or_(eq(r, root), at2(s, "anc", r, root))
 
-#: Instantiation patterns (see :class:`Conjunct`), by ``family.conjunct``: for the facts about
-#: pairs, which would otherwise be instantiated at every pair of terms of their sort.
+
+ORIGINALS = Invariant(
+    "originals",
+    "aux: every capability to an object descends from (or is) the object's original, and every "
+    "handler capability of a line from the line's original handler capability; so deleting a "
+    "childless original deletes the last capability to its object or line",
+    (
+        _c(
+            "caps_descend_from_original",
+            "ref",
+            lambda s, r: implies(_counted_cap(s, r), _descends_from(s, r, at(s, "orig", cobj(s, r)))),
+        ),
+        _c(
+            "handlers_descend_from_original",
+            "ref",
+            lambda s, r: implies(
+                and_(occ(s, r), eq(ctype(s, r), IRQH)), _descends_from(s, r, at(s, "handler", cobj(s, r)))
+            ),
+        ),
+        _c(
+            "line_handler_original",
+            "line",
+            lambda s, line: implies(
+                eq(at(s, "irqstate", line), SIGNAL),
+                or_(
+                    not_(has_parent(s, at(s, "handler", line))),
+                    not_(same_target(s, parent(s, at(s, "handler", line)), at(s, "handler", line))),
+                ),
+            ),
+        ),
+    ),
+)
+
+#: Facts the proofs need beyond the spec's invariants (see the module documentation).
+AUX: tuple[Invariant, ...] = (CDT_PATHS, ORIGINALS)
+
+def _f(*names: str) -> Callable[..., list[Val]]:
+    return lambda s, x: [at(s, name, x) for name in names]
+
+
+def _f2(name: str) -> Callable[..., list[Val]]:
+    return lambda s, x, y: [at2(s, name, x, y)]
+
+
+#: Instantiation patterns (see :class:`Conjunct`), by ``family.conjunct``. A fact about an object
+#: is instantiated where the fields it constrains are read, not wherever the object's kind is:
+#: a kind test occurs for every reference the other facts mention, and instantiating every fact
+#: there chases pointers through the whole (symbolic) object graph. Facts about pairs are
+#: instantiated only where both members are talked about.
 TRIGGERS: dict[str, Callable[..., list[Val]]] = {
+    "valid_objs.tcb_registers": _f2("ctx"),
+    "valid_objs.tcb_priority_slice": _f("prio", "slice"),
+    "valid_objs.tcb_words": _f("tbadge", "fa", "fb", "fpc"),
+    "valid_objs.endpoint_shape": _f("epstate", "wlen"),
+    "valid_objs.notification_shape": _f("nstate", "word", "wlen"),
+    "valid_objs.queue_entries": _f2("wat"),
+    "valid_objs.queue_positions": _f2("wpos"),
+    "valid_objs.cnode_radix": _f("nslots", "radix"),
+    "valid_objs.object_size": _f("osize"),
+    "valid_objs.table_indices": _f2("pte"),
+    "valid_objs.device_frames": _f("device"),
+    "pspace_aligned.aligned": _f("osize", "radix"),
     "pspace_distinct.disjoint": lambda s, a, b: [[at(s, "osize", a), at(s, "osize", b)]],
     "untyped_mdb.boot_objects_outside_untyped": lambda s, r, u: [[at(s, "cobj", r), at(s, "usize", u)]],
     "untyped_inc.nested_or_disjoint": lambda s, a, b: [[at(s, "usize", a), at(s, "usize", b)]],
     "valid_reply_caps.unique": lambda s, a, b: [[at(s, "reply", a), at(s, "reply", b)]],
+    # facts that mention a slot's parent: only where that parent is read, so that they do not
+    # climb the derivation tree by themselves
+    "if_live_then_nonz_cap.parent_present": _f("parent"),
+    "cdt_links.listed_by_parent": _f("parent"),
+    "no_mloop.depth_decreases": _f("parent"),
+    "descendants_inc.child_within_parent": _f("parent"),
+    "untyped_mdb.parent_untyped_or_copy": _f("parent"),
+    "rights_never_grow.copy_rights_within_parent": _f("parent"),
+    "badge_never_changes.copy_keeps_badge": _f("parent"),
+    "if_live_then_nonz_cap.live_has_original": _f("orig"),
+    "if_live_then_nonz_cap.original_unique_and_live": lambda s, r: [[at(s, "cobj", r), at(s, "parent", r)]],
+    "originals.caps_descend_from_original": _f("cobj"),
+    "originals.handlers_descend_from_original": _f("cobj"),
+    "originals.line_handler_original": _f("handler"),
+    "valid_irq_handlers.signal_line_has_handler": _f("handler"),
 }
 
 

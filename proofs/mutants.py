@@ -13,12 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mlk.abi.objects import TIME_SLICE_TICKS
-from mlk.proofs.access import RUNNING, TCB
+from mlk.proofs.access import ON_SEND, RUNNING, TCB
 from mlk.proofs.enc import Kernel
 from mlk.proofs.enc.base import OK, OpResult, get, get2, put, when
 from mlk.proofs.enc.cspace import SymCap, read_cap
 from mlk.proofs.symstate import SymState
-from mlk.proofs.terms import rights_of, NONE, Val, and_, eq, ite, ne, no_ref, not_
+from mlk.proofs.terms import NONE, Val, and_, eq, ite, ne, no_ref, not_, rights_of
 
 
 class TickOverfill(Kernel):
@@ -38,11 +38,22 @@ class DestroyCopies(Kernel):
         return True
 
 
-class FaultKeepsFault(Kernel):
-    """``ipc.raise_fault`` makes a thread without a fault handler INACTIVE but keeps its fault."""
+class SendBlocksOnCNode(Kernel):
+    """``ipc.send`` records the sender's CSpace root instead of the endpoint in its blocked state."""
 
-    def clear_fault(self, s: SymState, t: Val) -> SymState:
-        return s
+    def set_state(
+        self,
+        s: SymState,
+        t: Val,
+        kind: Val,
+        obj: Val = NONE,
+        badge: Val = 0,
+        grant: Val = False,
+        grantr: Val = False,
+        call: Val = False,
+    ) -> SymState:
+        wrong = ite(eq(kind, ON_SEND), get(s, "cspace", t), obj)
+        return super().set_state(s, t, kind, wrong, badge, grant, grantr, call)
 
 
 class RetypeUnaligned(Kernel):
@@ -112,12 +123,11 @@ class TransferWithoutParent(Kernel):
         return super().insert(s, ref, cap, ite(copy, no_ref(ref), parent))
 
 
-class RetypeUntypedTooBig(Kernel):
-    """``untyped.retype`` records a new untyped region one size class larger than carved."""
+class RetypeUntypedOrphan(Kernel):
+    """``untyped.retype`` inserts a new untyped region without linking it below its parent."""
 
     def insert(self, s: SymState, ref: Val, cap: SymCap, parent: Val) -> SymState:
-        bigger = cap.but(csb=ite(eq(cap.ctype, 1), cap.csb + 1, cap.csb))
-        return super().insert(s, ref, bigger, parent)
+        return super().insert(s, ref, cap, ite(eq(cap.ctype, 1), no_ref(ref), parent))
 
 
 class ReplyKeepsRight(Kernel):
@@ -128,17 +138,12 @@ class ReplyKeepsRight(Kernel):
         return when(eq(caller, NONE), s, put(super().reply(s, tid), "reply", tid, caller))
 
 
-class ScheduleQueuesIdle(Kernel):
-    """``sched.schedule`` puts the current thread back into its queue without checking that it
-    is runnable (the idle thread ends up queued)."""
+class ScheduleMarksIdleRunning(Kernel):
+    """``sched.schedule`` marks the thread it picks as RUNNING, the idle thread included."""
 
     def schedule(self, s: SymState) -> SymState:
-        cur = s.current
-        keep = and_(eq(get(s, "kind", cur), TCB), not_(self.in_queue(s, cur)))
-        s2 = when(keep, self.enqueue_head(s, cur), s)
-        h = self.highest(s2)
-        chosen = self.remove_at(s2, h, 0).but(current=get2(s2, "qat", h, 0))
-        return when(eq(h, NONE), s2.but(current=s2.idle), chosen)
+        after = super().schedule(s)
+        return self.set_state(after, after.current, RUNNING)
 
 
 class IssueLeavesLineInactive(Kernel):
@@ -241,6 +246,20 @@ class FrameMapNoRead(Kernel):
         return ne(granted, 0)
 
 
+class InsertNoPathChild(Kernel):
+    """(encoding) ``insert`` does not record the new slot as its parent's child on its path."""
+
+    def insert(self, s: SymState, ref: Val, cap: SymCap, parent: Val) -> SymState:
+        return super().insert(s, ref, cap, parent).but(achild=s.achild)
+
+
+class RetypeNoOriginal(Kernel):
+    """(encoding) ``insert`` does not record a new object's original capability."""
+
+    def _ghost_original(self, s: SymState, ref: Val, cap: SymCap, parent: Val) -> SymState:
+        return s
+
+
 @dataclass(frozen=True)
 class Mutant:
     """A seeded bug and the obligation expected to refute it."""
@@ -259,7 +278,7 @@ class Mutant:
 MUTANTS: tuple[Mutant, ...] = (
     Mutant("tick-overfill", TickOverfill(), "preserve/tick/valid_objs"),
     Mutant("destroy-copies", DestroyCopies(), "preserve/cnode_delete/valid_caps"),
-    Mutant("fault-keeps-fault", FaultKeepsFault(), "preserve/user_fault/valid_tcb_state"),
+    Mutant("send-blocks-on-cnode", SendBlocksOnCNode(), "preserve/endpoint_send/valid_tcb_state"),
     Mutant("retype-unaligned", RetypeUnaligned(), "preserve/untyped_retype/pspace_aligned"),
     Mutant("retype-reuses", RetypeReuses(), "preserve/untyped_retype/pspace_distinct"),
     Mutant("send-keeps-receiver-queued", SendKeepsReceiverQueued(), "preserve/endpoint_send/sym_refs"),
@@ -269,9 +288,9 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("move-own-parent", MoveOwnParent(), "preserve/cnode_move/no_mloop"),
     Mutant("retype-keeps-watermark", RetypeKeepsWatermark(), "preserve/untyped_retype/descendants_inc"),
     Mutant("transfer-without-parent", TransferWithoutParent(), "preserve/cnode_copy/untyped_mdb"),
-    Mutant("retype-untyped-too-big", RetypeUntypedTooBig(), "preserve/untyped_retype/untyped_inc"),
+    Mutant("retype-untyped-orphan", RetypeUntypedOrphan(), "preserve/untyped_retype/untyped_inc"),
     Mutant("reply-keeps-right", ReplyKeepsRight(), "preserve/reply/valid_reply_caps"),
-    Mutant("schedule-queues-idle", ScheduleQueuesIdle(), "preserve/tick/valid_idle"),
+    Mutant("schedule-marks-idle-running", ScheduleMarksIdleRunning(), "preserve/tick/valid_idle"),
     Mutant("issue-leaves-line-inactive", IssueLeavesLineInactive(), "preserve/irq_control_issue/valid_irq_handlers"),
     Mutant("priority-no-requeue", PriorityNoRequeue(), "preserve/tcb_set_priority/valid_queues"),
     Mutant("schedule-keeps-head-queued", ScheduleKeepsHeadQueued(), "preserve/tick/ct_not_in_q"),
@@ -284,6 +303,8 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("frame-map-level-2", FrameMapLevel2(), "preserve/frame_map/no_kernel_mappings"),
     Mutant("unmap-keeps-record", UnmapKeepsRecord(), "preserve/frame_unmap/mappings_match_caps"),
     Mutant("frame-map-no-read", FrameMapNoRead(), "preserve/frame_map/mapping_rights_within_cap"),
+    Mutant("insert-no-path-child", InsertNoPathChild(), "preserve/cnode_copy/cdt_paths"),
+    Mutant("retype-no-original", RetypeNoOriginal(), "preserve/untyped_retype/originals"),
 )
 
 

@@ -49,19 +49,22 @@ class Query:
     focus: Sequence[Val]
     goals: Sequence[Goal]
     frame: bool = False
+    before: Any = None
+    after: Any = None
 
 
 @dataclass(frozen=True)
 class Obligation:
     """A named claim; ``bound`` states any finite bound the proof needs (``None``: none), printed
     next to the obligation. ``build`` makes the query; ``search`` looks for a counterexample among
-    concrete states (the names of the broken conjuncts and a rendering, or ``None``)."""
+    concrete states (the names of the broken conjuncts and a rendering, or ``None``), before the
+    proof attempts when ``search_first`` (seeded bugs, which are expected to fail)."""
 
     name: str
     build: Callable[[], Query]
     bound: str | None = None
     search: Callable[[float], tuple[list[str], str] | None] | None = None
-    render: Callable[[Any, Query], str] | None = None
+    search_first: bool = False
 
 
 @dataclass

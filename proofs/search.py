@@ -17,7 +17,9 @@ import time
 from collections.abc import Sequence
 from functools import cache
 
-from mlk.abi.labels import FaultLabel
+from mlk.abi import msginfo
+from mlk.abi.labels import FaultLabel, Label
+from mlk.abi.objects import ObjectType, RootSlot
 from mlk.abi.syscalls import CONTEXT_REGS, Syscall
 from mlk.model import gen
 from mlk.model.events import Event, FaultEvent, TickEvent, syscall_event
@@ -32,11 +34,20 @@ from mlk.proofs.terms import Val
 
 
 def _extra(rng: random.Random, s: State) -> list[Event]:
-    """Events the generator rarely draws for ``s``."""
+    """Events the generator rarely draws for ``s``: user faults, unknown system calls, and a Retype
+    that asks the first untyped region for more memory than it has left."""
     ctx = tuple(rng.choice((0, 1, 7, 300, (1 << 64) - 1)) for _ in range(CONTEXT_REGS))
+    big = msginfo.pack(Label.UNTYPED_RETYPE, 5)
+    size = rng.choice((12, 16, 18))
     return [
         FaultEvent(rng.choice([*FaultLabel, 1 << 21]), rng.getrandbits(70), rng.getrandbits(70), ctx),
         syscall_event(rng.choice((0, 9, 15, 18, 1 << 40)), pc=rng.randrange(1 << 20)),
+        syscall_event(
+            Syscall.CALL,
+            cptr=RootSlot.UNTYPED_FIRST,
+            msginfo=big,
+            mrs=(ObjectType.UNTYPED, size, RootSlot.CNODE, rng.randrange(200, 250), rng.choice((2, 4, 8))),
+        ),
     ]
 
 
@@ -50,7 +61,9 @@ def pairs(seed: int, count: int) -> list[tuple[State, Event]]:
         if s.current != s.machine.idle_tcb:
             out += [(s, e) for e in _extra(rng, s)]
         halted = s._replace(halted=rng.randrange(256))
-        out.append((halted, rng.choice([TickEvent(), syscall_event(Syscall.YIELD)])))
+        events: list[Event] = [TickEvent(), syscall_event(Syscall.YIELD)]
+        event = rng.choice(events)
+        out.append((halted, event))
     idle = [s for s, _ in base if s.current == s.machine.idle_tcb]
     for s in idle[:100]:
         out.append((s, syscall_event(Syscall.YIELD)))
@@ -62,15 +75,18 @@ def pairs(seed: int, count: int) -> list[tuple[State, Event]]:
 def pool() -> dict[str, list[tuple[State, Event]]]:
     """Pairs for the counterexample search, by transition."""
     by: dict[str, list[tuple[State, Event]]] = {}
-    for s, e in pairs(11, 4000):
+    for s, e in pairs(11, 20000):
         by.setdefault(classify(s, e), []).append((s, e))
+    rng = random.Random(11)
+    for candidates in by.values():
+        rng.shuffle(candidates)
     return by
 
 
 def spec_after(before: State, sym: SymState) -> State:
     """The encoded state ``sym`` (a successor of ``before``) read back as a spec state."""
-    objects = set(before.objects) | keys(sym.kind)
-    slots = set(before.slots) | keys(sym.occ)
+    objects = set(before.objects) | {o for o in keys(sym.kind) if isinstance(o, int)}
+    slots = set(before.slots) | {r for r in keys(sym.occ) if isinstance(r, tuple)}
     return read_back(sym, before.machine, objects, slots, range(256), range(before.machine.irq_lines + 8))
 
 
@@ -95,16 +111,25 @@ def preserve_counterexample(
             return None
         sym = abstract(before)
         after_sym = kernel.effect(sym, concrete_event(event), transition)
-        after = spec_after(before, after_sym)
-        d = domains(after)
+        spec_next, _ = step(before, event)
+        d = _merged(domains(before), domains(spec_next), keys(after_sym.kind), keys(after_sym.occ))
         broken = inv.broken(after_sym, d)
         if not broken:
             continue
-        pre_d = domains(before)
-        if not all(f.holds(sym, pre_d) for f in ALL):
+        if not all(f.holds(sym, domains(before)) for f in ALL):
             continue
+        after = spec_after(before, after_sym)
         xs = witness(inv, broken[0], after_sym, d)
-        spec_next, _ = step(before, event)
         text = render_states(before, after, event, xs, spec_next)
         return [f"{inv.name}.{b}" for b in broken], text
     return None
+
+
+def _merged(
+    a: dict[str, list[Val]], b: dict[str, list[Val]], objs: set[object], refs: set[object]
+) -> dict[str, list[Val]]:
+    out = {k: sorted(set(a[k]) | set(b[k])) for k in a}
+    out["live"] = sorted(set(out["live"]) | {o for o in objs if isinstance(o, int)})
+    out["obj"] = sorted(set(out["obj"]) | {o for o in objs if isinstance(o, int)})
+    out["ref"] = sorted(set(out["ref"]) | {r for r in refs if isinstance(r, tuple)})
+    return out

@@ -97,7 +97,9 @@ class CSpace:
     def lookup_arg(self, s: SymState, tid: Val, cptr: Val, ctype: int) -> tuple[Val, Val]:
         """``cspace.lookup_arg``: (error, slot)."""
         found, ref = self.resolve(s, tid, cptr)
-        error = first_error([(not_(found), Error.FAILED_LOOKUP), (ne(get(s, "ctype", ref), ctype), Error.INVALID_CAPABILITY)])
+        error = first_error(
+            [(not_(found), Error.FAILED_LOOKUP), (ne(get(s, "ctype", ref), ctype), Error.INVALID_CAPABILITY)]
+        )
         return error, ref
 
     def slot_in(self, s: SymState, cnode: Val, index: Val) -> tuple[Val, Val]:

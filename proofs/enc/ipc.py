@@ -10,7 +10,7 @@ from mlk.proofs.enc.base import get, get2, put, put_row, when
 from mlk.proofs.enc.cspace import CSpace, SymCap, radix_limit, read_cap
 from mlk.proofs.enc.threads import Threads
 from mlk.proofs.symstate import SymState
-from mlk.proofs.terms import NONE, Val, and_, bor, r_bit, eq, field, ite, lam, mkref, ne, not_, or_, select
+from mlk.proofs.terms import NONE, Val, and_, bor, eq, field, ite, lam, mkref, ne, not_, or_, r_bit, select
 
 SENDING = int(EndpointState.SENDING)
 RECEIVING = int(EndpointState.RECEIVING)

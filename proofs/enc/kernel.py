@@ -23,7 +23,7 @@ from mlk.proofs.enc.cspace import SymCap, read_cap
 from mlk.proofs.enc.ipc import info_label, info_length, pack
 from mlk.proofs.enc.ops import Ops
 from mlk.proofs.symstate import SymState
-from mlk.proofs.terms import NONE, Val, and_, eq, r_bit, field, ite, mod, ne, not_, or_, select
+from mlk.proofs.terms import NONE, Val, and_, eq, field, ite, mod, ne, not_, or_, r_bit, select
 
 KERNEL_LINE = 2
 SEND_CALLS = (int(Syscall.CALL), int(Syscall.SEND), int(Syscall.NB_SEND))
@@ -234,22 +234,26 @@ class Kernel(Ops):
         out["cap_fault"] = and_(ipc, bad_ipc)
         return out
 
-    def guard(self, s: SymState, e: SymEvent, name: str) -> Val:
-        """The condition under which ``classify`` names transition ``name``."""
+    def guards(self, s: SymState, e: SymEvent) -> dict[str, Val]:
+        """The guard of every transition (see :meth:`guard`), computed together."""
         live = not_(s.halted)
         line_kernel = eq(get(s, "irqstate", e.irq), KERNEL_LINE)
-        if name == "halted":
-            return s.halted
-        if name == "tick":
-            return and_(live, or_(eq(e.kind, TICK), and_(eq(e.kind, IRQ), line_kernel)))
-        if name == "device_irq":
-            return and_(live, eq(e.kind, IRQ), not_(line_kernel))
         running = self.running(s)
-        if name == "idle":
-            return and_(live, or_(eq(e.kind, SYSCALL), eq(e.kind, FAULT)), not_(running))
-        if name == "user_fault":
-            return and_(live, eq(e.kind, FAULT), running)
-        return and_(live, eq(e.kind, SYSCALL), running, self.classify_call(s, e)[name])
+        syscall = and_(live, eq(e.kind, SYSCALL), running)
+        out = {
+            "halted": s.halted,
+            "idle": and_(live, or_(eq(e.kind, SYSCALL), eq(e.kind, FAULT)), not_(running)),
+            "tick": and_(live, or_(eq(e.kind, TICK), and_(eq(e.kind, IRQ), line_kernel))),
+            "device_irq": and_(live, eq(e.kind, IRQ), not_(line_kernel)),
+            "user_fault": and_(live, eq(e.kind, FAULT), running),
+        }
+        for name, cond in self.classify_call(s, e).items():
+            out[name] = and_(syscall, cond)
+        return out
+
+    def guard(self, s: SymState, e: SymEvent, name: str) -> Val:
+        """The condition under which ``classify`` names transition ``name``."""
+        return self.guards(s, e)[name]
 
     def effect(self, s: SymState, e: SymEvent, name: str) -> SymState:
         """``step(s, e)`` for an event that ``guard(s, e, name)`` admits."""
@@ -257,10 +261,7 @@ class Kernel(Ops):
             return s
         if name == "idle":
             return self.schedule(s)
-        if name in ("tick", "device_irq"):
-            s = self.enter(s, e)
-        else:
-            s = put_row(s, "ctx", s.current, e.ctx)
+        s = self.enter(s, e) if name in ("tick", "device_irq") else put_row(s, "ctx", s.current, e.ctx)
         t = s.current
         if name == "tick":
             return self.schedule(self.tick(s))

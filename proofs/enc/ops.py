@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from mlk.abi.errors import Error
 from mlk.abi.objects import (
     CNODE_MAX_RADIX,
@@ -34,20 +36,24 @@ from mlk.proofs.terms import (
     is_sym,
     ite,
     lam,
-    r_and,
-    r_bit,
-    rights_of,
     mkref,
     ne,
     not_,
     or_,
     pow2,
+    r_and,
+    r_bit,
+    rights_of,
     select,
 )
 
 #: Log2 sizes an object created by Retype can have (untyped regions, CNodes, fixed kinds).
 MIN_BITS = min(UNTYPED_MIN_BITS, *OBJECT_SIZE_BITS.values())
 MAX_BITS = UNTYPED_MAX_BITS
+
+
+def _constant(value: Val) -> Callable[[Val], Val]:
+    return lambda _key: value
 
 
 class Ops(Delete):
@@ -187,7 +193,8 @@ class Ops(Delete):
         """``tcb.read_registers``."""
         first, count = args[0], args[1]
         row = select(s.ctx, cap.cobj)
-        return OpResult(self.register_range(first, count, MSG_REGS), s, lam(row, lambda i: select(row, first + i)), count)
+        values = lam(row, lambda i: select(row, first + i))
+        return OpResult(self.register_range(first, count, MSG_REGS), s, values, count)
 
     def write_registers(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:
         """``tcb.write_registers`` (``args`` has all message registers; ``length`` is how many the
@@ -282,7 +289,7 @@ class Ops(Delete):
             s = put(s, name, o, value)
         for name, value in (("ctx", 0), ("wpos", NONE), ("pte", NONE), ("pter", 0)):
             row = select(s.f[name], o)
-            s = put_row(s, name, o, lam(row, lambda _k, v=value: v) if is_sym(row) else CArray(value))
+            s = put_row(s, name, o, lam(row, _constant(value)) if is_sym(row) else CArray(value))
         return s
 
     def retype(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:

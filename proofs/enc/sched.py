@@ -112,7 +112,8 @@ class Sched:
         h = z3.FreshInt("highest")
         p = z3.FreshInt("p")
         above_empty = z3.ForAll([p], z3.Implies(z3.And(p > h, p < NUM_PRIORITIES), z3.Select(qlen, p) <= 0))
-        none = z3.And(h == NONE, z3.ForAll([p], z3.Implies(z3.And(p >= 0, p < NUM_PRIORITIES), z3.Select(qlen, p) <= 0)))
+        all_empty = z3.ForAll([p], z3.Implies(z3.And(p >= 0, p < NUM_PRIORITIES), z3.Select(qlen, p) <= 0))
+        none = z3.And(h == NONE, all_empty)
         some = z3.And(h >= 0, h < NUM_PRIORITIES, z3.Select(qlen, h) > 0, above_empty)
         self.side.append(z3.Or(none, some))
         return h

@@ -192,7 +192,7 @@ def corrupt(rng: random.Random, s: State) -> State:
 
     def add() -> State:
         oid = rng.choice(list(s.objects)) + rng.choice((0x10, 0x100, 0x1000, 0x100000))
-        return s._replace(objects={**s.objects, oid: rng.choice([v for v in s.objects.values()])})
+        return s._replace(objects={**s.objects, oid: rng.choice(list(s.objects.values()))})
 
     choices = [obj, obj, obj, slot, slot, slot, queues, current, irqs, remove, add]
     return rng.choice(choices)()

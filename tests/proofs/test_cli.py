@@ -9,14 +9,15 @@ from pathlib import Path
 import pytest
 
 from mlk.proofs.cli import main, matches
+from mlk.proofs.invariants import ALL
 from mlk.proofs.mutants import MUTANTS
 
 
 def test_list_and_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--list"]) == 0
     out = capsys.readouterr().out
-    assert "preserve/tick/ready_queues" in out
-    assert "not encoded" in out
+    assert "preserve/tick/valid_queues" in out
+    assert "not yet proved" in out
     assert main(["--only", "no-such-obligation"]) == 2
     assert main(["--bogus"]) == 2
     assert main(["--jobs", "0"]) == 2
@@ -38,7 +39,7 @@ def test_reports_and_cache(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     data = json.loads(report.read_text())
     assert data["totals"] == {"proved": len(data["obligations"]), "refuted": 0, "unknown": 0}
     assert {"name", "status", "seconds", "bound", "conjunct", "counterexample"} <= set(data["obligations"][0])
-    assert data["not_encoded"]["transitions"]
+    assert "transitions" in data["not_encoded"]
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite is not None and suite.get("failures") == "0" and len(suite) == len(data["obligations"])
     assert main([*args, "--json", str(report)]) == 0
@@ -47,24 +48,26 @@ def test_reports_and_cache(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 
 def test_time_limit_is_unknown(tmp_path: Path) -> None:
     report = tmp_path / "r.json"
-    status = main(["--only", "preserve/tick/ready_queues", "--no-cache", "--timeout", "0.001", "--json", str(report)])
+    status = main(["--only", "preserve/tick/valid_queues", "--no-cache", "--timeout", "0.001", "--json", str(report)])
     assert status == 2
     assert json.loads(report.read_text())["obligations"][0]["status"] == "unknown"
 
 
 def test_refuted_obligation_names_conjunct_and_rerun(capsys: pytest.CaptureFixture[str]) -> None:
-    status = main(["--mutant", "tick-no-refill", "--only", "preserve/tick/tcb_fields", "--no-cache"])
+    status = main(["--mutant", "tick-overfill", "--only", "preserve/tick/valid_objs", "--no-cache"])
     out = capsys.readouterr().out
     assert status == 1
-    assert "tcb_fields.slice_in_range" in out
+    assert "valid_objs.tcb_priority_slice" in out
     assert "before:" in out and "after:" in out and "ready queues" in out
-    assert "re-run: mlk-prove --only preserve/tick/tcb_fields --no-cache --mutant tick-no-refill" in out
+    assert "re-run: mlk-prove --only preserve/tick/valid_objs --no-cache --mutant tick-overfill" in out
 
 
 def test_every_mutant_is_refuted(capsys: pytest.CaptureFixture[str]) -> None:
     assert len(MUTANTS) >= 15
-    # A generous limit: a mutant that Z3 refutes slowly on a loaded machine is still refuted (measured:
-    # pop-no-renumber takes 25 s when five jobs share the two cores); a limit only ends a run as unknown.
+    families = {m.target.split("/")[2] for m in MUTANTS}
+    assert families == {f.name for f in ALL}
+    # A generous limit: a mutant refuted slowly on a loaded machine is still refuted; a limit only
+    # ends a run as unknown (the mutants are searched for on concrete states first, in seconds).
     assert main(["--mutants", "--timeout", "120"]) == 0
     out = capsys.readouterr().out
     assert f"{len(MUTANTS)} of {len(MUTANTS)} mutants refuted" in out
