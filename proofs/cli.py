@@ -191,7 +191,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"mlk-prove: no mutant {args.mutant!r}", file=sys.stderr)
             return USAGE_STATUS
     everything = catalogue.obligations(mutant.kernel if mutant else None, pending=args.pending or bool(args.only))
-    obligations = [o for o in everything if matches(o.name, args.only)]
+    obligations = [replace(o, search_first=mutant is not None) for o in everything if matches(o.name, args.only)]
+    if mutant is not None:
+        search.pool()
     if args.list:
         for o in obligations:
             console.print(f"{o.name}  [dim](bound: {o.bound or 'none'})[/]")

@@ -24,7 +24,7 @@ from mlk.abi.syscalls import CONTEXT_REGS, Syscall
 from mlk.model import gen
 from mlk.model.events import Event, FaultEvent, TickEvent, syscall_event
 from mlk.model.kernel import classify, step
-from mlk.model.state import State
+from mlk.model.state import State, Tcb
 from mlk.proofs.concrete import abstract, domains, keys, read_back
 from mlk.proofs.counterexample import render_states
 from mlk.proofs.enc import Kernel, concrete_event
@@ -35,7 +35,8 @@ from mlk.proofs.terms import Val
 
 def _extra(rng: random.Random, s: State) -> list[Event]:
     """Events the generator rarely draws for ``s``: user faults, unknown system calls, and a Retype
-    that asks the first untyped region for more memory than it has left."""
+    that asks the first untyped region for more memory than it has left. (:func:`pairs` adds
+    replies of threads that hold a reply right, too.)"""
     ctx = tuple(rng.choice((0, 1, 7, 300, (1 << 64) - 1)) for _ in range(CONTEXT_REGS))
     big = msginfo.pack(Label.UNTYPED_RETYPE, 5)
     size = rng.choice((12, 16, 18))
@@ -64,6 +65,11 @@ def pairs(seed: int, count: int) -> list[tuple[State, Event]]:
         events: list[Event] = [TickEvent(), syscall_event(Syscall.YIELD)]
         event = rng.choice(events)
         out.append((halted, event))
+    for s, _ in base:
+        cur = s.objects.get(s.current)
+        if isinstance(cur, Tcb) and cur.reply is not None:
+            info = msginfo.pack(rng.choice((0, 1)), 2)
+            out.append((s, syscall_event(rng.choice((Syscall.REPLY, Syscall.REPLY_RECV)), msginfo=info, mrs=(1, 2))))
     idle = [s for s, _ in base if s.current == s.machine.idle_tcb]
     for s in idle[:100]:
         out.append((s, syscall_event(Syscall.YIELD)))
@@ -104,8 +110,8 @@ def preserve_counterexample(
 ) -> tuple[list[str], str] | None:
     """A pair of :func:`pool` of ``transition`` whose encoded next state breaks ``inv``: the
     broken conjuncts and a rendering, or ``None`` within ``seconds``."""
-    start = time.perf_counter()
     candidates: Sequence[tuple[State, Event]] = pool().get(transition, [])
+    start = time.perf_counter()
     for before, event in candidates:
         if time.perf_counter() - start > seconds:
             return None

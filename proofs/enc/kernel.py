@@ -29,6 +29,7 @@ KERNEL_LINE = 2
 SEND_CALLS = (int(Syscall.CALL), int(Syscall.SEND), int(Syscall.NB_SEND))
 RECV_CALLS = (int(Syscall.RECV), int(Syscall.NB_RECV), int(Syscall.REPLY_RECV))
 KNOWN_CALLS = tuple(int(c) for c in Syscall)
+DEBUG_CALLS = (int(Syscall.DEBUG_PUTCHAR), int(Syscall.DEBUG_HALT), int(Syscall.DEBUG_CHECKPOINT))
 LABEL_MASK = msginfo.LABEL.mask
 
 #: The handler method of each invocation, by (capability type, label).
@@ -199,12 +200,13 @@ class Kernel(Ops):
         sysno = e.reg(int(Reg.SYSNO))
         debug = s.debug
         known = _one_of(sysno, KNOWN_CALLS)
-        debug_call = _one_of(sysno, (int(Syscall.DEBUG_PUTCHAR), int(Syscall.DEBUG_HALT)))
+        debug_call = _one_of(sysno, DEBUG_CALLS)
         out: dict[str, Val] = {
             "reply": eq(sysno, int(Syscall.REPLY)),
             "yield": eq(sysno, int(Syscall.YIELD)),
             "debug_putchar": and_(eq(sysno, int(Syscall.DEBUG_PUTCHAR)), debug),
             "debug_halt": and_(eq(sysno, int(Syscall.DEBUG_HALT)), debug),
+            "debug_checkpoint": and_(eq(sysno, int(Syscall.DEBUG_CHECKPOINT)), debug),
             "unknown_syscall": or_(not_(known), and_(debug_call, not_(debug))),
         }
         found, ref = self.resolve(s, s.current, e.reg(int(Reg.CPTR)))
@@ -279,6 +281,7 @@ class Kernel(Ops):
             "reply": lambda: self.reply(s, t),
             "yield": lambda: self.yield_(s, t),
             "debug_putchar": lambda: s,
+            "debug_checkpoint": lambda: s,
             "unknown_syscall": lambda: self.unknown_syscall(s, t),
             "cap_fault": lambda: self.cap_fault_step(s, t),
             "endpoint_send": lambda: self.send_like(s, t),
