@@ -151,17 +151,14 @@ class Kernel(Ops):
         return when(eq(cap.ctype, EP), sent, signalled)
 
     def recv_like(self, s: SymState, t: Val, blocking: Val) -> SymState:
-        """``kernel._recv_like`` on an endpoint or notification capability with READ (what the
-        guards of endpoint_receive and notification_wait admit): a notification bound to another
-        thread is a capability fault."""
-        sysno = self.reg(s, t, int(Reg.SYSNO))
+        """``kernel._recv_like`` on an endpoint capability with READ, or a notification
+        capability with READ whose notification is bound to no other thread (what the guards of
+        endpoint_receive and notification_wait admit; a notification bound to another thread is
+        a capability fault, :meth:`cap_fault_step`)."""
         _, _, cap = self.lookup_call(s, t)
-        bound = get(s, "nbound", cap.cobj)
         received = self.receive(s, t, cap.cobj, blocking)
         waited = self.wait(s, t, cap.cobj, blocking)
-        fault = self.cap_fault(s, t, self.reg(s, t, int(Reg.CPTR)), sysno)
-        may_wait = or_(eq(bound, NONE), eq(bound, t))
-        return when(eq(cap.ctype, EP), received, when(may_wait, waited, fault))
+        return when(eq(cap.ctype, EP), received, waited)
 
     def receive_step(self, s: SymState, t: Val) -> SymState:
         """Recv, NBRecv, ReplyRecv (the reply first)."""
@@ -218,7 +215,9 @@ class Kernel(Ops):
         can_read, can_write = r_bit(cap.crights, 0), r_bit(cap.crights, 1)
         out["endpoint_receive"] = and_(recv, found, is_ep, can_read)
         out["endpoint_send"] = and_(send, found, is_ep, can_write)
-        out["notification_wait"] = and_(recv, found, is_ntfn, can_read)
+        nbound = get(s, "nbound", cap.cobj)
+        mine = or_(eq(nbound, NONE), eq(nbound, s.current))
+        out["notification_wait"] = and_(recv, found, is_ntfn, can_read, mine)
         out["notification_signal"] = and_(send, found, is_ntfn, can_write)
         invoked = and_(send, found, not_(is_ep), not_(is_ntfn))
         label = info_label(e.reg(int(Reg.MSGINFO)))
@@ -230,7 +229,7 @@ class Kernel(Ops):
         out["illegal_invocation"] = and_(invoked, not_(any_op))
         bad_ipc = or_(
             not_(found),
-            and_(recv, or_(not_(or_(is_ep, is_ntfn)), not_(can_read))),
+            and_(recv, or_(not_(or_(is_ep, is_ntfn)), not_(can_read), and_(is_ntfn, not_(mine)))),
             and_(send, or_(is_ep, is_ntfn), not_(can_write)),
         )
         out["cap_fault"] = and_(ipc, bad_ipc)
