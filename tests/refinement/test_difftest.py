@@ -111,7 +111,7 @@ def test_corpus_program_refines(entry: Path, session: Session) -> None:
 def test_search_finds_and_shrinks_a_kernel_mutant(tmp_path: Path) -> None:
     mutant = mutants.BY_NAME["debug-char-mask"]
     broken = Session(tmp_path / "work", source_dir=mutants.apply(mutant, tmp_path / "asm"))
-    failure = search.search(broken, 100, CI_SEED)
+    failure = search.search(broken, 100, CI_SEED, focus="debug_putchar")
     assert failure is not None, "the mutant survived"
     assert failure.transition == "debug_putchar"
     assert failure.result.outcome.divergence is not None
