@@ -18,7 +18,7 @@ thread is running or queued) and ``valid_queues``: their ``preserve/*`` obligati
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import partial
+from functools import cache, partial
 
 import z3
 
@@ -55,6 +55,19 @@ PROVED = (
     "cnode_mint",
     "cnode_move",
     "cnode_mutate",
+    "tcb_configure",
+    "tcb_set_priority",
+    "tcb_suspend",
+    "tcb_resume",
+    "tcb_read_registers",
+    "tcb_write_registers",
+    "tcb_bind_notification",
+    "tcb_unbind_notification",
+    "irq_control_issue",
+    "irq_handler_set_notification",
+    "irq_handler_ack",
+    "irq_handler_clear",
+    "illegal_invocation",
 )
 
 #: Each proved spec transition stands for itself (the spec browser reads this).
@@ -156,27 +169,52 @@ def _goals(inv: Invariant, s: SymState, tag: str) -> list[Goal]:
     return goals
 
 
-def _assume(names: Iterable[str], s: SymState) -> list[Val]:
-    return [h for name in names for h in by_name(name).assume(s)]
+@cache
+def _pre() -> tuple[SymState, SymEvent]:
+    """The state before and the event of every preservation obligation (arbitrary ones)."""
+    return SymState.fresh("pre"), SymEvent.fresh("ev")
+
+
+@cache
+def _hypotheses(name: str) -> tuple[Val, ...]:
+    """Family ``name`` assumed of the state before."""
+    return tuple(by_name(name).assume(_pre()[0]))
+
+
+def _assume(names: Iterable[str]) -> list[Val]:
+    return [h for name in names for h in _hypotheses(name)]
+
+
+@cache
+def _step(kernel: Kernel, transition: str) -> tuple[SymState, tuple[Val, ...]]:
+    """The state after ``transition`` and what the step assumes besides the families: the
+    transition's guard, the facts about events, the definitions of the encoding's fresh
+    constants and of bitwise OR."""
+    s, e = _pre()
+    post = kernel.effect(s, e, transition)
+    guard = kernel.guard(s, e, transition)
+    return post, (guard, *event_facts(e), *kernel.side_conditions(), *bor_axioms(64))
+
+
+@cache
+def _boot_state() -> SymState:
+    return to_z3(abstract(boot(qemu_virt())))
 
 
 def boot_query(inv: Invariant) -> Query:
     """``boot/<inv>``: the family holds of the boot state, as Z3 literals."""
-    s = to_z3(abstract(boot(qemu_virt())))
-    return Query([], [], _goals(inv, s, "w"))
+    return Query([], [], _goals(inv, _boot_state(), "w"))
 
 
 def preserve_query(kernel: Kernel, transition: str, inv: Invariant) -> Query:
     """``preserve/<transition>/<inv>``."""
-    s = SymState.fresh("pre")
-    e = SymEvent.fresh("ev")
-    post = kernel.effect(s, e, transition)
+    s, _ = _pre()
+    post, context = _step(kernel, transition)
     if all(post.f[f] is s.f[f] for f in read_set(inv)):
         return Query([], [], [], frame=True)
-    context = [kernel.guard(s, e, transition), *event_facts(e), *kernel.side_conditions(), *bor_axioms(64)]
     return Query(
-        [*_assume((f.name for f in ALL), s), *context],
-        [*_assume(focus_families(inv.name), s), *context],
+        [*_assume(f.name for f in ALL), *context],
+        [*_assume(focus_families(inv.name)), *context],
         _goals(inv, post, "w"),
         False,
         s,
@@ -184,11 +222,20 @@ def preserve_query(kernel: Kernel, transition: str, inv: Invariant) -> Query:
     )
 
 
+def prepare_preserve(kernel: Kernel, transition: str) -> None:
+    """Build what every ``preserve/<transition>/*`` query shares (the runner calls this before
+    it forks the prover processes, which inherit it instead of each building it again)."""
+    _step(kernel, transition)
+    _assume(f.name for f in ALL)
+
+
 def obligations(kernel: Kernel | None = None, pending: bool = False) -> list[Obligation]:
     """The obligations for ``kernel`` (default: the faithful encoding; a mutant to refute): the
     proved transitions', and with ``pending`` the others' too."""
     k = kernel or Kernel()
-    result = [Obligation(f"boot/{inv.name}", partial(boot_query, inv), BOOT_BOUND) for inv in ALL]
+    result = [
+        Obligation(f"boot/{inv.name}", partial(boot_query, inv), BOOT_BOUND, prepare=_boot_state) for inv in ALL
+    ]
     for transition in ENCODED if pending else PROVED:
         for inv in ALL:
             result.append(
@@ -197,6 +244,7 @@ def obligations(kernel: Kernel | None = None, pending: bool = False) -> list[Obl
                     partial(preserve_query, k, transition, inv),
                     None,
                     partial(search.preserve_counterexample, k, transition, inv),
+                    prepare=partial(prepare_preserve, k, transition),
                 )
             )
     return result

@@ -58,13 +58,16 @@ class Obligation:
     """A named claim; ``bound`` states any finite bound the proof needs (``None``: none), printed
     next to the obligation. ``build`` makes the query; ``search`` looks for a counterexample among
     concrete states (the names of the broken conjuncts and a rendering, or ``None``), before the
-    proof attempts when ``search_first`` (seeded bugs, which are expected to fail)."""
+    proof attempts when ``search_first`` (seeded bugs, which are expected to fail). ``prepare``
+    builds (and memoizes) what ``build`` shares with other obligations; the runner calls it before
+    forking the prover process, so that processes inherit it instead of each building it again."""
 
     name: str
     build: Callable[[], Query]
     bound: str | None = None
     search: Callable[[float], tuple[list[str], str] | None] | None = None
     search_first: bool = False
+    prepare: Callable[[], object] | None = None
 
 
 @dataclass

@@ -8,6 +8,7 @@ obligation is proved only by an *unsat* answer that reached the parent.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import time
 from collections.abc import Callable, Sequence
@@ -61,6 +62,10 @@ def run(
     while pending or running:
         while pending and len(running) < max(1, jobs):
             obligation = pending.pop()
+            if obligation.prepare is not None:
+                # a failure here is the child's to report: it builds the query again
+                with contextlib.suppress(Exception):
+                    obligation.prepare()
             parent, child = ctx.Pipe(duplex=False)
             process = ctx.Process(target=_child, args=(obligation, timeout, child), daemon=True)
             process.start()
