@@ -34,7 +34,6 @@ lines and neither is ever a pass.
 
 from __future__ import annotations
 
-import io
 import json
 import mmap
 import os
@@ -50,7 +49,7 @@ from typing import Any
 from mlk import qemu
 from mlk.abi.platform import Platform
 from mlk.abi.trace import CHECKPOINT_IN, CHECKPOINT_NOTICE, CHECKPOINT_ORDER, CHECKPOINT_OUT, SINK_FILE
-from mlk.refinement import container, tracefile
+from mlk.refinement import console, container, tracefile
 from mlk.refinement.snapshot import Checkpoint, Memory
 
 CONSOLE_FILE = "console.log"
@@ -239,13 +238,13 @@ def capture(
     metadata: dict[str, Any],
     timeout: float = RUN_TIMEOUT,
     schedule: Schedule | None = None,
-    console_input: bytes | None = None,
+    console_input: console.ConsoleInput | None = None,
 ) -> Capture:
     """Run the kernel ``elf`` in ``run_dir`` (emptied first) and keep its trace, console and the
     physical memory ``region`` (base, size) at every checkpoint (see the module documentation).
 
-    ``console_input``, when given, is what arrives at the UART's receive side (QEMU's standard
-    input, written from the start; QEMU hands it to the UART as the UART has room).
+    ``console_input``, when given, is typed into the console (the UART's receive side, QEMU's
+    standard input) as the trace allows (:mod:`mlk.refinement.console`).
     ``metadata`` (scenario, configuration, build id, boot threads, replay command, ...) goes into
     ``run.json`` and the trace file's header. Raises :class:`QemuTimeout` or :class:`QemuCrash`
     (after keeping everything); :class:`mlk.qemu.QemuMissing` without QEMU.
@@ -260,9 +259,9 @@ def capture(
     channel = _Channel(run_dir, ram_file, region, schedule)
     server = threading.Thread(target=channel.serve, daemon=True)
     server.start()
+    typed = None if console_input is None else console.start(console_input, run_dir / SINK_FILE, channel.done)
     try:
-        run = qemu.run(opts, timeout=timeout, console_log=run_dir / CONSOLE_FILE, echo=False,
-                       console_input=None if console_input is None else io.BytesIO(console_input))  # fmt: skip
+        run = qemu.run(opts, timeout=timeout, console_log=run_dir / CONSOLE_FILE, echo=False, console_input=typed)
         channel.done.set()
         server.join(timeout=5)
         checkpoints = list(channel.checkpoints)
@@ -276,11 +275,13 @@ def capture(
         channel.done.set()
         channel.close()
         shutil.rmtree(ram_dir, ignore_errors=True)
+        if typed is not None:
+            typed.close()
     record = {
         **metadata,
         "command": list(run.command),
         "replay_command": qemu.guest_command(run.command),
-        "console_input": None if console_input is None else console_input.decode("latin-1"),
+        "console_input": None if console_input is None else console_input.text.decode("latin-1"),
         "cwd": str(run_dir.resolve()),
         "status": run.status,
         "timed_out": run.timed_out,

@@ -35,8 +35,8 @@ from mlk.abi.objects import (
     RootSlot,
 )
 from mlk.abi.platform import Platform
-from mlk.abi.services import END_OF_INPUT
-from mlk.abi.syscalls import CONTEXT_REGS, ContextReg
+from mlk.abi.services import END_OF_INPUT, ChildSlot
+from mlk.abi.syscalls import CONTEXT_REGS, ContextReg, Reg, Syscall
 from mlk.abi.trace import RecordType
 from mlk.kernel_aarch64 import build as kbuild
 from mlk.kernel_aarch64.config import DEFAULTS, Scenario
@@ -44,7 +44,7 @@ from mlk.kernel_aarch64.diagnostics import BuildError
 from mlk.model import boot, sched
 from mlk.model.state import INACTIVE, RUNNING, Cap, CNode, ObjId, Slot, State, Tcb, VSpace
 from mlk.model.tx import Tx
-from mlk.refinement import capture, checker, checkpoints, report, tracefile
+from mlk.refinement import capture, checker, checkpoints, console, report, tracefile
 
 #: The built-in scenarios by name: their build configuration (the trace is always on).
 SCENARIOS: dict[str, dict[str, int]] = {
@@ -62,9 +62,24 @@ SCENARIOS: dict[str, dict[str, int]] = {
     "services": {"SCENARIO": Scenario.SERVICES},
 }
 
-#: What a built-in scenario receives on its console (the UART's receive side), when anything: the
-#: SERVICES scenario's echo client reads two lines, then the end of input.
-INPUTS: dict[str, bytes] = {"services": b"typed into the console\nand a second line\n" + bytes([END_OF_INPUT])}
+
+def _console_waits(record: tracefile.Record) -> bool:
+    """The console service waits for the UART's interrupt: a Recv on its IRQ notification."""
+    return (
+        record.kind is RecordType.SYSCALL
+        and record.get(f"r{Reg.SYSNO}") == Syscall.RECV
+        and record.get(f"r{Reg.CPTR}") == ChildSlot.IRQ_NOTIFICATION
+    )
+
+
+#: What a built-in scenario types into its console (the UART's receive side), when anything: the
+#: SERVICES scenario's echo client gets two lines, then the end of input, each only once the
+#: console service waits for the UART's interrupt, so that it must wake through the interrupt.
+INPUTS: dict[str, console.ConsoleInput] = {
+    "services": console.ConsoleInput(
+        (b"typed into the console\n", b"and a second line\n", bytes([END_OF_INPUT])), _console_waits
+    ),
+}
 
 _TCB_BYTES = 1 << OBJECT_SIZE_BITS[ObjectType.TCB]
 _BOOT_THREAD = struct.Struct(layout.BOOT_THREAD.struct_format())

@@ -39,10 +39,11 @@ class Pl011(IntEnum):
     #: Bit numbers in FR: transmit FIFO full, receive FIFO empty.
     FR_TXFF_BIT = 5
     FR_RXFE_BIT = 4
-    #: Interrupt mask set/clear register, and its bits: receive (RXIM) and receive timeout (RTIM).
+    #: Interrupt mask set/clear register, and the receive and receive-timeout interrupts' bits in
+    #: it (and in the raw status and clear registers), raised while received characters wait.
     IMSC = 0x38
-    IMSC_RXIM = 1 << 4
-    IMSC_RTIM = 1 << 6
+    INT_RX = 1 << 4
+    INT_RT = 1 << 6
     #: Bits of a byte read from DR that hold the data (the bits above are error flags).
     DR_DATA_MASK = 0xFF
 

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from mlk.abi import msginfo, services
+from mlk.abi.labels import Label
+from mlk.abi.platform import Platform
 from mlk.abi.services import CONSOLE, ChildSlot, Status
 from mlk.abi.syscalls import MSG_REGS, Reg, Syscall
 from mlk.abi.trace import RecordType
@@ -113,7 +115,7 @@ def test_every_printed_byte_travelled_by_ipc(services_run: tuple[tracefile.Trace
 def test_typed_text_reaches_the_echo_client_and_comes_back(services_run: tuple[tracefile.Trace, str]) -> None:
     trace, console = services_run
     traffic = console_traffic(trace)
-    typed = scenarios.INPUTS["services"]
+    typed = scenarios.INPUTS["services"].text
     readers = {thread for thread, _ in traffic.reads}
     assert len(readers) == 1
     echo = readers.pop()
@@ -121,6 +123,15 @@ def test_typed_text_reaches_the_echo_client_and_comes_back(services_run: tuple[t
     assert typed[:-1].decode() in console
     # the echo client wrote back exactly what it read, before its goodbye
     assert typed[:-1] in traffic.written(echo)
+    # The input came only once the console waited for the UART's interrupt (scenarios.INPUTS), so
+    # the interrupt reached the kernel and the console acknowledged it; no thread ever polled.
+    irqs = [r for r in trace.records if r.kind is RecordType.IRQ and r.get("irq") == Platform.UART0_IRQ]
+    assert irqs, "no UART interrupt reached the kernel"
+    calls = [r for r in trace.records if r.kind is RecordType.SYSCALL]
+    acks = [r for r in calls if r.get(f"r{Reg.CPTR}") == ChildSlot.IRQ_HANDLER
+            and msginfo.LABEL.get(r.get(f"r{Reg.MSGINFO}")) == Label.IRQ_HANDLER_ACK]  # fmt: skip
+    assert acks and acks[0].seq > irqs[0].seq
+    assert not any(r.get(f"r{Reg.SYSNO}") == Syscall.YIELD for r in calls)
 
 
 def test_text_typed_into_mlk_run_is_echoed(tmp_path: Path) -> None:

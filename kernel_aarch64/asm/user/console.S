@@ -1,24 +1,33 @@
 /*
  * The console service (SERVICES scenario): owns the PL011 UART through its device frame, mapped at
- * CONSOLE_UART_VADDR, and serves mlk.abi.services.CONSOLE on its endpoint:
+ * CONSOLE_UART_VADDR, and its IRQ handler, and serves mlk.abi.services.CONSOLE on its endpoint:
  *
  *   write  prints the request's bytes (polling the transmit FIFO) and replies with their number;
- *   read   replies with up to the requested number of received bytes, as soon as there is one.
- *          INTERIM, until the kernel implements IRQ handlers: when no byte is waiting in the UART
- *          it yields and looks again (it does not own the UART's interrupt yet).
+ *   read   replies with up to the requested number of received bytes, as soon as there is one:
+ *          when none is waiting in the UART it waits for the UART's interrupt on its notification.
+ *          The kernel masks the line when it signals; the service acknowledges the interrupt after
+ *          taking what the receive FIFO holds (an edge that comes meanwhile stays pending at the
+ *          interrupt controller and is delivered with the acknowledgement), so it never polls.
  *
  * A request with another label gets SVC_STATUS_UNKNOWN_OPERATION; one whose length field exceeds
  * what the message can carry gets SVC_STATUS_BAD_LENGTH; one with fewer registers than its fields
  * and data need gets SVC_STATUS_TRUNCATED. While a reader waits for input, the reply right stays
- * with the service and other requests queue on the endpoint.
+ * with the service (waiting on a notification keeps it) and other requests queue on the endpoint.
+ * If setting up the interrupt fails, the service exits with CONSOLE_SETUP_FAILED.
  *
  * Registers: x20 the UART's address, x21 the length a read asked for, x22 the bytes it has, x12
  * the request's message length; the message buffer (svclib.S) is at sp.
- */
+ */.equ CONSOLE_SETUP_FAILED, 0x41
+
 .balign (1 << PAGE_BITS)
 console_main:
     ldr x20, =CONSOLE_UART_VADDR
     msg_alloc
+    mov x2, #CHILD_SLOT_IRQ_NOTIFICATION
+    u_sys SYS_CALL, CHILD_SLOT_IRQ_HANDLER, LABEL_IRQ_HANDLER_SET_NOTIFICATION, 1
+    cbnz x0, console_setup_failed
+    mov w0, #(PL011_INT_RX | PL011_INT_RT)
+    str w0, [x20, #PL011_IMSC]
     u_sys SYS_RECV, CHILD_SLOT_CONSOLE
 
 // console_request: a request arrived (x1 its message-info word, x2.. its registers).
@@ -87,8 +96,9 @@ console_read:
     cbnz x22, console_read_reply
     cbz x21, console_read_reply
 console_read_wait:
-    u_sys SYS_YIELD, 0
+    u_sys SYS_RECV, CHILD_SLOT_IRQ_NOTIFICATION
     bl console_drain
+    u_sys SYS_CALL, CHILD_SLOT_IRQ_HANDLER, LABEL_IRQ_HANDLER_ACK, 0
     cbz x22, console_read_wait
 console_read_reply:
     str x22, [sp, #(SVC_CONSOLE_READ_REPLY_MR_LENGTH * 8)]
@@ -112,6 +122,14 @@ console_drain:
     b console_drain
 console_drained:
     ret
+
+console_setup_failed:
+    msg_zero
+    mov x0, #CONSOLE_SETUP_FAILED
+    str x0, [sp, #(SVC_INIT_EXIT_REQ_MR_STATUS * 8)]
+    msg_load
+    u_sys SYS_CALL, CHILD_SLOT_INIT, SVC_INIT_EXIT_LABEL, SVC_INIT_EXIT_REQ_MR_STATUS + 1
+    b console_setup_failed
 
 .ltorg
 .balign (1 << PAGE_BITS)

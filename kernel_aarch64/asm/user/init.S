@@ -5,10 +5,10 @@
  * and fault messages.
  *
  *   console  (INIT_PRIO_CONSOLE) owns the UART: init maps the UART's device frame
- *            (RootSlot.CONSOLE_FRAME) at CONSOLE_UART_VADDR in its address space and moves the
- *            frame's capability to it; it serves write and read requests (console.S). INTERIM,
- *            until the kernel implements IRQ handlers: init does not issue it the UART's IRQ
- *            handler yet, nor a notification for it.
+ *            (RootSlot.CONSOLE_FRAME) at CONSOLE_UART_VADDR in its address space, moves the frame's
+ *            capability to it, and issues the UART's IRQ handler (IRQControl Issue) into its
+ *            CSpace with a notification for the interrupt; it serves write and read requests
+ *            (console.S).
  *   printer  (INIT_PRIO_PRINTER) prints a few lines through the console and exits (clients.S).
  *   echo     (INIT_PRIO_ECHO, so it starts once the printer is done) echoes what it reads from the
  *            console until SVC_END_OF_INPUT, then exits.
@@ -28,14 +28,15 @@
 .equ INIT_FAULT_STATUS, 0x80
 .equ INIT_TABLES, PT_LEVELS - 1
 
-// init's CSpace: its endpoint, the console's endpoint; per child (at
+// init's CSpace: its endpoint, the console's endpoint, the UART's notification; per child (at
 // BASE + child) a TCB, a CNode and a VSpace, and INIT_TABLES page tables from
 // INIT_PT_BASE + INIT_TABLES * (child - 1); from INIT_FRAMES, copies of image frame capabilities.
 .equ INIT_UNTYPED, ROOT_SLOT_UNTYPED_FIRST
 .equ INIT_EP, ROOT_SLOT_FREE_FIRST
 .equ INIT_CONSOLE_EP, INIT_EP + 1
+.equ INIT_IRQ_NTFN, INIT_EP + 2
 .equ INIT_CHILDREN, CHILD_ECHO
-.equ INIT_TCB_BASE, INIT_EP + 1
+.equ INIT_TCB_BASE, INIT_EP + 2
 .equ INIT_CNODE_BASE, INIT_TCB_BASE + INIT_CHILDREN
 .equ INIT_VSPACE_BASE, INIT_CNODE_BASE + INIT_CHILDREN
 .equ INIT_PT_BASE, INIT_VSPACE_BASE + INIT_CHILDREN + 1
@@ -136,11 +137,12 @@ root_main:
     mov x19, #0
     mov x25, #INIT_FRAMES
     init_retype OBJ_ENDPOINT, 0, INIT_EP, 2
+    init_retype OBJ_NOTIFICATION, 0, INIT_IRQ_NTFN, 1
     init_retype OBJ_TCB, 0, INIT_TCB_BASE + 1, INIT_CHILDREN
     init_retype OBJ_CNODE, CHILD_CNODE_RADIX, INIT_CNODE_BASE + 1, INIT_CHILDREN
     init_retype OBJ_VSPACE, 0, INIT_VSPACE_BASE + 1, INIT_CHILDREN
     // The console service: its program and stack, the UART's frame (mapped first: the capability
-    // records the mapping), the endpoint to serve.
+    // records the mapping), the UART's IRQ handler and its notification, the endpoint to serve.
     init_space CHILD_CONSOLE
     init_map CHILD_CONSOLE, console_main, console_stack, RIGHT_READ
     init_map CHILD_CONSOLE, console_stack, console_stack_top, RIGHTS_DATA
@@ -152,6 +154,11 @@ root_main:
     mov x3, #ROOT_SLOT_CNODE
     mov x4, #ROOT_SLOT_CONSOLE_FRAME
     init_invoke INIT_CNODE_BASE + CHILD_CONSOLE, LABEL_CNODE_MOVE, 3
+    mov x2, #UART0_IRQ
+    mov x3, #(INIT_CNODE_BASE + CHILD_CONSOLE)
+    mov x4, #CHILD_SLOT_IRQ_HANDLER
+    init_invoke ROOT_SLOT_IRQ_CONTROL, LABEL_IRQ_CONTROL_ISSUE, 3
+    init_give CHILD_CONSOLE, CHILD_SLOT_IRQ_NOTIFICATION, INIT_IRQ_NTFN, RIGHTS_DATA, 0
     init_give CHILD_CONSOLE, CHILD_SLOT_CONSOLE, INIT_CONSOLE_EP, RIGHT_READ, 0
     init_give CHILD_CONSOLE, CHILD_SLOT_INIT, INIT_EP, RIGHTS_CLIENT, CHILD_CONSOLE
     // The clients: the clients' program and each its own stack; init's and the console's
