@@ -70,6 +70,10 @@ class Scenario(IntEnum):
     #: Faults delivered on fault endpoints, answered with restarts and a stop; fault endpoints
     #: that cannot take faults (asm/user/faultipc.S).
     FAULTIPC = 12
+    #: Interrupts: IRQControl Issue, IRQHandler SetNotification, Ack and Clear with every error
+    #: code, and device interrupts raised through the console UART delivered as signals
+    #: (asm/user/irqs.S).
+    IRQS = 13
 
 
 #: Every configuration key and its default value.

@@ -58,6 +58,7 @@ SCENARIOS: dict[str, dict[str, int]] = {
     "frames": {"SCENARIO": Scenario.FRAMES},
     "fastpath": {"SCENARIO": Scenario.FASTPATH},
     "faultipc": {"SCENARIO": Scenario.FAULTIPC},
+    "irqs": {"SCENARIO": Scenario.IRQS},
 }
 
 _TCB_BYTES = 1 << OBJECT_SIZE_BITS[ObjectType.TCB]

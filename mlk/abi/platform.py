@@ -36,6 +36,12 @@ class Pl011(IntEnum):
 
     DR = 0x00
     FR = 0x18
+    #: Interrupt mask set/clear, raw status and clear registers; the transmit interrupt's bit in
+    #: each (raised once a character was sent, until cleared).
+    IMSC = 0x38
+    RIS = 0x3C
+    ICR = 0x44
+    INT_TX = 1 << 5
     #: Bit numbers in FR: transmit FIFO full, receive FIFO empty.
     FR_TXFF_BIT = 5
     FR_RXFE_BIT = 4
@@ -54,14 +60,31 @@ class Gicd(IntEnum):
     """GICv2 distributor register offsets (from ``GICD_BASE``) and bits."""
 
     CTLR = 0x000
-    #: Set-enable registers: one bit per interrupt ID, 32 IDs per 32-bit register.
+    #: Set-enable and clear-enable registers: one bit per interrupt ID, 32 IDs per 32-bit register.
     ISENABLER = 0x100
+    ICENABLER = 0x180
+    #: Clear-pending registers, laid out as the enable registers.
+    ICPENDR = 0x280
     #: Priority registers: one byte per interrupt ID.
     IPRIORITYR = 0x400
+    #: Target registers: one byte per interrupt ID, a bit per CPU interface (shared lines only).
+    ITARGETSR = 0x800
+    #: Configuration registers: two bits per interrupt ID, 16 IDs per 32-bit register; the upper
+    #: bit of a pair set makes the line edge-triggered.
+    ICFGR = 0xC00
     CTLR_ENABLE = 1
     #: Interrupt IDs per 32-bit enable register, and that register's size in bytes.
     IRQS_PER_REG = 32
     REG_BYTES = 4
+    #: Interrupt IDs per configuration register, and the edge bit of an ID's pair.
+    IRQS_PER_CFG_REG = 16
+    CFG_EDGE = 0b10
+    #: The first shared peripheral interrupt (lower IDs are private to each CPU).
+    FIRST_SPI = 32
+    #: The ITARGETSR byte that routes a shared line to CPU interface 0, the boot CPU.
+    TARGET_CPU0 = 1
+    #: Most interrupt IDs a GICv2 distributor reports (GICD_TYPER.ITLinesNumber = 31).
+    MAX_LINES = 1024
 
 
 class Gicc(IntEnum):

@@ -171,9 +171,10 @@ def search(
     stats: Stats | None = None,
     max_steps: int = gen.MAX_STEPS,
     on_result: Callable[[Program, Result], None] | None = None,
+    focus: str | None = None,
 ) -> Failure | None:
-    """Run up to ``examples`` generated programs (``on_result`` sees each run); the first
-    failure, shrunk and minimized."""
+    """Run up to ``examples`` generated programs (``on_result`` sees each run), each favouring
+    transition ``focus`` when it is given; the first failure, shrunk and minimized."""
     stats = stats or Stats()
     failures: list[tuple[Program, Result]] = []
     start = time.monotonic()
@@ -182,7 +183,7 @@ def search(
               suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.shrink),
               report_multiple_bugs=False, print_blob=False)  # fmt: skip
     @hypothesis_seed(seed)
-    @given(gen.programs(session.boot_state, exclude, max_steps=max_steps))
+    @given(gen.programs(session.boot_state, exclude, max_steps=max_steps, focus=focus))
     def prop(program: Program) -> None:
         result = session.run(program, "difftest", "")
         stats.programs += 1

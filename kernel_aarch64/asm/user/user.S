@@ -54,6 +54,9 @@ root_image_start:
 .if CONFIG_SCENARIO == SCENARIO_FAULTIPC
 .include "faultipc.S"
 .endif
+.if CONFIG_SCENARIO == SCENARIO_IRQS
+.include "irqs.S"
+.endif
 .ltorg
 .balign (1 << PAGE_BITS)
 root_stack:
