@@ -8,7 +8,7 @@ handling of it can be tested.
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import IntEnum, unique
 
 
 class TestHook(IntEnum):
@@ -23,10 +23,13 @@ class TestHook(IntEnum):
     EXIT_STATUS = 3
 
 
+@unique
 class Scenario(IntEnum):
     """Which user program the build carries as its root task (``CONFIG_SCENARIO``).
 
     Each scenario is an assembly file under ``asm/user/``; every one is a real kernel build.
+    Numbers are unique (``@unique``: two scenarios given one number are an import error, not an
+    alias that would build one scenario's program under the other's name).
     """
 
     #: The root task greets through the debug console and halts with status 0 (the refinement
@@ -75,6 +78,10 @@ class Scenario(IntEnum):
     #: through its device frame and IRQ handler) and two clients that print and echo through it by
     #: IPC (asm/user/init.S, console.S, clients.S).
     SERVICES = 13
+    #: Interrupts: IRQControl Issue, IRQHandler SetNotification, Ack and Clear with every error
+    #: code, and device interrupts raised through the console UART delivered as signals
+    #: (asm/user/irqs.S).
+    IRQS = 14
     #: A generated assembly program, one per build: the differential tests write it over
     #: ``asm/user/asmprog.S`` in their copy of the sources (``mlk difftest --mode asm``,
     #: mlk.refinement.difftest.asmprog). The file in the tree is a program that halts. (A number

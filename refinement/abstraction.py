@@ -29,10 +29,13 @@ guest stopped, never formatted by the kernel) from the kernel's roots:
   blocked with, whether it calls), their bound notification, the reply right each holds (the
   thread awaiting its reply) and their pending fault; threads named by these links are decoded too.
 
-Not decoded yet, because the kernel keeps no such data yet: interrupt line states, and the
-debug-halt status (the trace's ``HALT`` record carries it). :func:`compare` leaves out the
-interrupt lines and the idle thread's registers (the kernel's idle loop state, which the spec
-does not model). Everything else is compared.
+* the interrupt lines, from the IRQ table (``IRQ_TABLE_OFFSET`` from the kernel state): each
+  line's state, notification, badge and whether it is masked; notifications only a line names are
+  decoded too.
+
+Not decoded: the debug-halt status (the trace's ``HALT`` record carries it). :func:`compare`
+leaves out the idle thread's registers (the kernel's idle loop state, which the spec does not
+model). Everything else is compared.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from mlk.abi.objects import (
     PT_INDEX_BITS,
     CapType,
     EndpointState,
+    IrqState,
     NotificationState,
     ThreadState,
 )
@@ -59,6 +63,7 @@ from mlk.model.state import (
     Endpoint,
     FaultInfo,
     Frame,
+    Irq,
     KObject,
     Machine,
     Notification,
@@ -76,6 +81,7 @@ from mlk.refinement.checker import FieldDiff
 from mlk.refinement.snapshot import Memory
 
 _KSTATE = layout.KSTATE.offsets
+_IRQ_FIELDS = ("state", "masked", "ntfn", "badge")
 _TCB = layout.TCB.offsets
 _SLOT = layout.CAP_SLOT.offsets
 _EP = layout.ENDPOINT.offsets
@@ -287,6 +293,10 @@ def decode(mem: Memory, machine: Machine, *, known_tcbs: tuple[ObjId, ...] = ())
                 pending.append(cap.obj)
     slots = _link(mem, slots, parents, radix)
     _ipc_objects(mem, objects, slots)
+    irqs = _irqs(mem, machine)
+    for line in irqs.values():
+        if line.ntfn is not None and line.ntfn not in objects:
+            objects[line.ntfn] = _notification(mem, line.ntfn)
     threads = [t for t in objects.values() if isinstance(t, Tcb)]
     users = {tid for tid, t in objects.items() if isinstance(t, Tcb) and (t.cspace or t.vspace)}
     if users != set(spaces):
@@ -303,7 +313,25 @@ def decode(mem: Memory, machine: Machine, *, known_tcbs: tuple[ObjId, ...] = ())
     for cnode, bits in radix.items():
         used = sum(ref[0] == cnode for ref in slots)
         objects[cnode] = CNode(bits, used, sum(t.cspace == cnode for t in threads))
-    return State(machine, objects, slots, queues, current, {}, None)
+    return State(machine, objects, slots, queues, current, irqs, None)
+
+
+def _irqs(mem: Memory, machine: Machine) -> dict[int, Irq]:
+    """The interrupt lines that are not INACTIVE, from the kernel's IRQ table (an INACTIVE entry
+    must be all zero, else :class:`Inconsistent`)."""
+    table = machine.kernel_base + layout.KERNEL_DATA_OFFSET + layout.IRQ_TABLE_OFFSET
+    out: dict[int, Irq] = {}
+    for line in range(machine.irq_lines):
+        entry = table + (line << layout.IRQ_LINE_SHIFT)
+        state, masked, ntfn, badge = (_field(mem, entry, layout.IRQ_LINE, name) for name in _IRQ_FIELDS)
+        if state == IrqState.INACTIVE:
+            if masked or ntfn or badge:
+                raise Inconsistent(f"interrupt line {line} is INACTIVE but its entry is not empty")
+            continue
+        if state not in IrqState._value2member_map_ or masked > 1:
+            raise Inconsistent(f"interrupt line {line} has state {state:#x}, masked {masked:#x}")
+        out[line] = Irq(IrqState(state), _opt(ntfn), badge, bool(masked))
+    return out
 
 
 def _spaces(mem: Memory, kstate: int) -> list[ObjId]:
@@ -379,6 +407,7 @@ def compare(expected: State, observed: State) -> list[FieldDiff]:
     out: list[FieldDiff] = []
     _diff_value("current", expected.current, observed.current, out)
     _diff_value("queues", dict(expected.queues), dict(observed.queues), out)
+    _diff_value("irqs", dict(expected.irqs), dict(observed.irqs), out)
     idle = expected.machine.idle_tcb
     for addr in sorted(set(expected.objects) | set(observed.objects)):
         e, o = expected.objects.get(addr), observed.objects.get(addr)

@@ -172,6 +172,19 @@ MUTANTS: tuple[Mutant, ...] = (
            "vm.S", "    ldr x3, [x20, #SLOT_OBJ]\n    bl vm_table_check_empty\n", "", "frames"),
     Mutant("delete-keeps-mapping", "deleting a mapped frame's capability leaves its page mapped",
            "delete.S", "    bl vm_unmap_frame\n", "", "frames"),
+    Mutant("irq-not-masked", "a delivered interrupt does not mask its line until Ack (a second one is delivered)",
+           "irq.S", "    mov w1, #1\n    strh w1, [x5, #IRQ_MASKED]\n    bl gic_disable\n", "", "irqs"),
+    Mutant("irq-ack-keeps-masked", "Ack leaves the line masked",
+           "irq.S", "    strh wzr, [x1, #IRQ_MASKED]\n    bl gic_enable\n", "", "irqs"),
+    Mutant("irq-badge-dropped", "SetNotification forgets the badge: the line signals with badge 0",
+           "irq.S", "    str x23, [x24, #IRQ_BADGE]\n", "    str xzr, [x24, #IRQ_BADGE]\n", "irqs"),
+    Mutant("irq-line-kept", "deleting the last handler capability leaves its line SIGNAL (it cannot be issued again)",
+           "delete.S", "    mov x0, x2\n    bl irq_release\n", "", "irqs"),
+    Mutant("irq-refs-uncounted", "a notification an interrupt line signals can be deleted",
+           "irq.S", "    mov x0, x22\n    mov x1, #1\n    bl irq_ntfn_ref\n", "", "irqs"),
+    Mutant("irq-issue-timer", "IRQControl Issue hands out a handler for the kernel's timer line",
+           "irq.S", "    cmp w0, #IRQS_INACTIVE\n    b.ne inv_fail_REVOKE_FIRST\n",
+           "    cmp w0, #IRQS_SIGNAL\n    b.eq inv_fail_REVOKE_FIRST\n", "irqs"),
 )  # fmt: skip
 
 BY_NAME = {m.name: m for m in MUTANTS}

@@ -60,6 +60,7 @@ SCENARIOS: dict[str, dict[str, int]] = {
     "fastpath": {"SCENARIO": Scenario.FASTPATH},
     "faultipc": {"SCENARIO": Scenario.FAULTIPC},
     "services": {"SCENARIO": Scenario.SERVICES},
+    "irqs": {"SCENARIO": Scenario.IRQS},
 }
 
 

@@ -115,6 +115,8 @@ cap_delete_unmapped:
     cbz x25, cap_delete_done
     cmp x1, #CAP_NOTIFICATION
     b.eq cap_delete_notification
+    cmp x1, #CAP_IRQ_HANDLER
+    b.eq cap_delete_irq_handler
     cmp x1, #CAP_TCB
     b.ne cap_delete_done
     mov x0, x2
@@ -122,6 +124,11 @@ cap_delete_unmapped:
 cap_delete_done:
     frame_leave
     ret
+// spec: delete.destroy of an IRQ handler capability: its line becomes INACTIVE (irq.release).
+cap_delete_irq_handler:
+    mov x0, x2
+    bl irq_release
+    b cap_delete_done
 // spec: delete.destroy of a notification: it is unbound from its thread.
 cap_delete_notification:
     pa_to_va x2, x2

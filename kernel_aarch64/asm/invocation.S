@@ -109,9 +109,10 @@ inv_table:
     b tcb_write_registers
     b tcb_bind_notification
     b tcb_unbind_notification
-    .rept LABEL_FRAME_MAP - LABEL_TCB_UNBIND_NOTIFICATION - 1
-    b inv_not_implemented
-    .endr
+    b irq_control_issue
+    b irq_set_notification
+    b irq_ack
+    b irq_clear
     b frame_map
     b frame_unmap
     b page_table_map
@@ -128,13 +129,6 @@ inv_arg_counts:
     .byte 3, 1, 0, 0
     .byte 3, 0, 2, 0
 .balign 8
-
-// inv_not_implemented: an operation this kernel does not implement yet: stop loudly rather than
-// diverge from the spec quietly.
-inv_not_implemented:
-    kputs str_not_implemented
-    mov x0, #BOOT_PANIC_STATUS
-    b power_off
 
 .balign 8
 // The reply values of the current invocation.

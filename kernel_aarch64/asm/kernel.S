@@ -31,6 +31,7 @@
 .include "vm.S"
 .include "fault.S"
 .include "timer.S"
+.include "irq.S"
 .include "sched.S"
 .include "rootboot.S"
 .include "panic.S"

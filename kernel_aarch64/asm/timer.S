@@ -6,9 +6,22 @@
 .equ TIMER_ENABLE_REG, GICD_ISENABLER + (TIMER_IRQ / GICD_IRQS_PER_REG) * GICD_REG_BYTES
 .equ TIMER_ENABLE_BIT, 1 << (TIMER_IRQ % GICD_IRQS_PER_REG)
 
-// gic_init: enable the distributor and the CPU interface, and the timer's line (only it).
+/*
+ * gic_init: enable the distributor and the CPU interface, and the timer's line (only it); the
+ * timer's line is KERNEL in the IRQ table (spec: the boot state's irqs), and irq_line_count the
+ * number of lines the distributor reports.
+ */
 gic_init:
+    adr x0, irq_table
+    mov w1, #IRQS_KERNEL
+    strh w1, [x0, #(TIMER_IRQ << IRQ_LINE_SHIFT)]
     ldr x0, =GICD_VBASE
+    ldr w1, [x0, #GICD_TYPER]
+    and x1, x1, #GICD_TYPER_LINES_MASK
+    add x1, x1, #1
+    lsl x1, x1, #5
+    adr x2, irq_line_count
+    str x1, [x2]
     mov w1, #GICD_CTLR_ENABLE
     str w1, [x0, #GICD_CTLR]
     mov w1, #GICC_IRQ_PRIORITY
@@ -36,7 +49,7 @@ timer_start:
  * handle_irq: spec: kernel.handle_irq. An interrupt while a thread (or the idle thread) ran.
  * Acknowledges it at the GIC, runs the tick for the timer's line, signals the end of the
  * interrupt and leaves through kernel_exit. A spurious interrupt is no transition of the spec:
- * straight back to the interrupted thread. No other line is enabled until IRQ handler capabilities exist (issue 6).
+ * straight back to the interrupted thread. Any other line is a device's (irq_interrupt).
  */
 handle_irq:
 .if CONFIG_DEBUG
@@ -55,9 +68,11 @@ handle_irq_eoi:
     str w20, [x19, #GICC_EOIR]
     b kernel_exit
 
-// Any other line: recorded as the spec's IrqEvent; no line has a handler before issue 6.
+// Any other line: the spec's IrqEvent, a device interrupt (irq_interrupt).
 handle_irq_device:
     trace_hook trace_irq
+    and w0, w20, #GICC_IAR_ID_MASK
+    bl irq_interrupt
     b handle_irq_eoi
 
 /*

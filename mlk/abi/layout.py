@@ -11,7 +11,8 @@ Placement in physical memory (``K`` = ``Platform.KERNEL_BASE``):
 * ``[K, K + KERNEL_DATA_OFFSET)``: the boot code, entered at ``K``;
 * ``[K + KERNEL_DATA_OFFSET, ... + KERNEL_DATA_SIZE)``: the kernel's global data: :data:`KSTATE`
   followed by the :data:`NUM_PRIORITIES` ready queues (:data:`SCHED_QUEUE` each), then the idle
-  thread's :data:`TCB` at :data:`IDLE_TCB_OFFSET` from the start of :data:`KSTATE`;
+  thread's :data:`TCB` at :data:`IDLE_TCB_OFFSET` from the start of :data:`KSTATE`, then the IRQ
+  table (:data:`IRQ_LINE` per line) at :data:`IRQ_TABLE_OFFSET`;
 * the rest of the kernel image (code, read-only data, stacks, kernel page tables);
 * the root task's image: page-aligned frames that end the kernel image file (the spec's "frames
   right after the kernel image"), at most ``ROOT_IMAGE_MAX_PAGES``;
@@ -25,6 +26,7 @@ from enum import IntEnum
 
 from mlk.abi.fields import BitField, Field, Layout
 from mlk.abi.objects import CNODE_SLOT_BITS, NUM_PRIORITIES, OBJECT_SIZE_BITS, ROOT_CNODE_RADIX, ObjectType
+from mlk.abi.platform import Gicd
 
 #: The saved user context of a thread: x0-x30, then SP_EL0, ELR_EL1, SPSR_EL1 and TPIDR_EL0.
 #: Exception entry stores the whole context here and exception exit restores it.
@@ -172,8 +174,20 @@ _PAGE = 1 << 12
 KERNEL_DATA_OFFSET = _PAGE
 #: Offset of the idle thread's TCB from the start of :data:`KSTATE`.
 IDLE_TCB_OFFSET = -(-(KSTATE_QUEUES + NUM_PRIORITIES * SCHED_QUEUE.size) // _TCB_BYTES) * _TCB_BYTES
+
+#: One interrupt line's entry of the IRQ table: ``state`` is a
+#: :class:`~mlk.abi.objects.IrqState` (INACTIVE: no handler capability exists), ``masked`` is 1
+#: while a delivered interrupt awaits its handler's Ack, ``ntfn`` the notification the line
+#: signals (0: none) and ``badge`` the badge it signals with; as the spec's ``Irq``.
+IRQ_LINE = Layout("irq_line", (Field("state", 2), Field("masked", 2), Field("ntfn", 4), Field("badge")))
+#: log2 of ``IRQ_LINE.size``: the kernel indexes the table with a shift.
+IRQ_LINE_SHIFT = IRQ_LINE.size.bit_length() - 1
+assert IRQ_LINE.size == 1 << IRQ_LINE_SHIFT
+#: Offset of the IRQ table (an :data:`IRQ_LINE` for each of ``Gicd.MAX_LINES`` lines, indexed by
+#: line) from the start of :data:`KSTATE`, after the idle thread's TCB.
+IRQ_TABLE_OFFSET = IDLE_TCB_OFFSET + _TCB_BYTES
 #: Size of the kernel's global data at the start of the image (page-aligned).
-KERNEL_DATA_SIZE = -(-(IDLE_TCB_OFFSET + _TCB_BYTES) // _PAGE) * _PAGE
+KERNEL_DATA_SIZE = -(-(IRQ_TABLE_OFFSET + (Gicd.MAX_LINES << IRQ_LINE_SHIFT)) // _PAGE) * _PAGE
 
 #: One capability slot of a CNode (``2**CNODE_SLOT_BITS`` bytes).
 #:
@@ -266,4 +280,5 @@ class BootObject(IntEnum):
 
 LAYOUTS = (
     USER_CONTEXT, PANIC_FRAME, TCB, KSTATE, SCHED_QUEUE, CAP_SLOT, BOOT_THREAD, IPC_QUEUE, ENDPOINT, NOTIFICATION,
+    IRQ_LINE,
 )  # fmt: skip

@@ -36,12 +36,16 @@ class Pl011(IntEnum):
 
     DR = 0x00
     FR = 0x18
+    #: Interrupt mask set/clear, raw status and clear registers.
+    IMSC = 0x38
+    RIS = 0x3C
+    ICR = 0x44
     #: Bit numbers in FR: transmit FIFO full, receive FIFO empty.
     FR_TXFF_BIT = 5
     FR_RXFE_BIT = 4
-    #: Interrupt mask set/clear register, and the receive and receive-timeout interrupts' bits in
-    #: it (and in the raw status and clear registers), raised while received characters wait.
-    IMSC = 0x38
+    #: The interrupts' bits in IMSC, RIS and ICR: transmit (raised once a character was sent,
+    #: until cleared), receive and receive timeout (raised while received characters wait).
+    INT_TX = 1 << 5
     INT_RX = 1 << 4
     INT_RT = 1 << 6
     #: Bits of a byte read from DR that hold the data (the bits above are error flags).
@@ -61,14 +65,31 @@ class Gicd(IntEnum):
     """GICv2 distributor register offsets (from ``GICD_BASE``) and bits."""
 
     CTLR = 0x000
-    #: Set-enable registers: one bit per interrupt ID, 32 IDs per 32-bit register.
+    #: Set-enable and clear-enable registers: one bit per interrupt ID, 32 IDs per 32-bit register.
     ISENABLER = 0x100
+    ICENABLER = 0x180
+    #: Clear-pending registers, laid out as the enable registers.
+    ICPENDR = 0x280
     #: Priority registers: one byte per interrupt ID.
     IPRIORITYR = 0x400
+    #: Target registers: one byte per interrupt ID, a bit per CPU interface (shared lines only).
+    ITARGETSR = 0x800
+    #: Configuration registers: two bits per interrupt ID, 16 IDs per 32-bit register; the upper
+    #: bit of a pair set makes the line edge-triggered.
+    ICFGR = 0xC00
     CTLR_ENABLE = 1
     #: Interrupt IDs per 32-bit enable register, and that register's size in bytes.
     IRQS_PER_REG = 32
     REG_BYTES = 4
+    #: Interrupt IDs per configuration register, and the edge bit of an ID's pair.
+    IRQS_PER_CFG_REG = 16
+    CFG_EDGE = 0b10
+    #: The first shared peripheral interrupt (lower IDs are private to each CPU).
+    FIRST_SPI = 32
+    #: The ITARGETSR byte that routes a shared line to CPU interface 0, the boot CPU.
+    TARGET_CPU0 = 1
+    #: Most interrupt IDs a GICv2 distributor reports (GICD_TYPER.ITLinesNumber = 31).
+    MAX_LINES = 1024
 
 
 class Gicc(IntEnum):

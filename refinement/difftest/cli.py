@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from mlk.model.kernel import TRANSITIONS
 from mlk.refinement import mutants
 from mlk.refinement.difftest import asmcli, gen, search
 from mlk.refinement.difftest.program import Program
@@ -28,6 +29,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--examples", type=int, default=200, metavar="N", help="programs to try (default 200)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="the search's seed (default 0)")
     p.add_argument("--max-steps", type=int, default=gen.MAX_STEPS, metavar="K", help="steps per thread at most")
+    p.add_argument("--focus", metavar="TRANSITION", choices=sorted(TRANSITIONS),
+                   help="make every program favour this transition (default: each program draws one)")  # fmt: skip
     p.add_argument("--gaps", action="store_true",
                    help="also draw the transitions the kernel does not implement yet (KERNEL_GAPS)")  # fmt: skip
     p.add_argument("--replay", type=Path, metavar="FILE", help="run a saved program (or a directory of them)")
@@ -88,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             cov.add(result.trace, result.initial)
 
     failure = search.search(session, args.examples, args.seed, exclude=exclude, stats=stats,
-                            max_steps=args.max_steps, on_result=record)  # fmt: skip
+                            max_steps=args.max_steps, on_result=record, focus=args.focus)  # fmt: skip
     print(stats.line())
     if stats.gap_failures:
         print(f"{stats.gap_failures} failing runs reached a kernel gap the search excludes: not reported")

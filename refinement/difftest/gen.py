@@ -32,20 +32,22 @@ from hypothesis import strategies as st
 from mlk.abi import msginfo
 from mlk.abi.labels import FaultLabel, Label
 from mlk.abi.objects import PAGE_BITS, ROOT_IMAGE_VADDR, CapType, ObjectType, RootSlot
-from mlk.abi.platform import KernelWindow, Platform
+from mlk.abi.platform import Gicd, KernelWindow, Platform
 from mlk.abi.syscalls import ContextReg, Reg, Syscall
 from mlk.model import gen as spec_gen
 from mlk.model import vm
 from mlk.model.boot import boot
 from mlk.model.events import Event, FaultEvent, SyscallEvent, TickEvent, syscall_event
 from mlk.model.kernel import TRANSITIONS, classify, step
-from mlk.model.state import Machine, ObjId, State, Tcb
+from mlk.model.state import Cap, Machine, ObjId, State, Tcb
 from mlk.model.tx import Tx
 from mlk.refinement.difftest.program import ROOT_PRIORITY, STEP_REGS, Op, Program, Step, Thread
 
 #: The transitions the kernel implements today and the generator draws (the invocations of
-#: CNodes, untyped memory, TCBs, frames and page tables, message passing and notifications among
-#: them; issue 6 is bringing the rest).
+#: CNodes, untyped memory, TCBs, frames, page tables and interrupts, message passing and
+#: notifications among them; issue 6 is bringing the rest). A device interrupt is implemented but
+#: never drawn: a program cannot raise one (the IRQS scenario of ``mlk refine`` does, through the
+#: console UART).
 #: A CAP_FAULT of a thread without a fault endpoint stops it exactly as the
 #: kernel's unknown-system-call fault does, so it is observably implemented.
 KERNEL_TRANSITIONS = frozenset(
@@ -56,6 +58,7 @@ KERNEL_TRANSITIONS = frozenset(
         "tcb_resume", "tcb_read_registers", "tcb_write_registers", "frame_map", "frame_unmap", "page_table_map",
         "page_table_unmap", "debug_checkpoint", "endpoint_send", "endpoint_receive", "reply",
         "notification_signal", "notification_wait", "tcb_bind_notification", "tcb_unbind_notification",
+        "irq_control_issue", "irq_handler_set_notification", "irq_handler_ack", "irq_handler_clear",
     }
 )  # fmt: skip
 #: The transitions the kernel does not implement yet: not drawn by default.
@@ -134,6 +137,9 @@ _NEEDS: dict[str, ObjectType] = {
     "tcb_bind_notification": ObjectType.NOTIFICATION,
     "tcb_unbind_notification": ObjectType.NOTIFICATION,
 }
+#: Focus transitions that need an IRQ handler capability: a program that favours one of them
+#: issues one first (see ``_Writer.prerequisite``).
+_NEEDS_HANDLER = frozenset({"irq_handler_set_notification", "irq_handler_ack", "irq_handler_clear"})
 #: Share of a focused program's steps that create its focus's object while the thread has none.
 PREREQUISITE_SHARE = 0.5
 #: Share of the other steps of a program that favours an invocation which make that invocation
@@ -148,9 +154,8 @@ class _Writer:
         self.rng = rng
         self.exclude = exclude
         self.events = spec_gen.EventGen(rng)
-        #: The transition this program favours (see :meth:`syscall`): drawn, unless given.
-        drawn = rng.choice(sorted(frozenset(TRANSITIONS) - exclude - _UNFOCUSED))
-        self.focus = focus or drawn
+        #: The transition this program favours (see :meth:`syscall`): the one given, else drawn.
+        self.focus = focus or rng.choice(sorted(frozenset(TRANSITIONS) - exclude - _UNFOCUSED))
 
     def syscall(self, state: State, tid: ObjId) -> SyscallEvent:
         """A system call for thread ``tid`` (the spec's current thread) not in ``exclude``: of
@@ -200,9 +205,11 @@ class _Writer:
         kind = _NEEDS.get(self.focus)
         tcb = state.objects[tid]
         assert isinstance(tcb, Tcb)
-        if kind is None or tcb.cspace is None:
+        if (kind is None and self.focus not in _NEEDS_HANDLER) or tcb.cspace is None:
             return None
         caps = {index: sl.cap for (cnode, index), sl in state.slots.items() if cnode == tcb.cspace}
+        if kind is None:
+            return self._issue(state, tcb.cspace, caps)
         if any(c.type == CapType(kind) and c.obj != tid for c in caps.values()):
             return None
         untyped = [i for i, c in caps.items() if c.type == CapType.UNTYPED and c.obj < state.machine.kernel_base]
@@ -214,6 +221,23 @@ class _Writer:
         event = syscall_event(Syscall.CALL, cptr=self.rng.choice(untyped), msginfo=info,
                               mrs=(kind, 0, roots[0], self.rng.choice(free), self.rng.choice((1, 2))))  # fmt: skip
         return event if acceptable(state, event) else None
+
+    def _issue(self, state: State, root: ObjId, caps: dict[int, Cap]) -> SyscallEvent | None:
+        """An IRQControl Issue of an inactive line into a free slot of CSpace root ``root`` (whose
+        capabilities are ``caps``), when the thread holds no IRQ handler capability but IRQ
+        control and its root's CNode capability; ``None`` otherwise. No device of the board
+        raises a line while the program runs (the UART's interrupts are masked)."""
+        if any(c.type == CapType.IRQ_HANDLER for c in caps.values()):
+            return None
+        controls = [i for i, c in caps.items() if c.type == CapType.IRQ_CONTROL]
+        roots = [i for i, c in caps.items() if c.type == CapType.CNODE and c.obj == root]
+        free = [i for i in range(RootSlot.FREE_FIRST, RootSlot.FREE_FIRST + 24) if i not in caps]
+        lines = [line for line in range(Gicd.FIRST_SPI, state.machine.irq_lines) if line not in state.irqs]
+        if not (controls and roots and free and lines):
+            return None
+        info = msginfo.pack(Label.IRQ_CONTROL_ISSUE, 3)
+        return syscall_event(Syscall.CALL, cptr=controls[0], msginfo=info,
+                             mrs=(self.rng.choice(lines[:16]), roots[0], self.rng.choice(free)))  # fmt: skip
 
     def step(self, state: State, tid: ObjId) -> tuple[Step, list[Event]]:
         """The next step of thread ``tid`` and the events the spec will see for it."""
@@ -244,7 +268,7 @@ def generate(
     ``priorities``, each script at most ``lengths[i]`` steps, written while the spec runs from
     ``initial``. A thread whose script is full stops (its END step); the run of the spec ends when
     no thread of the program is current (the finisher's or the idle thread's turn) or it halts.
-    ``focus`` names the transition the program favours (default: one drawn)."""
+    The program favours transition ``focus`` (drawn when ``None``)."""
     writer = _Writer(rng, exclude, focus)
     scripts: list[list[Step]] = [[] for _ in tids]
     index = {tid: i for i, tid in enumerate(tids)}
@@ -276,9 +300,9 @@ def programs(
     focus: str | None = None,
 ) -> st.SearchStrategy[Program]:
     """Programs of a root task and up to ``max_extra_threads`` boot threads at priorities between
-    the finisher's and the root task's, each of up to ``max_steps`` steps. ``boot_state`` gives
-    the spec's boot state for the boot threads' priorities, and the threads' TCB addresses;
-    ``focus``, when given, is the transition every program favours."""
+    the finisher's and the root task's, each of up to ``max_steps`` steps, favouring transition
+    ``focus`` (each its own, drawn, when ``None``). ``boot_state`` gives the spec's boot state for
+    the boot threads' priorities, and the threads' TCB addresses."""
 
     @st.composite
     def draw_program(draw: st.DrawFn) -> Program:

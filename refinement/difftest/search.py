@@ -173,9 +173,8 @@ def search(
     on_result: Callable[[Program, Result], None] | None = None,
     focus: str | None = None,
 ) -> Failure | None:
-    """Run up to ``examples`` generated programs (``on_result`` sees each run; ``focus``: the
-    transition every program favours, default one drawn per program); the first failure, shrunk
-    and minimized."""
+    """Run up to ``examples`` generated programs (``on_result`` sees each run), each favouring
+    transition ``focus`` when it is given; the first failure, shrunk and minimized."""
     stats = stats or Stats()
     failures: list[tuple[Program, Result]] = []
     start = time.monotonic()

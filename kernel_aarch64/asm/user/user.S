@@ -60,6 +60,9 @@ root_image_start:
 .if CONFIG_SCENARIO == SCENARIO_SERVICES
 .include "services.S"
 .endif
+.if CONFIG_SCENARIO == SCENARIO_IRQS
+.include "irqs.S"
+.endif
 .ltorg
 .balign (1 << PAGE_BITS)
 root_stack:
