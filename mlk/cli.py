@@ -221,8 +221,7 @@ def _messages(
     trace = tracefile.Trace(boot.values[0], boot.values[1], dict(zip(MACHINE_FIELDS, boot.values[2:], strict=True)),
                             tuple(records[1:]))  # fmt: skip
     header = found.header if found is not None else {}
-    threads = [scenarios.boot_thread_from_json(t) for t in header.get("boot_threads", [])]
-    config = {str(k): int(v) for k, v in header.get("config", {}).items()}
+    threads, config = scenarios.described(header)
     try:
         initial = scenarios.initial_state_with(trace, threads)
     except ValueError:  # a machine no spec state fits

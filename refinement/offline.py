@@ -62,8 +62,7 @@ def refine_file(
         return report.Outcome(name, str(path), verdict.transitions, verdict.records, verdict.divergence,
                               seconds=time.monotonic() - start)  # fmt: skip
     header = found.header
-    threads = [scenarios.boot_thread_from_json(t) for t in header.get("boot_threads", [])]
-    config = {str(k): int(v) for k, v in header.get("config", {}).items()}
+    threads, config = scenarios.described(header)
     outcome, _ = checkpoints.check_run(
         name, trace, scenarios.initial_state_with(trace, threads), found.checkpoints, int(header.get("status", -1)),
         console_tail=str(header.get("console_tail", "")), replay=replay, started=start,

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mlk import qemu
 from mlk.abi import layout
@@ -116,6 +117,13 @@ def boot_thread_from_json(data: dict[str, int]) -> BootThread:
     """The boot thread of :meth:`BootThread.to_json`'s form."""
     return BootThread(int(data["pc"]), int(data["sp"]), int(data["priority"]), layout.BootStart(data["start"]),
                       int(data["tcb"]))  # fmt: skip
+
+
+def described(header: dict[str, Any]) -> tuple[list[BootThread], dict[str, int]]:
+    """The boot threads and build configuration a trace file's header records of its run."""
+    threads = [boot_thread_from_json(t) for t in header.get("boot_threads", [])]
+    config = {str(k): int(v) for k, v in header.get("config", {}).items()}
+    return threads, config
 
 
 def boot_threads(built: kbuild.BuildResult) -> list[BootThread]:

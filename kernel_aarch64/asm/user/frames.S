@@ -5,7 +5,9 @@
  * through one mapping of a frame is read through another, the console's device frame can be read
  * at EL0, and a capability's rights bound its mapping's (a frame capability with only READ maps
  * read-only; the thread VM_RO_WRITER's write to it is stopped by a data abort). Deleting a mapped
- * capability removes its mapping, and a table or VSpace with entries cannot be deleted.
+ * capability removes its mapping, and a table or VSpace with entries cannot be deleted. Once the
+ * first mappings are made, the root task asks for a checkpoint (DebugCheckpoint), where the
+ * harness compares the kernel's whole state, its translation tables included, with the spec's.
  *
  * Last, the stale-translation check: a frame carved from a 4 KiB untyped region is mapped and
  * written through, unmapped and destroyed, and a page table is carved at the same address. The
@@ -132,6 +134,8 @@ root_main:
     expect_word VM_VA_C, 0
     ldr x0, =(VM_VA_DEVICE + PL011_FR)
     ldr w0, [x0]
+    // The harness compares every mapping (the tables the MMU walks) with the spec's here.
+    debug_checkpoint
     // Page Table Map: a chain of tables at VM_VA_FAR, one level per call.
     table_map VM_PT1, VM_EMPTY, VM_VA_FAR, ERR_FAILED_LOOKUP
     table_map VM_PT1, VM_F1, VM_VA_FAR, ERR_INVALID_CAPABILITY
