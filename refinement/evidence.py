@@ -19,8 +19,10 @@ rather than from a list kept by hand:
 :func:`audit` joins the scenarios' evidence: an error code is *shown* when some scenario both
 returned and checked it; an invocation is *shown* when some scenario took it and names its label;
 every other transition of the spec (but ``halted`` and ``idle``, which no trace can hold) must be
-taken by some scenario. ``tests/refinement/test_scenario_audit.py`` runs it on every built-in
-scenario.
+taken by some scenario. Finer: every answer an invocation can give (OK or an error, the spec
+browser's walk of its checks, :func:`mlk.refinement.difftest.answers.possible_errors`) must be
+returned by that invocation and checked in some scenario.
+``tests/refinement/test_scenario_audit.py`` runs it on every built-in scenario.
 """
 
 from __future__ import annotations
@@ -123,10 +125,9 @@ class Audit:
 
     errors: dict[Error, tuple[str, ...]]
     transitions: dict[str, tuple[str, ...]]
-    #: Per invocation, the answers the spec can give (:func:`.answers.possible_errors`) that no
-    #: scenario returned and checked: not required (issue 6 asks for a scenario per error code),
-    #: listed as the places where a scenario could check more.
-    unshown_answers: dict[str, tuple[Error, ...]]
+    #: Per invocation, the scenarios that returned and checked each answer the spec can give
+    #: (:func:`mlk.refinement.difftest.answers.possible_errors`, in check order).
+    answers: dict[str, dict[Error, tuple[str, ...]]]
 
     def missing_errors(self) -> list[str]:
         """Error codes no scenario both returned and checked."""
@@ -136,20 +137,27 @@ class Audit:
         """Transitions no scenario showed (an invocation: took it and names its label)."""
         return [t for t, by in self.transitions.items() if not by]
 
+    def missing_answers(self) -> list[str]:
+        """``invocation: CODE`` for each answer of an invocation no scenario returned and checked."""
+        return [f"{t}: {e.name}" for t, by_error in self.answers.items() for e, by in by_error.items() if not by]
+
     def render(self) -> str:
         """A table: each error code and transition with the scenarios that show it."""
         lines = ["error codes returned by the kernel and checked from user space:"]
         lines += [f"  {e.name:<20} {', '.join(by) or 'MISSING'}" for e, by in self.errors.items()]
         lines.append("transitions taken in refined scenarios (invocations: by a program naming the label):")
         lines += [f"  {t:<29} {', '.join(by) or 'MISSING'}" for t, by in self.transitions.items()]
-        lines.append("answers the spec can give that no scenario returned and checked (not required):")
-        lines += [f"  {t:<29} {', '.join(e.name for e in es)}" for t, es in self.unshown_answers.items() if es]
+        lines.append("each invocation's answers (the errors the spec can return, in check order) returned and checked:")
+        for t, by_error in self.answers.items():
+            shown = ", ".join(f"{e.name} ({', '.join(by) or 'MISSING'})" for e, by in by_error.items())
+            lines.append(f"  {t:<29} {shown}")
         return "\n".join(lines)
 
 
 def audit(evidence: Iterable[ScenarioEvidence]) -> Audit:
     """Join the evidence of scenarios (each from a refined run) over every code of
-    :class:`~mlk.abi.errors.Error` and every transition of :data:`mlk.model.kernel.TRANSITIONS`."""
+    :class:`~mlk.abi.errors.Error`, every transition of :data:`mlk.model.kernel.TRANSITIONS` and
+    every answer each invocation can give."""
     found = list(evidence)
     invocations = answers.possible_errors()
     errors = {e: tuple(s.name for s in found if s.returned[e] and s.checks(e)) for e in Error}
@@ -159,11 +167,11 @@ def audit(evidence: Iterable[ScenarioEvidence]) -> Audit:
         for t in kernel.TRANSITIONS
         if t not in UNTRACEABLE
     }  # fmt: skip
-    unshown = {
-        t: tuple(e for e in possible if not any(s.answers[(t, e)] and s.checks(e) for s in found))
+    by_answer = {
+        t: {e: tuple(s.name for s in found if s.answers[(t, e)] and s.checks(e)) for e in possible}
         for t, possible in invocations.items()
     }
-    return Audit(errors, transitions, unshown)
+    return Audit(errors, transitions, by_answer)
 
 
 def gather(name: str, work: Path, source_dir: Path = kbuild.SOURCE_DIR) -> ScenarioEvidence:

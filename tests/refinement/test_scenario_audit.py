@@ -48,6 +48,15 @@ def test_every_transition_is_taken_in_a_refined_scenario_and_every_invocation_ma
 
 
 @pytest.mark.qemu
+def test_every_answer_of_every_invocation_is_returned_and_checked_in_a_refined_scenario(
+    refined: dict[str, ScenarioEvidence],
+) -> None:
+    result = evidence.audit(refined.values())
+    missing = result.missing_answers()
+    assert not missing, f"no refined scenario returns and checks {', '.join(missing)}\n{result.render()}"
+
+
+@pytest.mark.qemu
 def test_the_audit_names_the_codes_a_removed_scenario_alone_showed(refined: dict[str, ScenarioEvidence]) -> None:
     full = evidence.audit(refined.values())
     sole = {e.name: by[0] for e, by in full.errors.items() if len(by) == 1}
@@ -60,12 +69,16 @@ def test_the_audit_names_the_codes_a_removed_scenario_alone_showed(refined: dict
 
 def test_a_code_returned_but_not_checked_and_an_invocation_made_by_chance_are_missing() -> None:
     returned = ScenarioEvidence("returns", Counter({"cnode_copy": 1}), Counter({Error.RANGE_ERROR: 1}),
-                                frozenset({"LABEL_CNODE_COPY"}))  # fmt: skip
-    checked = ScenarioEvidence("checks", Counter(), Counter(), frozenset({"ERR_RANGE_ERROR"}))
+                                frozenset({"LABEL_CNODE_COPY"}),
+                                Counter({("cnode_copy", Error.RANGE_ERROR): 1}))  # fmt: skip
+    checked = ScenarioEvidence("checks", names=frozenset({"ERR_RANGE_ERROR"}))
     result = evidence.audit([returned, checked])
     assert "RANGE_ERROR" in result.missing_errors()
+    assert "cnode_copy: RANGE_ERROR" in result.missing_answers()
     assert result.transitions["cnode_copy"] == ("returns",)
-    both = dataclasses.replace(returned, names=returned.names | {"ERR_RANGE_ERROR"})
-    assert "RANGE_ERROR" not in evidence.audit([both]).missing_errors()
+    both = evidence.audit([dataclasses.replace(returned, names=returned.names | {"ERR_RANGE_ERROR"})])
+    assert "RANGE_ERROR" not in both.missing_errors()
+    assert "cnode_copy: RANGE_ERROR" not in both.missing_answers()
+    assert "cnode_copy: DELETE_FIRST" in both.missing_answers()
     unnamed = dataclasses.replace(returned, names=frozenset())
     assert "cnode_copy" in evidence.audit([unnamed]).missing_transitions()

@@ -41,6 +41,29 @@ boot_threads:
     check CAPS_CNODE, \label, 5, \error
 .endm
 
+// copy_from: CNode \label (Copy, Mint, Move or Mutate) with \length message registers from slot
+// \src of the CNode capability \cnode to slot \dst, all rights, no badge.
+.macro copy_from label, dst, cnode, src, length, error
+    mov x2, #(\dst)
+    mov x3, #(\cnode)
+    mov x4, #(\src)
+    mov x5, #ALL_RIGHTS
+    mov x6, #0
+    check CAPS_CNODE, \label, \length, \error
+.endm
+
+// slot_checks: the checks Copy, Mint, Move and Mutate share, in the spec's order, for \label with
+// \length message registers (the operation's own): a message one register short, the
+// destination index, an occupied destination, a source CNode CPtr naming nothing, then naming a
+// capability that is not a CNode.
+.macro slot_checks label, length
+    copy_from \label, CAPS_FREE + 35, CAPS_CNODE, CAPS_FREE, (\length) - 1, ERR_TRUNCATED_MESSAGE
+    copy_from \label, 1 << ROOT_CNODE_RADIX, CAPS_CNODE, CAPS_FREE, \length, ERR_RANGE_ERROR
+    copy_from \label, ROOT_SLOT_CNODE, CAPS_CNODE, CAPS_FREE, \length, ERR_DELETE_FIRST
+    copy_from \label, CAPS_FREE + 35, CAPS_EMPTY, CAPS_FREE, \length, ERR_FAILED_LOOKUP
+    copy_from \label, CAPS_FREE + 35, CAPS_UNTYPED, CAPS_FREE, \length, ERR_INVALID_CAPABILITY
+.endm
+
 // slot_op: a one-argument CNode operation (Delete, Revoke) on slot \slot.
 .macro slot_op label, slot, error
     mov x2, #(\slot)
@@ -122,6 +145,18 @@ root_main:
     copy LABEL_CNODE_MUTATE, CAPS_FREE + 34, CAPS_FREE + 33, ALL_RIGHTS, 10, ERR_ILLEGAL_OPERATION
     copy LABEL_CNODE_MUTATE, CAPS_FREE + 34, ROOT_SLOT_IMAGE_FIRST + 1, RIGHT_READ, 0, ERR_ILLEGAL_OPERATION
     copy LABEL_CNODE_MUTATE, CAPS_FREE + 34, CAPS_FREE + 9, ALL_RIGHTS, 0, ERR_OK
+    // The checks the four share, for each (endpoint 0, slot FREE, still has children).
+    slot_checks LABEL_CNODE_COPY, 4
+    slot_checks LABEL_CNODE_MINT, 5
+    slot_checks LABEL_CNODE_MOVE, 3
+    slot_checks LABEL_CNODE_MUTATE, 5
+    copy_from LABEL_CNODE_MUTATE, CAPS_FREE + 35, CAPS_CNODE, CAPS_FREE, 5, ERR_REVOKE_FIRST
+    // Messages too short for Delete, Revoke, Retype, TCB Configure and Page Table Map.
+    check CAPS_CNODE, LABEL_CNODE_DELETE, 0, ERR_TRUNCATED_MESSAGE
+    check CAPS_CNODE, LABEL_CNODE_REVOKE, 0, ERR_TRUNCATED_MESSAGE
+    check CAPS_UNTYPED, LABEL_UNTYPED_RETYPE, 4, ERR_TRUNCATED_MESSAGE
+    check ROOT_SLOT_TCB, LABEL_TCB_CONFIGURE, 0, ERR_TRUNCATED_MESSAGE
+    check CAPS_FREE + 7, LABEL_PAGE_TABLE_MAP, 0, ERR_TRUNCATED_MESSAGE
     // Delete: the index, children, a busy final capability, an empty slot, a plain delete.
     slot_op LABEL_CNODE_DELETE, 1 << ROOT_CNODE_RADIX, ERR_RANGE_ERROR
     slot_op LABEL_CNODE_DELETE, CAPS_FREE, ERR_REVOKE_FIRST

@@ -160,6 +160,9 @@ root_main:
     // Another VSpace: one with an entry cannot be deleted; neither can a table with one.
     table_map VM_PT4, VM_V2, VM_VA_FAR, ERR_OK
     delete VM_V2, ERR_DELETE_FIRST
+    // Revoking the untyped region would delete its youngest child first: that VSpace, busy.
+    mov x2, #VM_UNTYPED
+    check ROOT_SLOT_CNODE, LABEL_CNODE_REVOKE, 1, ERR_DELETE_FIRST
     delete VM_PT1, ERR_DELETE_FIRST
     // Deleting a mapped capability removes its mapping (VM_VA_B is free again after it).
     delete VM_PT2, ERR_OK
