@@ -58,6 +58,8 @@ class _Macro:
     name: str
     params: list[tuple[str, str | None]]
     body: list[tuple[str, Origin]]
+    #: Where its ``.macro`` line is.
+    origin: Origin
 
 
 @dataclass
@@ -299,7 +301,11 @@ def _process_file(path: Path, st: _State, display: str, origin: Origin | None) -
                 macro.body.append((line, here))
             continue
         if m := _MACRO.match(line):
-            macro = _Macro(m.group(1), _split_params(m.group(2)), [])
+            # A second definition would silently replace the first for every later expansion
+            # (e.g. a scenario's macro shadowing ulib's): an error instead.
+            if (first := st.macros.get(m.group(1))) is not None:
+                raise BuildError(here, f"macro {m.group(1)} already defined at {first.origin}")
+            macro = _Macro(m.group(1), _split_params(m.group(2)), [], here)
             macro_start = lineno
             continue
         if _ENDM.match(line):

@@ -164,6 +164,8 @@ def test_preprocessor_conditionals_repeats_and_macro_arguments(build_program: Bu
         ({"prog.S": ".if 1\n    nop\n"}, "prog.S:1: .if without .endif"),
         ({"prog.S": ".if UNDEFINED\n.endif\n"}, "prog.S:1: cannot evaluate the condition 'UNDEFINED'"),
         ({"prog.S": "a:\n    nop\na:\n"}, "prog.S:3: label a already defined at prog.S:1"),
+        ({"prog.S": '.include "a.S"\n.macro m\n.endm\n', "a.S": ".macro m\n    nop\n.endm\n"},
+         "prog.S:2: macro m already defined at a.S:1"),
         ({"prog.S": '    .asciz "open\n'}, "prog.S:1: unterminated string literal"),
     ],
 )

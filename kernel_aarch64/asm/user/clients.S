@@ -33,7 +33,7 @@ echo_loop:
     mov x0, #SVC_CONSOLE_READ_REPLY_DATA_BYTES
     str x0, [sp, #(SVC_CONSOLE_READ_REQ_MR_LENGTH * 8)]
     msg_load
-    u_sys SYS_CALL, CHILD_SLOT_CONSOLE, SVC_CONSOLE_READ_LABEL, SVC_CONSOLE_READ_REQ_MR_LENGTH + 1
+    sys SYS_CALL, CHILD_SLOT_CONSOLE, SVC_CONSOLE_READ_LABEL, SVC_CONSOLE_READ_REQ_MR_LENGTH + 1
     msg_store
     lsr x11, x1, #MSGINFO_LABEL_SHIFT
     cbnz x11, client_failed
@@ -135,7 +135,7 @@ client_exit:
     msg_zero
     str x0, [sp, #(SVC_INIT_EXIT_REQ_MR_STATUS * 8)]
     msg_load
-    u_sys SYS_CALL, CHILD_SLOT_INIT, SVC_INIT_EXIT_LABEL, SVC_INIT_EXIT_REQ_MR_STATUS + 1
+    sys SYS_CALL, CHILD_SLOT_INIT, SVC_INIT_EXIT_LABEL, SVC_INIT_EXIT_REQ_MR_STATUS + 1
 client_exit_unanswered:
     b client_exit_unanswered
 

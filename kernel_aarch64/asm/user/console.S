@@ -24,11 +24,11 @@ console_main:
     ldr x20, =CONSOLE_UART_VADDR
     msg_alloc
     mov x2, #CHILD_SLOT_IRQ_NOTIFICATION
-    u_sys SYS_CALL, CHILD_SLOT_IRQ_HANDLER, LABEL_IRQ_HANDLER_SET_NOTIFICATION, 1
+    sys SYS_CALL, CHILD_SLOT_IRQ_HANDLER, LABEL_IRQ_HANDLER_SET_NOTIFICATION, 1
     cbnz x0, console_setup_failed
     mov w0, #(PL011_INT_RX | PL011_INT_RT)
     str w0, [x20, #PL011_IMSC]
-    u_sys SYS_RECV, CHILD_SLOT_CONSOLE
+    sys SYS_RECV, CHILD_SLOT_CONSOLE
 
 // console_request: a request arrived (x1 its message-info word, x2.. its registers).
 console_request:
@@ -96,9 +96,9 @@ console_read:
     cbnz x22, console_read_reply
     cbz x21, console_read_reply
 console_read_wait:
-    u_sys SYS_RECV, CHILD_SLOT_IRQ_NOTIFICATION
+    sys SYS_RECV, CHILD_SLOT_IRQ_NOTIFICATION
     bl console_drain
-    u_sys SYS_CALL, CHILD_SLOT_IRQ_HANDLER, LABEL_IRQ_HANDLER_ACK, 0
+    sys SYS_CALL, CHILD_SLOT_IRQ_HANDLER, LABEL_IRQ_HANDLER_ACK, 0
     cbz x22, console_read_wait
 console_read_reply:
     str x22, [sp, #(SVC_CONSOLE_READ_REPLY_MR_LENGTH * 8)]
@@ -128,7 +128,7 @@ console_setup_failed:
     mov x0, #CONSOLE_SETUP_FAILED
     str x0, [sp, #(SVC_INIT_EXIT_REQ_MR_STATUS * 8)]
     msg_load
-    u_sys SYS_CALL, CHILD_SLOT_INIT, SVC_INIT_EXIT_LABEL, SVC_INIT_EXIT_REQ_MR_STATUS + 1
+    sys SYS_CALL, CHILD_SLOT_INIT, SVC_INIT_EXIT_LABEL, SVC_INIT_EXIT_REQ_MR_STATUS + 1
     b console_setup_failed
 
 .ltorg

@@ -50,49 +50,6 @@ boot_threads:
     .quad fp_c5, fp_stack_c5, FP_PRIO_C5, BOOT_START_RUNNABLE
     .quad fp_f, fp_stack_f, FP_PRIO_F, BOOT_START_RUNNABLE
 
-// sys: system call \sysno on CPtr \cptr with message-info label \label, length \length and
-// \caps extra capabilities (other registers set by the caller).
-.macro sys sysno, cptr, label=0, length=0, caps=0
-    mov x0, #(\cptr)
-    ldr x1, =(((\label) << MSGINFO_LABEL_SHIFT) | ((\length) << MSGINFO_LENGTH_SHIFT) | ((\caps) << MSGINFO_EXTRA_CAPS_SHIFT))
-    mov x8, #(\sysno)
-    svc #0
-.endm
-
-// expect: register \reg must hold \value, else the thread's check number x28 fails.
-.macro expect reg, value
-    add x28, x28, #1
-    ldr x11, =(\value)
-    cmp \reg, x11
-    b.ne fp_fail
-.endm
-
-// invoke: Call \cptr with \label and \length arguments (x2.. set by the caller); expect OK.
-.macro invoke cptr, label, length
-    sys SYS_CALL, \cptr, \label, \length
-    expect x0, ERR_OK
-.endm
-
-// retype_objects: Untyped Retype of \count objects of \type into slots from \first.
-.macro retype_objects type, first, count
-    mov x2, #(\type)
-    mov x3, #0
-    mov x4, #FP_CNODE
-    mov x5, #(\first)
-    mov x6, #(\count)
-    invoke ROOT_SLOT_UNTYPED_FIRST, LABEL_UNTYPED_RETYPE, 5
-.endm
-
-// mint: CNode Mint of \src into slot \dst with \rights and \badge.
-.macro mint dst, src, rights, badge
-    mov x2, #(\dst)
-    mov x3, #FP_CNODE
-    mov x4, #(\src)
-    mov x5, #(\rights)
-    mov x6, #(\badge)
-    invoke FP_CNODE, LABEL_CNODE_MINT, 5
-.endm
-
 // call: a client's Call through \cptr with label \label and MR0 \mr0 (\caps extra capabilities,
 // x9 = the empty slot); the echo must come back: label + 1, MR0 + 1, no capability.
 .macro call cptr, label, mr0, caps=0
@@ -117,15 +74,15 @@ boot_threads:
 
 root_main:
     mov x28, #0
-    retype_objects OBJ_ENDPOINT, FP_EP, 3
-    retype_objects OBJ_NOTIFICATION, FP_N, 2
-    mint FP_EP_C, FP_EP, RIGHT_WRITE | RIGHT_GRANT_REPLY, 1
-    mint FP_EP_G, FP_EP, ALL_RIGHTS, 2
-    mint FP_EP2_C, FP_EP2, RIGHT_WRITE | RIGHT_GRANT_REPLY, 4
-    mint FP_EP2_W, FP_EP2, RIGHT_WRITE, 3
-    mint FP_EP3_W, FP_EP3, RIGHT_WRITE, 0
-    mint FP_EP_RO, FP_EP, RIGHT_READ, 0
-    mint FP_N_W, FP_N, RIGHT_WRITE, FP_SIGNAL
+    retype_objects ROOT_SLOT_UNTYPED_FIRST, FP_CNODE, OBJ_ENDPOINT, FP_EP, 3
+    retype_objects ROOT_SLOT_UNTYPED_FIRST, FP_CNODE, OBJ_NOTIFICATION, FP_N, 2
+    mint FP_CNODE, FP_EP_C, FP_EP, RIGHT_WRITE | RIGHT_GRANT_REPLY, 1
+    mint FP_CNODE, FP_EP_G, FP_EP, ALL_RIGHTS, 2
+    mint FP_CNODE, FP_EP2_C, FP_EP2, RIGHT_WRITE | RIGHT_GRANT_REPLY, 4
+    mint FP_CNODE, FP_EP2_W, FP_EP2, RIGHT_WRITE, 3
+    mint FP_CNODE, FP_EP3_W, FP_EP3, RIGHT_WRITE, 0
+    mint FP_CNODE, FP_EP_RO, FP_EP, RIGHT_READ, 0
+    mint FP_CNODE, FP_N_W, FP_N, RIGHT_WRITE, FP_SIGNAL
     mov x2, #FP_N
     invoke ROOT_SLOT_TCB, LABEL_TCB_BIND_NOTIFICATION, 1
     // A ReplyRecv with no caller; then two Calls answered while the other client is ready.
@@ -163,8 +120,7 @@ fp_c1:
     expect x1, 1
     expect x2, 0x99
     sys SYS_RECV, FP_EP2
-    mov x28, #0xfe
-    b fp_fail
+    not_reached 0xfe
 
 fp_c2:
     mov x28, #80
@@ -180,8 +136,7 @@ fp_c2:
     sys SYS_SEND, FP_EP2_C, 0, 1
     call FP_EP3, 70, 70
     sys SYS_RECV, FP_EP3
-    mov x28, #0xfd
-    b fp_fail
+    not_reached 0xfd
 
 fp_c3:
     mov x28, #120
@@ -193,30 +148,20 @@ fp_c3:
     mov x0, #FP_EP3_W
     mov x8, #SYS_REPLY_RECV
     svc #0
-    mov x28, #0xfc
-    b fp_fail
+    not_reached 0xfc
 
 fp_c4:
     mov x2, #0xC4
     sys SYS_CALL, FP_EP2_W, 0x44, 1
-    mov x28, #0xfb
-    b fp_fail
+    not_reached 0xfb
 
 fp_c5:
     sys SYS_CALL, FP_EP_RO, 0x55, 0
-    mov x28, #0xfa
-    b fp_fail
+    not_reached 0xfa
 
 fp_f:
     sys SYS_SEND, FP_N2
     mov x0, #0
-    b u_halt
-
-// A check failed (or a thread ran on where it must have stopped): halt with its number.
-fp_fail:
-    mov x0, #0x21
-    bl u_putchar
-    mov x0, x28
     b u_halt
 
 .balign 16

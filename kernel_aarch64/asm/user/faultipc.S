@@ -44,45 +44,12 @@ boot_threads:
     .quad 1
     .quad fi_f, fi_stack_f, FI_PRIO_F, BOOT_START_RUNNABLE
 
-// sys: system call \sysno on CPtr \cptr with message-info label \label, length \length (message
-// registers set by the caller).
-.macro sys sysno, cptr, label=0, length=0
-    mov x0, #(\cptr)
-    ldr x1, =(((\label) << MSGINFO_LABEL_SHIFT) | ((\length) << MSGINFO_LENGTH_SHIFT))
-    mov x8, #(\sysno)
-    svc #0
-.endm
-
-// expect: register \reg must hold \value, else the thread's check number x28 fails.
-.macro expect reg, value
-    add x28, x28, #1
-    ldr x11, =(\value)
-    cmp \reg, x11
-    b.ne fi_fail
-.endm
-
 // expect_label: \reg must hold the address of the image label \label.
 .macro expect_label reg, label
     add x28, x28, #1
     adr x11, \label
     cmp \reg, x11
-    b.ne fi_fail
-.endm
-
-// invoke: Call \cptr with \label and \length arguments (x2.. set by the caller); expect OK.
-.macro invoke cptr, label, length
-    sys SYS_CALL, \cptr, \label, \length
-    expect x0, ERR_OK
-.endm
-
-// mint: CNode Mint of \src into slot \dst with \rights and \badge.
-.macro mint dst, src, rights, badge
-    mov x2, #(\dst)
-    mov x3, #FI_CNODE
-    mov x4, #(\src)
-    mov x5, #(\rights)
-    mov x6, #(\badge)
-    invoke FI_CNODE, LABEL_CNODE_MINT, 5
+    b.ne u_expect_failed
 .endm
 
 // thread: the TCB \tcb gets fault endpoint CPtr \ep, R's spaces, SP \stack, PC \entry and
@@ -121,22 +88,12 @@ boot_threads:
 
 root_main:
     mov x28, #0
-    mov x2, #OBJ_TCB
-    mov x3, #0
-    mov x4, #FI_CNODE
-    mov x5, #FI_T
-    mov x6, #3
-    invoke ROOT_SLOT_UNTYPED_FIRST, LABEL_UNTYPED_RETYPE, 5
-    mov x2, #OBJ_ENDPOINT
-    mov x5, #FI_EP_F
-    mov x6, #1
-    invoke ROOT_SLOT_UNTYPED_FIRST, LABEL_UNTYPED_RETYPE, 5
-    mov x2, #OBJ_NOTIFICATION
-    mov x5, #FI_N
-    invoke ROOT_SLOT_UNTYPED_FIRST, LABEL_UNTYPED_RETYPE, 5
-    mint FI_EP_B, FI_EP_F, RIGHT_WRITE | RIGHT_GRANT_REPLY, FI_BADGE
-    mint FI_EP_W, FI_EP_F, RIGHT_WRITE, FI_BADGE
-    mint FI_N_W, FI_N, RIGHT_WRITE, 0
+    retype_objects ROOT_SLOT_UNTYPED_FIRST, FI_CNODE, OBJ_TCB, FI_T, 3
+    retype_objects ROOT_SLOT_UNTYPED_FIRST, FI_CNODE, OBJ_ENDPOINT, FI_EP_F, 1
+    retype_objects ROOT_SLOT_UNTYPED_FIRST, FI_CNODE, OBJ_NOTIFICATION, FI_N, 1
+    mint FI_CNODE, FI_EP_B, FI_EP_F, RIGHT_WRITE | RIGHT_GRANT_REPLY, FI_BADGE
+    mint FI_CNODE, FI_EP_W, FI_EP_F, RIGHT_WRITE, FI_BADGE
+    mint FI_CNODE, FI_N_W, FI_N, RIGHT_WRITE, 0
     thread FI_T, FI_EP_B, fi_stack_t, fi_t, FI_PRIO_T
     thread FI_T2, FI_EP_W, fi_stack_t2, fi_t2, FI_PRIO_T2
     thread FI_T3, FI_EP_B, fi_stack_t3, fi_t3, FI_PRIO_T3
@@ -196,8 +153,7 @@ root_main:
     mov x0, #0x0a
     bl u_putchar
     sys SYS_RECV, FI_N
-    mov x28, #0xfe
-    b fi_fail
+    not_reached 0xfe
 
 // T: each fault is answered with a restart; its registers are as they were.
 fi_t:
@@ -222,37 +178,27 @@ fi_t_load:
     add x28, x28, #1
     adr x9, fi_word
     cmp x10, x9
-    b.ne fi_fail
+    b.ne u_expect_failed
 fi_t_undef:
     .word 0x00000000    // UDF #0: R moves the PC past it
 fi_t_stop:
     .word 0x00000000    // UDF #0: R stops T
-    mov x28, #0xfd
-    b fi_fail
+    not_reached 0xfd
 
 // T2: its fault endpoint capability has neither GRANT nor GRANT_REPLY.
 fi_t2:
     .word 0x00000000    // UDF #0
-    mov x28, #0xfc
-    b fi_fail
+    not_reached 0xfc
 
 // T3: a capability fault, answered by nobody.
 fi_t3:
     sys SYS_SEND, FI_EMPTY
 fi_t3_send:
-    mov x28, #0xfb
-    b fi_fail
+    not_reached 0xfb
 
 fi_f:
     sys SYS_SEND, FI_N_W
     mov x0, #0
-    b u_halt
-
-// A check failed (or a thread ran on where it must have stopped): halt with its number.
-fi_fail:
-    mov x0, #0x21
-    bl u_putchar
-    mov x0, x28
     b u_halt
 
 .balign 8

@@ -52,7 +52,7 @@ boot_threads:
 // caller); anything but ERR_OK fails the step counted in x19.
 .macro init_invoke cptr, label, length
     add x19, x19, #1
-    u_sys SYS_CALL, \cptr, \label, \length
+    sys SYS_CALL, \cptr, \label, \length
     cbnz x0, init_failed
 .endm
 
@@ -179,7 +179,7 @@ root_main:
     // Serve the children: x20 counts the clients that exited.
     mov x20, #0
 init_receive:
-    u_sys SYS_RECV, INIT_EP
+    sys SYS_RECV, INIT_EP
     lsr x11, x1, #MSGINFO_LABEL_SHIFT
     cmp x11, #SVC_INIT_EXIT_LABEL
     b.ne init_child_faulted

@@ -69,43 +69,9 @@ boot_threads:
     .quad ipc_e, ipc_stack_e, IPC_PRIO_E, BOOT_START_RUNNABLE
     .quad ipc_f, ipc_stack_f, IPC_PRIO_F, BOOT_START_RUNNABLE
 
-// sys: system call \sysno on CPtr \cptr with message-info word label \label, length \length
-// (message registers set by the caller).
-.macro sys sysno, cptr, label=0, length=0
-    mov x0, #(\cptr)
-    ldr x1, =(((\label) << MSGINFO_LABEL_SHIFT) | ((\length) << MSGINFO_LENGTH_SHIFT))
-    mov x8, #(\sysno)
-    svc #0
-.endm
-
-// expect: register \reg must hold \value, else the thread's check number x28 fails.
-.macro expect reg, value
-    add x28, x28, #1
-    ldr x11, =(\value)
-    cmp \reg, x11
-    b.ne ipc_fail
-.endm
-
 // expect_info: x1 must be the message-info word with label \label and length \length.
 .macro expect_info label, length
     expect x1, (((\label) << MSGINFO_LABEL_SHIFT) | ((\length) << MSGINFO_LENGTH_SHIFT))
-.endm
-
-// invoke: Call the CNode or untyped capability \cptr with \label and \length arguments and
-// expect ERR_OK.
-.macro invoke cptr, label, length
-    sys SYS_CALL, \cptr, \label, \length
-    expect x0, ERR_OK
-.endm
-
-// mint: CNode Mint of IPC_EP0 + \src into slot \dst with \rights and \badge.
-.macro mint dst, src, rights, badge
-    mov x2, #(\dst)
-    mov x3, #IPC_CNODE
-    mov x4, #(\src)
-    mov x5, #(\rights)
-    mov x6, #(\badge)
-    invoke IPC_CNODE, LABEL_CNODE_MINT, 5
 .endm
 
 root_main:
@@ -118,27 +84,17 @@ root_main:
     expect x0, 0x77
     expect x1, 0x5555
     // Eight endpoints, badged and restricted capabilities to them, and the notification IPC_CTL.
-    mov x2, #OBJ_ENDPOINT
-    mov x3, #0
-    mov x4, #IPC_CNODE
-    mov x5, #IPC_EP0
-    mov x6, #8
-    invoke IPC_UNTYPED, LABEL_UNTYPED_RETYPE, 5
-    mov x2, #OBJ_NOTIFICATION
-    mov x3, #0
-    mov x4, #IPC_CNODE
-    mov x5, #IPC_CTL
-    mov x6, #1
-    invoke IPC_UNTYPED, LABEL_UNTYPED_RETYPE, 5
-    mint IPC_EP0_B1, IPC_EP0, ALL_RIGHTS, 0xB1
-    mint IPC_EP5_A, IPC_EP5, RIGHT_WRITE, 0xA
-    mint IPC_EP5_B, IPC_EP5, RIGHT_WRITE, 0xB
-    mint IPC_EP6_61, IPC_EP6, RIGHT_WRITE, 0x61
-    mint IPC_EP6_62, IPC_EP6, RIGHT_WRITE, 0x62
-    mint IPC_EP7_W, IPC_EP7, RIGHT_WRITE, 0x70
-    mint IPC_EP2_D, IPC_EP2, RIGHT_WRITE | RIGHT_GRANT_REPLY, 0xD
-    mint IPC_EP0_RO, IPC_EP0, RIGHT_READ, 0
-    mint IPC_EP1_S, IPC_EP1, ALL_RIGHTS, 0x5
+    retype_objects IPC_UNTYPED, IPC_CNODE, OBJ_ENDPOINT, IPC_EP0, 8
+    retype_objects IPC_UNTYPED, IPC_CNODE, OBJ_NOTIFICATION, IPC_CTL, 1
+    mint IPC_CNODE, IPC_EP0_B1, IPC_EP0, ALL_RIGHTS, 0xB1
+    mint IPC_CNODE, IPC_EP5_A, IPC_EP5, RIGHT_WRITE, 0xA
+    mint IPC_CNODE, IPC_EP5_B, IPC_EP5, RIGHT_WRITE, 0xB
+    mint IPC_CNODE, IPC_EP6_61, IPC_EP6, RIGHT_WRITE, 0x61
+    mint IPC_CNODE, IPC_EP6_62, IPC_EP6, RIGHT_WRITE, 0x62
+    mint IPC_CNODE, IPC_EP7_W, IPC_EP7, RIGHT_WRITE, 0x70
+    mint IPC_CNODE, IPC_EP2_D, IPC_EP2, RIGHT_WRITE | RIGHT_GRANT_REPLY, 0xD
+    mint IPC_CNODE, IPC_EP0_RO, IPC_EP0, RIGHT_READ, 0
+    mint IPC_CNODE, IPC_EP1_S, IPC_EP1, ALL_RIGHTS, 0x5
 
     // Phase 1: R waits; S sends 7 registers' worth (cut to MSG_REGS) with badge 0xB1.
     sys SYS_RECV, IPC_EP0
@@ -217,8 +173,7 @@ root_main:
     mov x0, #0x0a
     bl u_putchar
     sys SYS_CALL, IPC_EP3, IPC_LABEL_END, 0
-    mov x28, #0xfe
-    b ipc_fail
+    not_reached 0xfe
 
 ipc_s:
     mov x28, #40
@@ -252,8 +207,7 @@ ipc_s_serve:
 // S blocks sending, holding the reply right to R's last Call.
 ipc_s_end:
     sys SYS_SEND, IPC_EP1_S, 0x5, 0
-    mov x28, #0xfd
-    b ipc_fail
+    not_reached 0xfd
 
 ipc_a:
     mov x28, #60
@@ -264,8 +218,7 @@ ipc_a:
     expect_info 0x66, 1
     expect x2, 0x61
     sys SYS_RECV, IPC_EP6
-    mov x28, #0xfc
-    b ipc_fail
+    not_reached 0xfc
 
 ipc_b:
     mov x28, #70
@@ -276,25 +229,21 @@ ipc_b:
     expect_info 0x66, 1
     expect x2, 0x62
     sys SYS_RECV, IPC_EP6
-    mov x28, #0xfb
-    b ipc_fail
+    not_reached 0xfb
 
 ipc_c:
     mov x2, #0xC7
     sys SYS_CALL, IPC_EP7_W, 0x77, 1
-    mov x28, #0xfa
-    b ipc_fail
+    not_reached 0xfa
 
 ipc_d:
     mov x2, #0xD0
     sys SYS_CALL, IPC_EP2_D, 0x22, 1
-    mov x28, #0xf9
-    b ipc_fail
+    not_reached 0xf9
 
 ipc_e:
     sys SYS_SEND, IPC_EP0_RO
-    mov x28, #0xf8
-    b ipc_fail
+    not_reached 0xf8
 
 ipc_f:
     mov x19, #IPC_PHASES
@@ -303,13 +252,6 @@ ipc_f_wake:
     subs x19, x19, #1
     b.ne ipc_f_wake
     mov x0, #0
-    b u_halt
-
-// A check failed (or a thread ran on where it must have stopped): halt with its number.
-ipc_fail:
-    mov x0, #0x21
-    bl u_putchar
-    mov x0, x28
     b u_halt
 
 .balign 16

@@ -52,8 +52,9 @@ boot_threads:
     check \handler, LABEL_IRQ_HANDLER_SET_NOTIFICATION, 1, \error
 .endm
 
-// mint: CNode Mint of slot \src into slot \dst with \rights and \badge.
-.macro mint dst, src, rights, badge
+// check_mint: CNode Mint of slot \src into slot \dst with \rights and \badge, a check (x19) that
+// must give ERR_OK (ulib's mint counts in x28).
+.macro check_mint dst, src, rights, badge
     mov x2, #(\dst)
     mov x3, #ROOT_SLOT_CNODE
     mov x4, #(\src)
@@ -94,9 +95,9 @@ root_main:
     mov x5, #IRQS_NTFN
     mov x6, #3
     check IRQS_UNTYPED, LABEL_UNTYPED_RETYPE, 5, ERR_OK
-    mint IRQS_BADGED, IRQS_NTFN, ALL_RIGHTS, IRQS_BADGE
-    mint IRQS_READ_ONLY, IRQS_NTFN, RIGHT_READ, 0
-    mint IRQS_BADGED2, IRQS_NTFN2, ALL_RIGHTS, IRQS_BADGE2
+    check_mint IRQS_BADGED, IRQS_NTFN, ALL_RIGHTS, IRQS_BADGE
+    check_mint IRQS_READ_ONLY, IRQS_NTFN, RIGHT_READ, 0
+    check_mint IRQS_BADGED2, IRQS_NTFN2, ALL_RIGHTS, IRQS_BADGE2
     mov x2, #ROOT_SLOT_VSPACE
     ldr x3, =IRQS_UART
     mov x4, #(RIGHT_READ | RIGHT_WRITE)

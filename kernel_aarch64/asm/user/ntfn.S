@@ -47,33 +47,10 @@ boot_threads:
     .quad ntfn_x3, ntfn_stack_x, NTFN_PRIO_X, BOOT_START_RUNNABLE
     .quad ntfn_f, ntfn_stack_f, NTFN_PRIO_F, BOOT_START_RUNNABLE
 
-// sys: system call \sysno on CPtr \cptr with message-info word label \label, length \length
-// (message registers set by the caller).
-.macro sys sysno, cptr, label=0, length=0
-    mov x0, #(\cptr)
-    ldr x1, =(((\label) << MSGINFO_LABEL_SHIFT) | ((\length) << MSGINFO_LENGTH_SHIFT))
-    mov x8, #(\sysno)
-    svc #0
-.endm
-
-// expect: register \reg must hold \value, else the thread's check number x28 fails.
-.macro expect reg, value
-    add x28, x28, #1
-    ldr x11, =(\value)
-    cmp \reg, x11
-    b.ne ntfn_fail
-.endm
-
 // expect_signal: a signal (or poll) result: x0 = \badge, x1 = 0.
 .macro expect_signal badge
     expect x0, \badge
     expect x1, 0
-.endm
-
-// invoke: Call \cptr with \label and \length arguments (x2.. set by the caller); expect \error.
-.macro invoke cptr, label, length, error
-    sys SYS_CALL, \cptr, \label, \length
-    expect x0, \error
 .endm
 
 // bind: BindNotification of the TCB \tcb with the notification \ntfn; expect \error.
@@ -87,26 +64,6 @@ boot_threads:
     invoke \tcb, LABEL_TCB_UNBIND_NOTIFICATION, 0, \error
 .endm
 
-// retype_objects: Untyped Retype of \count objects of \type into slots from \first.
-.macro retype_objects type, first, count
-    mov x2, #(\type)
-    mov x3, #0
-    mov x4, #NTFN_CNODE
-    mov x5, #(\first)
-    mov x6, #(\count)
-    invoke NTFN_UNTYPED, LABEL_UNTYPED_RETYPE, 5, ERR_OK
-.endm
-
-// mint: CNode Mint of \src into slot \dst with \rights and \badge.
-.macro mint dst, src, rights, badge
-    mov x2, #(\dst)
-    mov x3, #NTFN_CNODE
-    mov x4, #(\src)
-    mov x5, #(\rights)
-    mov x6, #(\badge)
-    invoke NTFN_CNODE, LABEL_CNODE_MINT, 5, ERR_OK
-.endm
-
 // delete: CNode Delete of slot \slot; expect \error.
 .macro delete slot, error
     mov x2, #(\slot)
@@ -115,13 +72,13 @@ boot_threads:
 
 root_main:
     mov x28, #0
-    retype_objects OBJ_NOTIFICATION, NTFN_N0, 4
-    retype_objects OBJ_ENDPOINT, NTFN_E0, 2
-    retype_objects OBJ_TCB, NTFN_TX, 1
-    mint NTFN_N0_W5, NTFN_N0, RIGHT_WRITE, 0x5
-    mint NTFN_N0_W30, NTFN_N0, RIGHT_WRITE, 0x30
-    mint NTFN_N0_RO, NTFN_N0, RIGHT_READ, 0
-    mint NTFN_N1_W, NTFN_N1, RIGHT_WRITE, 0x100
+    retype_objects NTFN_UNTYPED, NTFN_CNODE, OBJ_NOTIFICATION, NTFN_N0, 4
+    retype_objects NTFN_UNTYPED, NTFN_CNODE, OBJ_ENDPOINT, NTFN_E0, 2
+    retype_objects NTFN_UNTYPED, NTFN_CNODE, OBJ_TCB, NTFN_TX, 1
+    mint NTFN_CNODE, NTFN_N0_W5, NTFN_N0, RIGHT_WRITE, 0x5
+    mint NTFN_CNODE, NTFN_N0_W30, NTFN_N0, RIGHT_WRITE, 0x30
+    mint NTFN_CNODE, NTFN_N0_RO, NTFN_N0, RIGHT_READ, 0
+    mint NTFN_CNODE, NTFN_N1_W, NTFN_N1, RIGHT_WRITE, 0x100
     // Poll of an IDLE notification: 0, 0.
     mov x1, #0x77
     sys SYS_NB_RECV, NTFN_N0
@@ -185,8 +142,7 @@ root_main:
     mov x0, #0x0a
     bl u_putchar
     sys SYS_RECV, NTFN_E0
-    mov x28, #0xfe
-    b ntfn_fail
+    not_reached 0xfe
 
 ntfn_w1:
     mov x28, #60
@@ -194,8 +150,7 @@ ntfn_w1:
     sys SYS_RECV, NTFN_N0
     expect_signal 0x5
     sys SYS_RECV, NTFN_E1
-    mov x28, #0xfd
-    b ntfn_fail
+    not_reached 0xfd
 
 ntfn_w2:
     mov x28, #70
@@ -203,36 +158,25 @@ ntfn_w2:
     sys SYS_RECV, NTFN_N0
     expect_signal 0x30
     sys SYS_RECV, NTFN_N3
-    mov x28, #0xfc
-    b ntfn_fail
+    not_reached 0xfc
 
 // X1 waits on R's bound notification, X2 signals without WRITE, X3 waits without READ.
 ntfn_x1:
     sys SYS_RECV, NTFN_N1
-    mov x28, #0xfb
-    b ntfn_fail
+    not_reached 0xfb
 
 ntfn_x2:
     sys SYS_SEND, NTFN_N0_RO
-    mov x28, #0xfa
-    b ntfn_fail
+    not_reached 0xfa
 
 ntfn_x3:
     sys SYS_RECV, NTFN_N0_W5
-    mov x28, #0xf9
-    b ntfn_fail
+    not_reached 0xf9
 
 ntfn_f:
     sys SYS_SEND, NTFN_N1_W
     sys SYS_SEND, NTFN_N1_W
     mov x0, #0
-    b u_halt
-
-// A check failed (or a thread ran on where it must have stopped): halt with its number.
-ntfn_fail:
-    mov x0, #0x21
-    bl u_putchar
-    mov x0, x28
     b u_halt
 
 .balign 16

@@ -1,18 +1,9 @@
 /*
- * Macros shared by the SERVICES programs (init, the console service and its clients): system calls
- * in the register convention of mlk.abi.syscalls.Reg, and service messages (mlk.abi.services) kept
- * in a buffer of MSG_REGS words on the stack, so that a field is read and written at the offset of
- * its register (field index * 8) and no program spells which register holds which field.
+ * Macros shared by the SERVICES programs (init, the console service and its clients, which make
+ * their system calls with ulib's sys): service messages (mlk.abi.services) kept in a buffer of
+ * MSG_REGS words on the stack, so that a field is read and written at the offset of its register
+ * (field index * 8) and no program spells which register holds which field.
  */
-
-// u_sys: system call \sysno on CPtr \cptr with message-info label \label and length \length (the
-// message registers set by the caller).
-.macro u_sys sysno, cptr, label=0, length=0
-    mov x0, #(\cptr)
-    ldr x1, =(((\label) << MSGINFO_LABEL_SHIFT) | ((\length) << MSGINFO_LENGTH_SHIFT))
-    mov x8, #(\sysno)
-    svc #0
-.endm
 
 // msg_alloc / msg_free: a message buffer of MSG_REGS words at sp.
 .macro msg_alloc

@@ -37,6 +37,71 @@
     b.ne u_check_failed
 .endm
 
+// The second checking convention, for scenarios of several threads: each thread numbers its
+// checks in x28 from a base of its own (mov x28, #BASE at its start), and a failed one halts the
+// machine with that number (u_expect_failed).
+
+// sys: system call \sysno on CPtr \cptr with message-info label \label, length \length and \caps
+// extra capabilities (the message registers set by the caller).
+.macro sys sysno, cptr, label=0, length=0, caps=0
+    mov x0, #(\cptr)
+    ldr x1, =(((\label) << MSGINFO_LABEL_SHIFT) | ((\length) << MSGINFO_LENGTH_SHIFT) | ((\caps) << MSGINFO_EXTRA_CAPS_SHIFT))
+    mov x8, #(\sysno)
+    svc #0
+.endm
+
+// expect: register \reg must hold \value, else the thread's check (x28, counted here) fails.
+// Clobbers x11.
+.macro expect reg, value
+    add x28, x28, #1
+    ldr x11, =(\value)
+    cmp \reg, x11
+    b.ne u_expect_failed
+.endm
+
+// invoke: Call capability \cptr with label \label and \length message registers (x2.. set by
+// the caller); expect error \error in x0.
+.macro invoke cptr, label, length, error=ERR_OK
+    sys SYS_CALL, \cptr, \label, \length
+    expect x0, \error
+.endm
+
+// mint: CNode Mint, through CNode capability \cnode (also the source's CNode), of slot \src into
+// slot \dst with \rights and \badge; expect ERR_OK.
+.macro mint cnode, dst, src, rights, badge
+    mov x2, #(\dst)
+    mov x3, #(\cnode)
+    mov x4, #(\src)
+    mov x5, #(\rights)
+    mov x6, #(\badge)
+    invoke \cnode, LABEL_CNODE_MINT, 5
+.endm
+
+// retype_objects: Untyped Retype of \count objects of \type (size 0) from untyped capability
+// \untyped into slots \first.. of CNode capability \cnode; expect ERR_OK.
+.macro retype_objects untyped, cnode, type, first, count
+    mov x2, #(\type)
+    mov x3, #0
+    mov x4, #(\cnode)
+    mov x5, #(\first)
+    mov x6, #(\count)
+    invoke \untyped, LABEL_UNTYPED_RETYPE, 5
+.endm
+
+// not_reached: the thread must have stopped before it gets here (blocked for good, or stopped by a
+// fault): halt with \number.
+.macro not_reached number
+    mov x28, #(\number)
+    b u_expect_failed
+.endm
+
+// u_expect_failed: a thread's check failed: print "!" and halt with its number (x28).
+u_expect_failed:
+    mov x0, #0x21
+    bl u_putchar
+    mov x0, x28
+    b u_halt
+
 // u_check_failed: a check failed: print "!" and halt with the check's number (x19).
 u_check_failed:
     mov x0, #0x21

@@ -34,39 +34,6 @@ boot_threads:
     .quad 1
     .quad xfer_s, xfer_stack_s, XFER_PRIO_S, BOOT_START_RUNNABLE
 
-// sys: system call \sysno on CPtr \cptr with message-info label \label, length \length and
-// \caps extra capabilities (other registers set by the caller).
-.macro sys sysno, cptr, label=0, length=0, caps=0
-    mov x0, #(\cptr)
-    ldr x1, =(((\label) << MSGINFO_LABEL_SHIFT) | ((\length) << MSGINFO_LENGTH_SHIFT) | ((\caps) << MSGINFO_EXTRA_CAPS_SHIFT))
-    mov x8, #(\sysno)
-    svc #0
-.endm
-
-// expect: register \reg must hold \value, else the thread's check number x28 fails.
-.macro expect reg, value
-    add x28, x28, #1
-    ldr x11, =(\value)
-    cmp \reg, x11
-    b.ne xfer_fail
-.endm
-
-// cnode: Call the root CNode with \label, \length arguments (x2.. set by the caller); expect \error.
-.macro cnode label, length, error
-    sys SYS_CALL, XFER_CNODE, \label, \length
-    expect x0, \error
-.endm
-
-// mint: CNode Mint of \src into slot \dst with \rights and \badge.
-.macro mint dst, src, rights, badge
-    mov x2, #(\dst)
-    mov x3, #XFER_CNODE
-    mov x4, #(\src)
-    mov x5, #(\rights)
-    mov x6, #(\badge)
-    cnode LABEL_CNODE_MINT, 5, ERR_OK
-.endm
-
 // offer: row \row: Call through \via with label \row, offering the capability \xfer (\caps extra
 // capabilities asked for); the reply is empty and brings no capability.
 .macro offer row, via, xfer, caps
@@ -84,25 +51,19 @@ boot_threads:
     mov x3, #XFER_CNODE
     mov x4, #(\slot)
     mov x5, #ALL_RIGHTS
-    cnode LABEL_CNODE_COPY, 4, \error
+    invoke XFER_CNODE, LABEL_CNODE_COPY, 4, \error
 .if \error == ERR_OK
     mov x2, #XFER_PROBE
-    cnode LABEL_CNODE_DELETE, 1, ERR_OK
+    invoke XFER_CNODE, LABEL_CNODE_DELETE, 1, ERR_OK
 .endif
 .endm
 
 root_main:
     mov x28, #0
-    mov x2, #OBJ_ENDPOINT
-    mov x3, #0
-    mov x4, #XFER_CNODE
-    mov x5, #XFER_E0
-    mov x6, #2
-    sys SYS_CALL, ROOT_SLOT_UNTYPED_FIRST, LABEL_UNTYPED_RETYPE, 5
-    expect x0, ERR_OK
-    mint XFER_E0_G, XFER_E0, ALL_RIGHTS, 0x10
-    mint XFER_E0_NG, XFER_E0, RIGHT_READ | RIGHT_WRITE | RIGHT_GRANT_REPLY, 0x20
-    mint XFER_E1_B, XFER_E1, RIGHT_WRITE, 0x77
+    retype_objects ROOT_SLOT_UNTYPED_FIRST, XFER_CNODE, OBJ_ENDPOINT, XFER_E0, 2
+    mint XFER_CNODE, XFER_E0_G, XFER_E0, ALL_RIGHTS, 0x10
+    mint XFER_CNODE, XFER_E0_NG, XFER_E0, RIGHT_READ | RIGHT_WRITE | RIGHT_GRANT_REPLY, 0x20
+    mint XFER_CNODE, XFER_E1_B, XFER_E1, RIGHT_WRITE, 0x77
     offer 0, XFER_E0_G, XFER_E1_B, 1
     probe XFER_RECV, ERR_OK
     offer 1, XFER_E0_NG, XFER_E1_B, 1
@@ -140,12 +101,12 @@ xfer_s_check:
     ldp x12, x13, [x19, #8]
     add x28, x28, #1
     cmp x0, x12
-    b.ne xfer_fail
+    b.ne u_expect_failed
     lsl x12, x20, #(MSGINFO_LABEL_SHIFT)
     orr x12, x12, x13, lsl #(MSGINFO_EXTRA_CAPS_SHIFT)
     add x28, x28, #1
     cmp x1, x12
-    b.ne xfer_fail
+    b.ne u_expect_failed
     add x20, x20, #1
     add x19, x19, #(XFER_ROW_WORDS * 8)
     mov x9, #XFER_E1_B
@@ -162,15 +123,7 @@ xfer_s_last:
     expect x0, 0
     expect x1, (9 << MSGINFO_LABEL_SHIFT) | (1 << MSGINFO_EXTRA_CAPS_SHIFT)
     sys SYS_SEND, XFER_E0_G
-    mov x28, #0xfe
-    b xfer_fail
-
-// A check failed: halt with its number.
-xfer_fail:
-    mov x0, #0x21
-    bl u_putchar
-    mov x0, x28
-    b u_halt
+    not_reached 0xfe
 
 .balign 8
 // Per row: S's receive slot, the badge S sees, the capabilities that arrive.
