@@ -1,7 +1,14 @@
 /*
- * A small user library: the debug system calls and helpers. The argument of a debug call travels
- * in x0 (REG_CPTR), the call number in x8 (REG_SYSNO); see mlk.abi.syscalls.
+ * A small user library, included by every scenario: the debug system calls and helpers, and the
+ * macros with which the scenarios check results from user space. The argument of a debug call
+ * travels in x0 (REG_CPTR), the call number in x8 (REG_SYSNO); see mlk.abi.syscalls.
  * Clobbers x0-x8.
+ *
+ * Two checking conventions: check/expect_mr0/debug_checkpoint count checks in x19 and print "."
+ * per check passed (single-threaded scenarios: caps, tcbs, frames, irqs); sys/expect/invoke/mint/
+ * retype_objects/not_reached count in x28 from a base each thread sets (mov x28, #BASE), for
+ * scenarios of many threads (ipc, ntfn, xfer, fastpath, faultipc). Either way a failed check halts
+ * the machine with its number.
  */
 
 // check: Call capability \cptr with label \label and \length message registers (x2.. set by the
