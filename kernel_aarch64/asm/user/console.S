@@ -58,11 +58,7 @@ console_truncated:
     b console_reply
 
 console_write:
-    ldr x21, [sp, #(SVC_CONSOLE_WRITE_REQ_MR_LENGTH * 8)]
-    cmp x12, #(SVC_CONSOLE_WRITE_REQ_MR_LENGTH + 1)
-    b.lo console_truncated
-    cmp x21, #SVC_CONSOLE_WRITE_REQ_DATA_BYTES
-    b.hi console_bad_length
+    length_field SVC_CONSOLE_WRITE_REQ_MR_LENGTH, SVC_CONSOLE_WRITE_REQ_DATA_BYTES, console_truncated, console_bad_length
     data_regs x13, x21, SVC_CONSOLE_WRITE_REQ_DATA_MR
     cmp x12, x13
     b.lo console_truncated
@@ -85,11 +81,7 @@ console_written:
     b console_reply
 
 console_read:
-    ldr x21, [sp, #(SVC_CONSOLE_READ_REQ_MR_LENGTH * 8)]
-    cmp x12, #(SVC_CONSOLE_READ_REQ_MR_LENGTH + 1)
-    b.lo console_truncated
-    cmp x21, #SVC_CONSOLE_READ_REPLY_DATA_BYTES
-    b.hi console_bad_length
+    length_field SVC_CONSOLE_READ_REQ_MR_LENGTH, SVC_CONSOLE_READ_REPLY_DATA_BYTES, console_truncated, console_bad_length
     msg_zero
     mov x22, #0
     bl console_drain

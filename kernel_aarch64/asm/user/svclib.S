@@ -40,3 +40,14 @@
     lsr \out, \out, #3
     add \out, \out, #(\first)
 .endm
+
+// length_field: x21 = a request's length field, message register \mr of the buffer, when the
+// request reached it (x12 registers arrived, else branch to \truncated) and it is at most \max
+// (else branch to \too_long).
+.macro length_field mr, max, truncated, too_long
+    ldr x21, [sp, #((\mr) * 8)]
+    cmp x12, #((\mr) + 1)
+    b.lo \truncated
+    cmp x21, #(\max)
+    b.hi \too_long
+.endm
