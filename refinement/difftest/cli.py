@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mlk.model.kernel import TRANSITIONS
 from mlk.refinement import mutants
 from mlk.refinement.difftest import asmcli, gen, search
 from mlk.refinement.difftest.program import Program
@@ -29,7 +28,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--examples", type=int, default=200, metavar="N", help="programs to try (default 200)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="the search's seed (default 0)")
     p.add_argument("--max-steps", type=int, default=gen.MAX_STEPS, metavar="K", help="steps per thread at most")
-    p.add_argument("--focus", metavar="TRANSITION", choices=sorted(TRANSITIONS),
+    p.add_argument("--focus", metavar="TRANSITION", choices=sorted(gen.FOCUSABLE),
                    help="make every program favour this transition (default: each program draws one)")  # fmt: skip
     p.add_argument("--gaps", action="store_true",
                    help="also draw the transitions the kernel does not implement yet (KERNEL_GAPS)")  # fmt: skip

@@ -75,6 +75,8 @@ _TICK_INSTRUCTIONS = 100_000
 _TRIES = 16
 #: Transitions a program does not favour: no system call makes them, or any program makes them.
 _UNFOCUSED = frozenset({"halted", "idle", "tick", "device_irq", "user_fault", "debug_halt"})
+#: The transitions a program can favour (``focus``, ``mlk difftest --focus``).
+FOCUSABLE = frozenset(TRANSITIONS) - _UNFOCUSED
 #: Addresses for faults on purpose: the kernel's window (EL1 only), unmapped user memory.
 KERNEL_ADDRESS = KernelWindow.BASE + Platform.KERNEL_BASE
 UNMAPPED_ADDRESS = 0x1000_0000
@@ -155,7 +157,7 @@ class _Writer:
         self.exclude = exclude
         self.events = spec_gen.EventGen(rng)
         #: The transition this program favours (see :meth:`syscall`): the one given, else drawn.
-        self.focus = focus or rng.choice(sorted(frozenset(TRANSITIONS) - exclude - _UNFOCUSED))
+        self.focus = focus or rng.choice(sorted(FOCUSABLE - exclude))
 
     def syscall(self, state: State, tid: ObjId) -> SyscallEvent:
         """A system call for thread ``tid`` (the spec's current thread) not in ``exclude``: of

@@ -15,7 +15,7 @@ import pytest
 from mlk.abi.syscalls import Reg, Syscall
 from mlk.model.kernel import TRANSITIONS
 from mlk.refinement import mutants
-from mlk.refinement.difftest import gen, search
+from mlk.refinement.difftest import cli, gen, search
 from mlk.refinement.difftest.program import (
     MAX_THREADS,
     Op,
@@ -65,6 +65,13 @@ def test_a_program_too_large_for_the_image_is_refused() -> None:
     long = Program((Thread(255, (_call(Syscall.YIELD),) * 400),))
     with pytest.raises(TooLarge):
         write_image(image, long, sym)
+
+
+def test_focus_names_a_transition_a_program_can_favour() -> None:
+    assert cli.parser().parse_args(["--focus", "irq_handler_ack"]).focus == "irq_handler_ack"
+    for unfocusable in ("halted", "tick", "device_irq", "no_such_transition"):
+        with pytest.raises(SystemExit):
+            cli.parser().parse_args(["--focus", unfocusable])
 
 
 @pytest.fixture(scope="module")
