@@ -20,6 +20,7 @@ the constants the program defines.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,7 +94,14 @@ class _State:
 
 
 def strip_comments(text: str, file: str) -> list[str]:
-    """Remove ``//`` and ``/* */`` comments outside string literals; keep line numbering."""
+    """Remove ``//`` and ``/* */`` comments outside string literals; keep line numbering. (The
+    result for the same text is remembered: repeated builds in one process, as the mutants' and
+    the generated assembly programs' are, re-read mostly unchanged files.)"""
+    return list(_strip_comments(text, file))
+
+
+@functools.lru_cache(maxsize=512)
+def _strip_comments(text: str, file: str) -> tuple[str, ...]:
     out: list[str] = []
     in_block = False
     for lineno, line in enumerate(text.split("\n"), start=1):
@@ -135,7 +143,7 @@ def strip_comments(text: str, file: str) -> list[str]:
         out.append("".join(buf).rstrip())
     if in_block:
         raise BuildError(Origin(file, len(out)), "unterminated /* comment")
-    return out
+    return tuple(out)
 
 
 def _split_params(spec: str) -> list[tuple[str, str | None]]:
