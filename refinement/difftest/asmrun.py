@@ -22,6 +22,7 @@ saved to :data:`CORPUS_DIR`, which the test suite replays.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import time
@@ -32,6 +33,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
 from mlk import qemu
@@ -47,7 +49,7 @@ from mlk.refinement import capture, checkpoints, report, scenarios, tracefile
 from mlk.refinement.difftest import asmgen, asmprog, search
 from mlk.refinement.difftest.asmprog import CORRUPT_STATUS, GPRS, SP_INDEX, AsmOp, AsmProgram, AsmStep, AsmThread
 from mlk.refinement.difftest.program import ROOT_PRIORITY
-from mlk.refinement.difftest.run import CHECKPOINT_EVERY, TIMEOUT, Result
+from mlk.refinement.difftest.run import CHECKPOINT_EVERY, ELF_IMAGE_OFFSET, TIMEOUT, Result
 
 #: The build configuration of every program.
 CONFIG = {"SCENARIO": int(Scenario.ASM), "TRACE": 1}
@@ -63,14 +65,15 @@ def replay_command(path: Path | str) -> str:
     return f"mlk difftest --mode asm --replay {path}"
 
 
-def entry_problems(program: AsmProgram, built: kbuild.BuildResult, trace: tracefile.Trace) -> list[str]:
-    """Where the kernel's records of each thread's entries differ from what the program did."""
+def entry_problems(program: AsmProgram, built: kbuild.BuildResult, trace: tracefile.Trace, k: int = 0) -> list[str]:
+    """Where the kernel's records of each thread's entries differ from what the program (program
+    ``k`` of the build) did."""
     problems: list[str] = []
     for t in range(len(program.threads)):
         tcb = scenarios.thread_address(built, t)
         records = [r for r in trace.records
                    if r.kind in (RecordType.SYSCALL, RecordType.FAULT) and r.get("thread") == tcb]  # fmt: skip
-        expected = asmprog.expected_entries(program, t, built.symbols)
+        expected = asmprog.expected_entries(program, t, built.symbols, k)
         if len(records) > len(expected) and expected[-1].kind:
             # A thread stopped by its fault and resumed (TCB Resume) takes the same fault again.
             expected += [expected[-1]] * (len(records) - len(expected))
@@ -106,10 +109,10 @@ class AsmSession:
         self.builds = 0
         self.build_seconds = 0.0
 
-    def build(self, program: AsmProgram, out: Path) -> kbuild.BuildResult:
-        """Assemble ``program`` into a kernel build in ``out``."""
+    def build(self, programs: list[AsmProgram], out: Path) -> kbuild.BuildResult:
+        """Assemble ``programs`` into one kernel build in ``out`` (:func:`.asmprog.batch_source`)."""
         start = time.monotonic()
-        (self.sources / PROGRAM_FILE).write_text(asmprog.source(program))
+        (self.sources / PROGRAM_FILE).write_text(asmprog.batch_source(programs))
         try:
             return kbuild.build(out, source_dir=self.sources, overrides=CONFIG)
         finally:
@@ -118,8 +121,27 @@ class AsmSession:
 
     def run(self, program: AsmProgram, name: str, replay: str, *, keep: Path | None = None) -> Result:
         """Build, run and check ``program`` (see the module documentation)."""
+        return self.run_batch([program], name, replay, keep=keep)[0]
+
+    def run_batch(
+        self, programs: list[AsmProgram], name: str, replay: str, *, keep: Path | None = None
+    ) -> list[Result]:
+        """Build ``programs`` once, then run and check each (see the module documentation)."""
         start = time.monotonic()
         run_dir = keep or self.work / "run"
+        try:
+            built = self.build(programs, run_dir / "build")
+        except (BuildError, asmprog.TooLarge) as exc:
+            outcome = report.Outcome(name, "", error="BuildError", message=str(exc), seconds=time.monotonic() - start)
+            return [Result(outcome, None, None) for _ in programs]
+        image, elf = built.image.read_bytes(), built.elf.read_bytes()
+        return [self._run(built, image, elf, program, k, name, replay, run_dir) for k, program in enumerate(programs)]
+
+    def _run(self, build: kbuild.BuildResult, image: bytes, elf: bytes, program: AsmProgram, k: int, name: str,
+             replay: str, run_dir: Path) -> Result:  # fmt: skip
+        """Run and check program ``k`` of ``build`` (whose image and ELF bytes are ``image`` and
+        ``elf``), installed in copies of them."""
+        start = time.monotonic()
 
         def error(kind: str, message: str, trace: tracefile.Trace | None = None,
                   initial: State | None = None) -> Result:  # fmt: skip
@@ -127,10 +149,7 @@ class AsmSession:
                                      seconds=time.monotonic() - start)  # fmt: skip
             return Result(outcome, trace, initial)
 
-        try:
-            built = self.build(program, run_dir / "build")
-        except (BuildError, asmprog.TooLarge) as exc:
-            return error("BuildError", str(exc))
+        built = _install(build, image, elf, program, k, run_dir / "image")
         threads = scenarios.boot_threads(built)
         end = scenarios.boot_objects_base(built) + layout.BootObject.END + _CHECKPOINT_MARGIN
         metadata = {"scenario": "difftest", "config": CONFIG, "build_id": built.build_id, "replay": replay,
@@ -159,7 +178,7 @@ class AsmSession:
         if register is not None:
             return error("RegisterCorrupted", f"the program found {register} changed by the kernel (a failed "
                          f"register check halted it); replay: {replay}", trace, initial)  # fmt: skip
-        problems = entry_problems(program, built, trace)
+        problems = entry_problems(program, built, trace, k)
         if problems:
             return error("KernelEntry", "the kernel recorded entries the program did not make:\n  "
                          + "\n  ".join(problems[:20]) + f"\nreplay: {replay}", trace, initial)  # fmt: skip
@@ -175,7 +194,7 @@ class AsmSession:
             result = self.run(skeleton, "skeleton", "")
             if result.trace is None:
                 raise RuntimeError(f"the empty program did not run: {result.outcome.summary()}")
-            built = self.build(skeleton, self.work / "skeleton")
+            built = self.build([skeleton], self.work / "skeleton")
             tids = [scenarios.thread_address(built, i) for i in range(count + 1)]
             self._skeletons[count] = (scenarios.initial_state(result.trace, built), tids)
         state, tids = self._skeletons[count]
@@ -188,6 +207,21 @@ class AsmSession:
         for tid, priority in zip(tids[1:], priorities, strict=True):
             queues[priority] = (*queues.get(priority, ()), tid)
         return state._replace(objects=objects, queues=queues), tids
+
+
+def _install(
+    built: kbuild.BuildResult, image: bytes, elf: bytes, program: AsmProgram, k: int, out: Path
+) -> kbuild.BuildResult:
+    """Copies of the build's image and ELF in ``out`` with program ``k`` (``program``)
+    installed (:func:`.asmprog.install`); the build naming them."""
+    out.mkdir(parents=True, exist_ok=True)
+    patched = bytearray(image)
+    asmprog.install(patched, program, k, built.symbols)
+    with_elf = bytearray(elf)
+    with_elf[ELF_IMAGE_OFFSET : ELF_IMAGE_OFFSET + len(patched)] = patched
+    (out / "kernel.bin").write_bytes(patched)
+    (out / "kernel.elf").write_bytes(with_elf)
+    return dataclasses.replace(built, out_dir=out, elf=out / "kernel.elf", image=out / "kernel.bin")
 
 
 @dataclass(frozen=True)
@@ -203,10 +237,15 @@ class AsmFailure:
                 "summary": self.result.outcome.summary(), "program": self.program.to_json()}  # fmt: skip
 
 
-def minimize(session: AsmSession, program: AsmProgram, kind: str, stats: search.Stats) -> tuple[AsmProgram, Result]:
+def minimize(
+    session: AsmSession, program: AsmProgram, found_in_batch: Result, stats: search.Stats
+) -> tuple[AsmProgram, Result]:
     """Remove boot threads, then single steps, then the registers and SP changes steps do not
-    need, while the program still fails with ``kind``. (This is the mode's only shrinking:
+    need, while the program, built alone, still fails as in ``found_in_batch`` (its run in the
+    build of a batch; when it does not fail alone, it is kept whole with that run). (This is the mode's only shrinking:
     Hypothesis's own would build a kernel for every one of its hundreds of attempts.)"""
+
+    kind = search.failure_kind(found_in_batch.outcome)
 
     def still_fails(candidate: AsmProgram) -> Result | None:
         result = session.run(candidate, "difftest", "")
@@ -215,6 +254,8 @@ def minimize(session: AsmSession, program: AsmProgram, kind: str, stats: search.
         return result if search.failure_kind(result.outcome) == kind else None
 
     best = session.run(program, "difftest", "")
+    if search.failure_kind(best.outcome) != kind:
+        return program, found_in_batch  # it fails only in the layout of the build it was found in
     i = 1
     while i < len(program.threads):
         found = still_fails(AsmProgram(program.threads[:i] + program.threads[i + 1 :]))
@@ -258,6 +299,12 @@ class _Failed(Exception):
     """Raised inside the Hypothesis test to make a failing program shrink."""
 
 
+#: Programs built together (:func:`.asmprog.batch_source`) and then run one by one: a build costs
+#: several runs (measured on the loaded 2-core machine: 510 ms for the build of one program,
+#: 300 ms for its run and check).
+BATCH = 4
+
+
 def run_search(
     session: AsmSession,
     examples: int,
@@ -266,28 +313,34 @@ def run_search(
     exclude: frozenset[str] = asmgen.EXCLUDE,
     stats: search.Stats | None = None,
     on_result: Callable[[AsmProgram, Result], None] | None = None,
+    batch: int = BATCH,
 ) -> AsmFailure | None:
-    """Run up to ``examples`` generated programs; the first failure, shrunk and minimized."""
+    """Run up to ``examples`` generated programs, ``batch`` to a build; the first failure, shrunk
+    and minimized."""
     stats = stats or search.Stats()
     failures: list[tuple[AsmProgram, Result]] = []
     start = time.monotonic()
+    batches = -(-examples // batch)
+    ran = [0]
 
-    @settings(max_examples=examples, deadline=None, database=None, derandomize=False,
+    @settings(max_examples=batches, deadline=None, database=None, derandomize=False,
               suppress_health_check=list(HealthCheck), phases=(Phase.generate,),
               report_multiple_bugs=False, print_blob=False)  # fmt: skip
     @hypothesis_seed(seed)
-    @given(asmgen.programs(session.boot_state, exclude))
-    def prop(program: AsmProgram) -> None:
-        result = session.run(program, "difftest", "")
-        stats.programs += 1
-        stats.syscalls += program.syscalls
-        if on_result is not None:
-            on_result(program, result)
-        if not result.outcome.passed and search.expected_failure(result, exclude - asmgen.SELF_CHECKED):
-            stats.gap_failures += 1
-        elif not result.outcome.passed:
-            failures.append((program, result))
-            raise _Failed(search.failure_kind(result.outcome))
+    @given(st.lists(asmgen.programs(session.boot_state, exclude), min_size=batch, max_size=batch))
+    def prop(programs: list[AsmProgram]) -> None:
+        programs = programs[: examples - ran[0]]
+        for program, result in zip(programs, session.run_batch(programs, "difftest", ""), strict=True):
+            ran[0] += 1
+            stats.programs += 1
+            stats.syscalls += program.syscalls
+            if on_result is not None:
+                on_result(program, result)
+            if not result.outcome.passed and search.expected_failure(result, exclude - asmgen.SELF_CHECKED):
+                stats.gap_failures += 1
+            elif not result.outcome.passed:
+                failures.append((program, result))
+                raise _Failed(search.failure_kind(result.outcome))
 
     try:
         prop()
@@ -300,9 +353,7 @@ def run_search(
     if not failures:
         return None
     program, result = failures[-1]
-    kind = search.failure_kind(result.outcome)
-    assert kind is not None
-    program, result = minimize(session, program, kind, stats)
+    program, result = minimize(session, program, result, stats)
     stats.seconds = time.monotonic() - start
     return AsmFailure(program, result)
 

@@ -32,7 +32,7 @@ CONFIG = {"SCENARIO": int(Scenario.INTERP), "TRACE": 1}
 #: Seconds a program may run: programs are short, so a run this long is a hang.
 TIMEOUT = 10.0
 #: Offset of the image in the ELF file (:func:`mlk.kernel_aarch64.elf.write_elf`'s one segment).
-_ELF_IMAGE_OFFSET = 0x1000
+ELF_IMAGE_OFFSET = 0x1000
 #: Memory the checkpoints save beyond the boot objects (objects retyped from untyped memory).
 _CHECKPOINT_MARGIN = 1 << 20
 #: A checkpoint every this many transitions, besides the boot and the final one (programs are
@@ -74,7 +74,7 @@ class Session:
         image = bytearray(self.image)
         write_image(image, program, self.symbols)
         elf = bytearray(self.elf)
-        elf[_ELF_IMAGE_OFFSET : _ELF_IMAGE_OFFSET + len(image)] = image
+        elf[ELF_IMAGE_OFFSET : ELF_IMAGE_OFFSET + len(image)] = image
         (run_dir / "kernel.bin").write_bytes(image)
         (run_dir / "kernel.elf").write_bytes(elf)
         return dataclasses.replace(

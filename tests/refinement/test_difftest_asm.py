@@ -80,7 +80,7 @@ def test_a_program_with_every_fault_passes_and_shows_every_entry(session: asmrun
     assert kinds == [1, 1, 1, 2, 2, 3, 4]  # 3 data, 2 instruction aborts (1 misaligned), undefined, PC alignment
     header = json.loads((tmp_path / "qemu" / "run.json").read_text())
     assert "requested" in [c["kind"] for c in header["checkpoints"]]
-    built = session.build(EVERY_FAULT, tmp_path / "again")
+    built = session.build([EVERY_FAULT], tmp_path / "again")
     entries = [e for t in range(len(EVERY_FAULT.threads)) for e in expected_entries(EVERY_FAULT, t, built.symbols)]
     assert len(entries) == 4 + 6  # the root's three calls and jump, one fault per other thread
 
@@ -123,7 +123,7 @@ def test_the_search_finds_and_shrinks_a_bug_the_scenarios_miss(name: str, kind: 
 def test_json_round_trip_and_source_names_every_step() -> None:
     assert from_json(json.loads(json.dumps(EVERY_FAULT.to_json()))) == EVERY_FAULT
     text = source(EVERY_FAULT)
-    assert "asm_t0_s4:" in text and "asm_t6_s0:" in text and "    svc #0" in text
+    assert "asm_p0_t0_s4:" in text and "asm_p0_t6_s0:" in text and "    svc #0" in text
     assert f"ldr x{int(Reg.SYSNO)}, ={Syscall.DEBUG_PUTCHAR:#x}" in text
 
 
