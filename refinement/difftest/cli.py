@@ -36,10 +36,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", type=Path, default=search.CORPUS_DIR, help="where failures are saved")
     p.add_argument("--mode", choices=("interp", "asm"), default="interp",
                    help="interp: scripts for the EL0 interpreter, one build per session (default); asm: generated "
-                   "assembly, one guarded keystone build per program, with register-level and fault-report checks")
+                   "assembly, one guarded keystone build per batch of programs, with register-level and fault-report "
+                   "checks")
     p.add_argument("--mutant", metavar="NAME", choices=sorted({*mutants.BY_NAME, *asmcli.MUTANTS}),
-                   help="test a kernel mutant (mlk.refinement.mutants) instead: shows the search finds it; "
-                   "nothing is saved")  # fmt: skip
+                   help="test a kernel mutant (mlk.refinement.mutants) instead: shows the search finds it (exit 0); "
+                   "the shrunk program goes to WORK/mutant/corpus (replay: --mutant NAME --replay FILE)")  # fmt: skip
     p.add_argument("--coverage-json", type=Path, metavar="FILE",
                    help="also write the spec coverage of the search's runs to FILE as JSON")
     p.add_argument("--work", type=Path, default=WORK_DIR, help=f"build and run directory (default {WORK_DIR})")
@@ -98,15 +99,17 @@ def main(argv: list[str] | None = None) -> int:
     if failure is None:
         print(f"no failure in {args.examples} programs (seed {args.seed})")
         return 0
-    if args.mutant is not None:
-        print(f"mutant {args.mutant} found: {failure.result.outcome.summary()}")
-        print(failure.program.render())
-        return 0
-    path = search.save(failure, args.corpus, f"mlk difftest --examples {args.examples} --seed {args.seed}")
-    print(f"FAILURE ({failure.transition or 'no transition'}): {failure.result.outcome.summary()}")
+    mutant = f" --mutant {args.mutant}" if args.mutant is not None else ""
+    # A mutant's failure is no kernel bug: it goes to the work directory, not to the regression
+    # corpus (unless --corpus names a place).
+    corpus = args.work / "mutant" / "corpus" if mutant and args.corpus == search.CORPUS_DIR else args.corpus
+    origin = f"mlk difftest{mutant} --examples {args.examples} --seed {args.seed}"
+    path = search.save(failure, corpus, origin)
+    header = f"mutant {args.mutant} found" if mutant else "FAILURE"
+    print(f"{header} ({failure.transition or 'no transition'}): {failure.result.outcome.summary()}")
     print(failure.program.render())
     outcome = failure.result.outcome
     print(outcome.divergence.render() if outcome.divergence else outcome.message)
     print(f"saved to {path}")
-    print(f"replay: {search.replay_command(path)}")
-    return 1
+    print(f"replay: {search.replay_command(path)}{mutant}")
+    return 0 if mutant else 1
