@@ -115,7 +115,9 @@ def test_corpus_program_refines(entry: Path, session: Session) -> None:
 
 
 @pytest.mark.qemu
-def test_search_finds_and_shrinks_a_kernel_mutant(tmp_path: Path) -> None:
+def test_search_finds_and_shrinks_a_kernel_mutant(
+    tmp_path: Path, session: Session, capsys: pytest.CaptureFixture[str]
+) -> None:
     mutant = mutants.BY_NAME["debug-char-mask"]
     broken = Session(tmp_path / "work", source_dir=mutants.apply(mutant, tmp_path / "asm"))
     # Programs that favour the mutant's transition (so that finding it does not depend on the
@@ -132,3 +134,13 @@ def test_search_finds_and_shrinks_a_kernel_mutant(tmp_path: Path) -> None:
     steps = [s for t in failure.program.threads for s in t.steps]
     assert len(steps) == 1 and steps[0].regs[Reg.SYSNO] == Syscall.DEBUG_PUTCHAR
     assert steps[0].regs[Reg.CPTR] & 0xC0
+    # Saved, it reads back, prints readably with its replay command, and replays: failing on the
+    # mutant, passing on the kernel.
+    path = search.save(failure, tmp_path / "corpus", "the test")
+    data, program = search.load(path)
+    assert program == failure.program and data["transition"] == "debug_putchar" and data["found_by"] == "the test"
+    capsys.readouterr()
+    assert cli.replay(broken, path) == 1
+    out = capsys.readouterr().out
+    assert "DIVERGES" in out and "DEBUG_PUTCHAR(cptr=" in out and search.replay_command(path) in out, out
+    assert cli.replay(session, path) == 0
