@@ -41,6 +41,7 @@ from mlk.model.events import Event, FaultEvent, SyscallEvent, TickEvent, syscall
 from mlk.model.kernel import TRANSITIONS, classify, step
 from mlk.model.state import Cap, Machine, ObjId, State, Tcb
 from mlk.model.tx import Tx
+from mlk.refinement.difftest import answers, directed
 from mlk.refinement.difftest.program import ROOT_PRIORITY, STEP_REGS, Op, Program, Step, Thread
 
 #: The transitions the kernel implements today and the generator draws (the invocations of
@@ -147,6 +148,34 @@ PREREQUISITE_SHARE = 0.5
 #: Share of the other steps of a program that favours an invocation which make that invocation
 #: (when the thread holds a capability it applies to).
 FOCUS_SHARE = 0.25
+#: Share of the programs drawing an invocation as their focus that also aim at one of its answers,
+#: and share of such a program's steps that make an invocation aimed at it (directed.aimed).
+AIM_SHARE = 0.5
+AIMED_SHARE = 0.3
+
+#: The state some targets need, as aimed steps a program favouring them makes first, once each, in
+#: order (keyed by ``transition:answer``, else by transition): a mapping to unmap, a binding to
+#: undo, capabilities with children (Retype makes the untyped capability a parent; a copy of a
+#: copy makes a child with children), an object one of whose capabilities is busy.
+RECIPES: dict[str, tuple[str, ...]] = {
+    "frame_unmap": ("frame_map:OK",),
+    "page_table_unmap:OK": ("page_table_map:OK",),
+    "tcb_unbind_notification:OK": ("tcb_bind_notification:OK",),
+    "tcb_bind_notification:ILLEGAL_OPERATION": ("tcb_bind_notification:OK",),
+    "cnode_move:REVOKE_FIRST": ("untyped_retype:OK",),
+    "cnode_mutate:REVOKE_FIRST": ("untyped_retype:OK",),
+    "cnode_delete:REVOKE_FIRST": ("untyped_retype:OK",),
+    "cnode_revoke:REVOKE_FIRST": ("untyped_retype:OK", "cnode_copy:OK", "cnode_copy:OK"),
+    "cnode_revoke:DELETE_FIRST": ("untyped_retype:OK", "cnode_copy:OK", "cnode_copy:OK"),
+}
+
+
+def split_focus(focus: str) -> tuple[str, str | None]:
+    """A focus names a transition (``cnode_move``) or an invocation and one of its answers
+    (``cnode_move:REVOKE_FIRST``, as :meth:`.speccov.SpecCoverage.missed` names a missed target):
+    the transition and the answer."""
+    name, _, want = focus.partition(":")
+    return name.strip(), want.strip() or None
 
 
 class _Writer:
@@ -156,8 +185,17 @@ class _Writer:
         self.rng = rng
         self.exclude = exclude
         self.events = spec_gen.EventGen(rng)
-        #: The transition this program favours (see :meth:`syscall`): the one given, else drawn.
-        self.focus = focus or rng.choice(sorted(FOCUSABLE - exclude))
+        #: The transition this program favours (see :meth:`syscall`): drawn, unless given.
+        drawn = rng.choice(sorted(FOCUSABLE - exclude))
+        self.focus = focus or drawn
+        #: The answer this program aims its focus invocation at (see :func:`split_focus`), or
+        #: ``None``: drawn for some of the programs that draw their focus.
+        self.focus, self.want = split_focus(self.focus)
+        possible = answers.possible_errors().get(self.focus, ())
+        if focus is None and possible and rng.random() < AIM_SHARE:
+            self.want = rng.choice(possible).name
+        #: The aimed steps still to make before the focus (see :data:`RECIPES`).
+        self.recipe = list(RECIPES.get(f"{self.focus}:{self.want}", RECIPES.get(self.focus, ())))
 
     def syscall(self, state: State, tid: ObjId) -> SyscallEvent:
         """A system call for thread ``tid`` (the spec's current thread) not in ``exclude``: of
@@ -171,6 +209,16 @@ class _Writer:
         needed = self.prerequisite(state, tid)
         if needed is not None and self.rng.random() < PREREQUISITE_SHARE:
             return SyscallEvent((*needed.ctx[:STEP_REGS], *tail))
+        if self.recipe and self.rng.random() < PREREQUISITE_SHARE:
+            name, want = split_focus(self.recipe[0])
+            aimed = directed.aimed(self.events, state, name, want or "OK", acceptable)
+            if aimed is not None:
+                self.recipe.pop(0)
+                return SyscallEvent((*aimed.ctx[:STEP_REGS], *tail))
+        if self.want is not None and self.rng.random() < AIMED_SHARE:
+            aimed = directed.aimed(self.events, state, self.focus, self.want, acceptable)
+            if aimed is not None:
+                return SyscallEvent((*aimed.ctx[:STEP_REGS], *tail))
         if self.focus.upper() in Label.__members__ and self.rng.random() < FOCUS_SHARE:
             invocation = self.events.invocation(state, Label[self.focus.upper()])
             if invocation is not None:
