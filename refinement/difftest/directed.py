@@ -43,16 +43,18 @@ from mlk.abi.objects import (
     UNTYPED_MAX_BITS,
     UNTYPED_MIN_BITS,
     VADDR_BITS,
+    CapType,
     ObjectType,
 )
+from mlk.abi.rights import ALL_RIGHTS
 from mlk.abi.syscalls import CONTEXT_REGS, MSG_REGS, Reg, Syscall
 from mlk.model import delete
 from mlk.model import gen as spec_gen
 from mlk.model.errors import KernelError
-from mlk.model.events import SyscallEvent
+from mlk.model.events import SyscallEvent, syscall_event
 from mlk.model.invocation import OPERATIONS
 from mlk.model.kernel import classify
-from mlk.model.state import WORD_MASK, CNode, SlotRef, State, Tcb
+from mlk.model.state import WORD_MASK, CNode, ObjId, SlotRef, State, Tcb
 from mlk.model.tx import Tx
 from mlk.refinement.difftest.answers import answer
 
@@ -82,6 +84,14 @@ def hostile_values(state: State, tid: int, args: tuple[int, ...]) -> list[list[i
     # Slots whose capability has children (REVOKE_FIRST for Move, Mutate, Delete), or whose
     # youngest child has children or is the last capability of a busy object (Revoke's errors).
     root = tcb.cspace or 0
+    # Empty slots of the other CNodes the thread holds capabilities to (destinations there).
+    others = sorted({
+        i
+        for (c, _), slot in state.slots.items()
+        if c == root and slot.cap.type == CapType.CNODE and slot.cap.obj != root
+        for i in range(min(1 << _radix(state, slot.cap.obj), 8))
+        if (slot.cap.obj, i) not in state.slots
+    })
     parents = [i for i in occupied if state.slots[(root, i)].children]
     blocked = [i for i in parents if _undeletable(state, state.slots[(root, i)].children[-1])]
     machine = state.machine
@@ -96,8 +106,36 @@ def hostile_values(state: State, tid: int, args: tuple[int, ...]) -> list[list[i
     ]  # fmt: skip
     pages = [ROOT_IMAGE_VADDR + (i << PAGE_BITS) for i in range(machine.root_image_pages)]
     addresses = [*pages, ROOT_IMAGE_VADDR + 0x800, *spec_gen.VADDRS]
-    nearby = [(a + d) & WORD_MASK for a in args for d in (1, -1, 8, 1 << PAGE_BITS)]
-    return [g for g in (occupied, [*empty, NULL_CPTR], bounds, addresses, nearby, parents, blocked) if g]
+    nearby = [(a + d) & WORD_MASK for a in args for d in (1, -1, 8, 1 << PAGE_BITS, 1 << VADDR_BITS)]
+    return [g for g in (occupied, [*empty, NULL_CPTR], bounds, addresses, nearby, parents, blocked, others) if g]
+
+
+def _radix(state: State, cnode: ObjId) -> int:
+    node = state.objects.get(cnode)
+    return node.radix if isinstance(node, CNode) else 0
+
+
+def fill_cnode(state: State) -> SyscallEvent | None:
+    """A CNode Copy by the current thread that makes the youngest child of one of its untyped
+    capabilities busy: a copy of the thread's TCB capability into slot 0 of a CNode retyped from
+    it (a Revoke of the untyped capability then fails with DELETE_FIRST); ``None`` when there is
+    no such CNode."""
+    tcb = state.objects[state.current]
+    assert isinstance(tcb, Tcb)
+    root = tcb.cspace
+    mine = {sl.cap.obj: i for (c, i), sl in state.slots.items() if c == root}
+    for (c, _), slot in state.slots.items():
+        if c != root or slot.cap.type != CapType.UNTYPED or not slot.children:
+            continue
+        child = state.slots[slot.children[-1]]
+        node = state.objects.get(child.cap.obj)
+        if child.cap.type == CapType.CNODE and isinstance(node, CNode) and not node.used and not child.children:
+            cnode, own, tcb_cptr = mine.get(child.cap.obj), mine.get(root), mine.get(state.current)
+            if cnode is None or own is None or tcb_cptr is None:
+                continue
+            info = msginfo.pack(Label.CNODE_COPY, 4)
+            return syscall_event(Syscall.CALL, cptr=cnode, msginfo=info, mrs=(0, own, tcb_cptr, ALL_RIGHTS))
+    return None
 
 
 def _undeletable(state: State, ref: SlotRef) -> bool:

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 
 from mlk.abi import msginfo
 from mlk.abi.labels import FaultLabel, Label
-from mlk.abi.objects import PAGE_BITS, ROOT_IMAGE_VADDR, CapType, ObjectType, RootSlot
+from mlk.abi.objects import CNODE_MIN_RADIX, PAGE_BITS, ROOT_IMAGE_VADDR, CapType, ObjectType, RootSlot
 from mlk.abi.platform import Gicd, KernelWindow, Platform
 from mlk.abi.syscalls import ContextReg, Reg, Syscall
 from mlk.model import gen as spec_gen
@@ -139,6 +139,13 @@ _NEEDS: dict[str, ObjectType] = {
     "notification_wait": ObjectType.NOTIFICATION,
     "tcb_bind_notification": ObjectType.NOTIFICATION,
     "tcb_unbind_notification": ObjectType.NOTIFICATION,
+    "frame_map": ObjectType.FRAME,
+    "frame_unmap": ObjectType.FRAME,
+    "page_table_map": ObjectType.PAGE_TABLE,
+    "page_table_unmap": ObjectType.PAGE_TABLE,
+    # A CNode of its own, the youngest child of an untyped capability, made busy by a copy into
+    # it: Revoke of the untyped capability then fails with DELETE_FIRST (see RECIPES).
+    "cnode_revoke:DELETE_FIRST": ObjectType.CNODE,
 }
 #: Focus transitions that need an IRQ handler capability: a program that favours one of them
 #: issues one first (see ``_Writer.prerequisite``).
@@ -157,7 +164,7 @@ AIMED_SHARE = 0.3
 #: order (keyed by ``transition:answer``, else by transition): a mapping to unmap, a binding to
 #: undo, capabilities with children (Retype makes the untyped capability a parent; a copy of a
 #: copy makes a child with children), an object one of whose capabilities is busy.
-RECIPES: dict[str, tuple[str, ...]] = {
+RECIPES: dict[str, tuple[str | Callable[[State], SyscallEvent | None], ...]] = {
     "frame_unmap": ("frame_map:OK",),
     "page_table_unmap:OK": ("page_table_map:OK",),
     "tcb_unbind_notification:OK": ("tcb_bind_notification:OK",),
@@ -166,7 +173,7 @@ RECIPES: dict[str, tuple[str, ...]] = {
     "cnode_mutate:REVOKE_FIRST": ("untyped_retype:OK",),
     "cnode_delete:REVOKE_FIRST": ("untyped_retype:OK",),
     "cnode_revoke:REVOKE_FIRST": ("untyped_retype:OK", "cnode_copy:OK", "cnode_copy:OK"),
-    "cnode_revoke:DELETE_FIRST": ("untyped_retype:OK", "cnode_copy:OK", "cnode_copy:OK"),
+    "cnode_revoke:DELETE_FIRST": (directed.fill_cnode,),
 }
 
 
@@ -194,7 +201,7 @@ class _Writer:
         possible = answers.possible_errors().get(self.focus, ())
         if focus is None and possible and rng.random() < AIM_SHARE:
             self.want = rng.choice(possible).name
-        #: The aimed steps still to make before the focus (see :data:`RECIPES`).
+        #: The steps still to make before the focus (see :data:`RECIPES`).
         self.recipe = list(RECIPES.get(f"{self.focus}:{self.want}", RECIPES.get(self.focus, ())))
 
     def syscall(self, state: State, tid: ObjId) -> SyscallEvent:
@@ -210,8 +217,12 @@ class _Writer:
         if needed is not None and self.rng.random() < PREREQUISITE_SHARE:
             return SyscallEvent((*needed.ctx[:STEP_REGS], *tail))
         if self.recipe and self.rng.random() < PREREQUISITE_SHARE:
-            name, want = split_focus(self.recipe[0])
-            aimed = directed.aimed(self.events, state, name, want or "OK", acceptable)
+            todo = self.recipe[0]
+            if isinstance(todo, str):
+                name, want = split_focus(todo)
+                aimed = directed.aimed(self.events, state, name, want or "OK", acceptable)
+            else:
+                aimed = todo(state)
             if aimed is not None:
                 self.recipe.pop(0)
                 return SyscallEvent((*aimed.ctx[:STEP_REGS], *tail))
@@ -252,7 +263,7 @@ class _Writer:
         free slot of its CSpace root from an untyped region the final checkpoint holds (the
         spec's generator rarely draws that by itself: most untyped regions lie above the kernel,
         where :func:`acceptable` refuses to create objects). ``None`` otherwise."""
-        kind = _NEEDS.get(self.focus)
+        kind = _NEEDS.get(f"{self.focus}:{self.want}", _NEEDS.get(self.focus))
         tcb = state.objects[tid]
         assert isinstance(tcb, Tcb)
         if (kind is None and self.focus not in _NEEDS_HANDLER) or tcb.cspace is None:
@@ -260,7 +271,8 @@ class _Writer:
         caps = {index: sl.cap for (cnode, index), sl in state.slots.items() if cnode == tcb.cspace}
         if kind is None:
             return self._issue(state, tcb.cspace, caps)
-        if any(c.type == CapType(kind) and c.obj != tid for c in caps.values()):
+        own = (tid, tcb.cspace, tcb.vspace)
+        if any(c.type == CapType(kind) and c.obj not in own and c.mapped is None for c in caps.values()):
             return None
         untyped = [i for i, c in caps.items() if c.type == CapType.UNTYPED and c.obj < state.machine.kernel_base]
         roots = [i for i, c in caps.items() if c.type == CapType.CNODE and c.obj == tcb.cspace]
@@ -268,8 +280,9 @@ class _Writer:
         if not (untyped and roots and free):
             return None
         info = msginfo.pack(Label.UNTYPED_RETYPE, 5)
+        size = CNODE_MIN_RADIX if kind == ObjectType.CNODE else 0
         event = syscall_event(Syscall.CALL, cptr=self.rng.choice(untyped), msginfo=info,
-                              mrs=(kind, 0, roots[0], self.rng.choice(free), self.rng.choice((1, 2))))  # fmt: skip
+                              mrs=(kind, size, roots[0], self.rng.choice(free), self.rng.choice((1, 2))))  # fmt: skip
         return event if acceptable(state, event) else None
 
     def _issue(self, state: State, root: ObjId, caps: dict[int, Cap]) -> SyscallEvent | None:
