@@ -155,9 +155,8 @@ PREREQUISITE_SHARE = 0.5
 #: Share of the other steps of a program that favours an invocation which make that invocation
 #: (when the thread holds a capability it applies to).
 FOCUS_SHARE = 0.25
-#: Share of the programs drawing an invocation as their focus that also aim at one of its answers,
-#: and share of such a program's steps that make an invocation aimed at it (directed.aimed).
-AIM_SHARE = 0.5
+#: Share of the steps of a program aiming at an answer that make an invocation aimed at it
+#: (directed.aimed).
 AIMED_SHARE = 0.3
 
 #: The state some targets need, as aimed steps a program favouring them makes first, once each, in
@@ -177,6 +176,17 @@ RECIPES: dict[str, tuple[str | Callable[[State], SyscallEvent | None], ...]] = {
 }
 
 
+@functools.cache
+def targets(exclude: frozenset[str] = KERNEL_GAPS) -> list[str]:
+    """What programs favour when no focus is given, one drawn per program: every transition a
+    system call can make (not in ``exclude``), and every answer each invocation among them can
+    give (``transition:ANSWER``, :func:`.answers.possible_errors`) -- the targets of the spec
+    coverage (:mod:`.speccov`)."""
+    names = sorted(FOCUSABLE - exclude)
+    possible = answers.possible_errors()
+    return [*names, *(f"{n}:{e.name}" for n in names for e in possible.get(n, ()))]
+
+
 def split_focus(focus: str) -> tuple[str, str | None]:
     """A focus names a transition (``cnode_move``) or an invocation and one of its answers
     (``cnode_move:REVOKE_FIRST``, as :meth:`.speccov.SpecCoverage.missed` names a missed target):
@@ -192,15 +202,9 @@ class _Writer:
         self.rng = rng
         self.exclude = exclude
         self.events = spec_gen.EventGen(rng)
-        #: The transition this program favours (see :meth:`syscall`): drawn, unless given.
-        drawn = rng.choice(sorted(FOCUSABLE - exclude))
-        self.focus = focus or drawn
-        #: The answer this program aims its focus invocation at (see :func:`split_focus`), or
-        #: ``None``: drawn for some of the programs that draw their focus.
-        self.focus, self.want = split_focus(self.focus)
-        possible = answers.possible_errors().get(self.focus, ())
-        if focus is None and possible and rng.random() < AIM_SHARE:
-            self.want = rng.choice(possible).name
+        #: The transition this program favours (see :meth:`syscall`) and the answer it aims that
+        #: invocation at (``None``: any): the focus given, else one of :func:`targets` drawn.
+        self.focus, self.want = split_focus(focus or rng.choice(targets(exclude)))
         #: The steps still to make before the focus (see :data:`RECIPES`).
         self.recipe = list(RECIPES.get(f"{self.focus}:{self.want}", RECIPES.get(self.focus, ())))
 

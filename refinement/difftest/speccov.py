@@ -139,8 +139,9 @@ class SpecCoverage:
         return missing
 
     def missed(self) -> list[str]:
-        """Every target missed, one string each: ``transition`` or ``transition: ERROR``."""
-        answers = [f"{n}: {e}" for n, errors in sorted(self.missing_answers().items()) for e in errors]
+        """Every target missed, one string each: ``transition`` or ``transition:ERROR`` (each a
+        focus of :func:`.gen.split_focus`)."""
+        answers = [f"{n}:{e}" for n, errors in sorted(self.missing_answers().items()) for e in errors]
         return [*self.missing_transitions(), *answers]
 
     def missing_errors(self) -> list[str]:

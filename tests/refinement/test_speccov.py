@@ -48,8 +48,8 @@ def test_what_was_missed_is_named() -> None:
     cov = _coverage()
     assert cov.missing_answers()["tcb_set_priority"] == ["TRUNCATED_MESSAGE", "ILLEGAL_OPERATION"]
     missed = cov.missed()
-    assert "tick" in missed and "cnode_copy: OK" in missed and "tcb_set_priority: ILLEGAL_OPERATION" in missed
-    assert "tcb_set_priority: RANGE_ERROR" not in missed and "yield" not in missed
+    assert "tick" in missed and "cnode_copy:OK" in missed and "tcb_set_priority:ILLEGAL_OPERATION" in missed
+    assert "tcb_set_priority:RANGE_ERROR" not in missed and "yield" not in missed
     sites = {(s.function, s.error) for s in cov.sites_missed()}
     assert ("set_priority", "ILLEGAL_OPERATION") in sites and ("set_priority", "RANGE_ERROR") not in sites
     assert ("invoke", "TRUNCATED_MESSAGE") not in sites
