@@ -157,7 +157,7 @@ PREREQUISITE_SHARE = 0.5
 FOCUS_SHARE = 0.25
 #: Share of the steps of a program aiming at an answer that make an invocation aimed at it
 #: (directed.aimed).
-AIMED_SHARE = 0.3
+AIMED_SHARE = 0.5
 
 #: The state some targets need, as aimed steps a program favouring them makes first, once each, in
 #: order (keyed by ``transition:answer``, else by transition): a mapping to unmap, a binding to
@@ -310,11 +310,13 @@ class _Writer:
         """The next step of thread ``tid`` and the events the spec will see for it."""
         tcb = state.objects[tid]
         assert isinstance(tcb, Tcb)
-        roll = self.rng.random()
-        if roll < FAULT_SHARE and "user_fault" not in self.exclude:
+        # Faults and spins at the top of the roll: the first programs Hypothesis draws are made of
+        # zeros, and they should make system calls, not stop at their first step.
+        roll = 1 - self.rng.random()
+        if roll <= FAULT_SHARE and "user_fault" not in self.exclude:
             fault, kind = _fault_step(self.rng)
             return fault, [FaultEvent(kind, 0, 0, (*fault.regs, *tcb.ctx[ContextReg.SP :]))]
-        if roll < FAULT_SHARE + SPIN_SHARE:
+        if roll <= FAULT_SHARE + SPIN_SHARE:
             iterations = self.rng.choice((1_000, 60_000, 160_000, 300_000))
             ticks = iterations * _SPIN_INSTRUCTIONS // _TICK_INSTRUCTIONS
             return Step(Op.SPIN, (iterations, *(0,) * (STEP_REGS - 1))), [TickEvent()] * ticks
@@ -354,9 +356,13 @@ def generate(
     return Program(tuple(Thread(p, tuple(s)) for p, s in zip(priorities, scripts, strict=True)))
 
 
-#: Bounds of the drawn programs.
+#: Bounds of the drawn programs. The root task writes at least MIN_ROOT_STEPS steps: a program
+#: needs a few to build the state its focus needs (Hypothesis favours small numbers, and starts
+#: with the smallest); shrinking a failure still removes every step that does not matter
+#: (:func:`.search.minimize`).
 MAX_EXTRA_THREADS = 4
 MAX_STEPS = 24
+MIN_ROOT_STEPS = 6
 
 
 def programs(
@@ -375,7 +381,8 @@ def programs(
     def draw_program(draw: st.DrawFn) -> Program:
         extra = draw(st.lists(st.integers(1, ROOT_PRIORITY - 1), max_size=max_extra_threads))
         priorities = [ROOT_PRIORITY, *extra]
-        lengths = draw(st.lists(st.integers(0, max_steps), min_size=len(priorities), max_size=len(priorities)))
+        root = draw(st.integers(min(MIN_ROOT_STEPS, max_steps), max_steps))
+        lengths = [root, *draw(st.lists(st.integers(0, max_steps), min_size=len(extra), max_size=len(extra)))]
         rng = draw(st.randoms(use_true_random=False))
         state, tids = boot_state(extra)
         return generate(state, tids, priorities, lengths, rng, exclude, focus)

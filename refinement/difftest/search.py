@@ -172,6 +172,7 @@ def search(
     max_steps: int = gen.MAX_STEPS,
     on_result: Callable[[Program, Result], None] | None = None,
     focus: str | None = None,
+    until: Callable[[], bool] | None = None,
 ) -> Failure | None:
     """Run up to ``examples`` generated programs (``on_result`` sees each run), each favouring
     transition ``focus`` when it is given; the first failure, shrunk and minimized."""
@@ -185,6 +186,8 @@ def search(
     @hypothesis_seed(seed)
     @given(gen.programs(session.boot_state, exclude, max_steps=max_steps, focus=focus))
     def prop(program: Program) -> None:
+        if until is not None and until():
+            return  # done: the remaining examples are drawn, not run
         result = session.run(program, "difftest", "")
         stats.programs += 1
         stats.syscalls += program.syscalls
