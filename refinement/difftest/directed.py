@@ -59,7 +59,7 @@ from mlk.model.tx import Tx
 from mlk.refinement.difftest.answers import answer
 
 #: Candidates tried for one aimed step.
-TRIES = 24
+TRIES = 48
 #: Share of aimed invocations made with Send or NBSend instead of Call (no reply: the kernel's
 #: other way out of a failed check).
 SEND_SHARE = 0.1

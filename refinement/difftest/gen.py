@@ -78,6 +78,11 @@ _TRIES = 16
 _UNFOCUSED = frozenset({"halted", "idle", "tick", "device_irq", "user_fault", "debug_halt"})
 #: The transitions a program can favour (``focus``, ``mlk difftest --focus``).
 FOCUSABLE = frozenset(TRANSITIONS) - _UNFOCUSED
+#: Transitions that stop a thread without a fault handler (every thread of a program), or the
+#: machine: drawn candidates of them are mostly passed over, so that a program lives to reach
+#: its focus.
+_STOPPERS = frozenset({"cap_fault", "unknown_syscall", "debug_halt"})
+KEEP_GOING = 0.75
 #: Addresses for faults on purpose: the kernel's window (EL1 only), unmapped user memory.
 KERNEL_ADDRESS = KernelWindow.BASE + Platform.KERNEL_BASE
 UNMAPPED_ADDRESS = 0x1000_0000
@@ -251,6 +256,8 @@ class _Writer:
             candidate = SyscallEvent((*regs, *tail))
             name = classify(state, candidate)
             if name in self.exclude or not acceptable(state, candidate):
+                continue
+            if name in _STOPPERS and name != self.focus and self.rng.random() < KEEP_GOING:
                 continue
             if name == self.focus:
                 return candidate

@@ -178,7 +178,7 @@ def search(
     transition ``focus`` when it is given; the first failure, shrunk and minimized."""
     stats = stats or Stats()
     failures: list[tuple[Program, Result]] = []
-    start = time.monotonic()
+    start = time.monotonic() - stats.seconds  # a Stats shared by several searches adds up
 
     @settings(max_examples=examples, deadline=None, database=None, derandomize=False,
               suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.shrink),
