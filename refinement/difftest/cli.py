@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 
 from mlk.refinement import mutants
-from mlk.refinement.difftest import asmcli, gen, search
+from mlk.refinement.difftest import answers, asmcli, gen, search
 from mlk.refinement.difftest.program import Program
 from mlk.refinement.difftest.run import Result, Session
 from mlk.refinement.difftest.speccov import SpecCoverage
@@ -28,8 +28,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--examples", type=int, default=200, metavar="N", help="programs to try (default 200)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="the search's seed (default 0)")
     p.add_argument("--max-steps", type=int, default=gen.MAX_STEPS, metavar="K", help="steps per thread at most")
-    p.add_argument("--focus", metavar="TRANSITION", choices=sorted(gen.FOCUSABLE),
-                   help="make every program favour this transition (default: each program draws one)")  # fmt: skip
+    p.add_argument("--focus", metavar="TARGET", type=_focus,
+                   help="make every program favour this transition, or this answer of an invocation "
+                   "(cnode_move:REVOKE_FIRST; the names the coverage report gives; default: each program draws one)")
     p.add_argument("--gaps", action="store_true",
                    help="also draw the transitions the kernel does not implement yet (KERNEL_GAPS)")  # fmt: skip
     p.add_argument("--replay", type=Path, metavar="FILE", help="run a saved program (or a directory of them)")
@@ -45,6 +46,19 @@ def parser() -> argparse.ArgumentParser:
                    help="also write the spec coverage of the search's runs to FILE as JSON")
     p.add_argument("--work", type=Path, default=WORK_DIR, help=f"build and run directory (default {WORK_DIR})")
     return p
+
+
+def _focus(text: str) -> str:
+    """A ``--focus`` value: a transition a program can favour (:data:`.gen.FOCUSABLE`), or an
+    invocation and one of its answers."""
+    name, want = gen.split_focus(text)
+    if name not in gen.FOCUSABLE:
+        raise argparse.ArgumentTypeError(f"{name!r} is no transition a program can favour (gen.FOCUSABLE: "
+                                         f"{', '.join(sorted(gen.FOCUSABLE))})")  # fmt: skip
+    possible = [e.name for e in answers.possible_errors().get(name, ())]
+    if want is not None and want not in possible:
+        raise argparse.ArgumentTypeError(f"{name} answers {', '.join(possible) or 'nothing'}, not {want!r}")
+    return text
 
 
 def replay(session: Session, path: Path) -> int:

@@ -175,7 +175,9 @@ def search(
     until: Callable[[], bool] | None = None,
 ) -> Failure | None:
     """Run up to ``examples`` generated programs (``on_result`` sees each run), each favouring
-    transition ``focus`` when it is given; the first failure, shrunk and minimized."""
+    ``focus`` when it is given (a transition, or ``transition:ANSWER``, :func:`.gen.split_focus`),
+    until ``until()`` says the search's goal is met (the remaining examples are drawn but not
+    run); the first failure, shrunk and minimized."""
     stats = stats or Stats()
     failures: list[tuple[Program, Result]] = []
     start = time.monotonic() - stats.seconds  # a Stats shared by several searches adds up
