@@ -151,6 +151,8 @@ _NEEDS: dict[str, ObjectType] = {
     # A CNode of its own, the youngest child of an untyped capability, made busy by a copy into
     # it: Revoke of the untyped capability then fails with DELETE_FIRST (see RECIPES).
     "cnode_revoke:DELETE_FIRST": ObjectType.CNODE,
+    # A notification to give the IRQ handler (besides the handler itself, see _NEEDS_HANDLER).
+    "irq_handler_set_notification:OK": ObjectType.NOTIFICATION,
 }
 #: Focus transitions that need an IRQ handler capability: a program that favours one of them
 #: issues one first (see ``_Writer.prerequisite``).
@@ -280,8 +282,9 @@ class _Writer:
         if (kind is None and self.focus not in _NEEDS_HANDLER) or tcb.cspace is None:
             return None
         caps = {index: sl.cap for (cnode, index), sl in state.slots.items() if cnode == tcb.cspace}
-        if kind is None:
-            return self._issue(state, tcb.cspace, caps)
+        issue = self._issue(state, tcb.cspace, caps) if self.focus in _NEEDS_HANDLER else None
+        if issue is not None or kind is None:
+            return issue
         own = (tid, tcb.cspace, tcb.vspace)
         if any(c.type == CapType(kind) and c.obj not in own and c.mapped is None for c in caps.values()):
             return None
