@@ -130,6 +130,10 @@ class _Failed(Exception):
     """Raised inside the Hypothesis test to make a failing program shrink."""
 
 
+class _Reached(Exception):
+    """Raised inside the Hypothesis test when the search's goal is met: it ends the search."""
+
+
 def minimize(session: Session, program: Program, kind: str, stats: Stats) -> tuple[Program, Result]:
     """Remove boot threads, then single steps, while the program still fails with ``kind``."""
 
@@ -176,20 +180,23 @@ def search(
 ) -> Failure | None:
     """Run up to ``examples`` generated programs (``on_result`` sees each run), each favouring
     ``focus`` when it is given (a transition, or ``transition:ANSWER``, :func:`.gen.split_focus`),
-    until ``until()`` says the search's goal is met (the remaining examples are drawn but not
-    run); the first failure, shrunk and minimized."""
+    until ``until()`` says the search's goal is met; the first failure, shrunk and minimized."""
     stats = stats or Stats()
     failures: list[tuple[Program, Result]] = []
     start = time.monotonic() - stats.seconds  # a Stats shared by several searches adds up
 
+    # A search with a goal ends at it by raising _Reached, so it has no shrink phase (which would
+    # take the goal for a failure): a failure it finds is shrunk by minimize alone.
+    phases = (Phase.generate, Phase.shrink) if until is None else (Phase.generate,)
+
     @settings(max_examples=examples, deadline=None, database=None, derandomize=False,
-              suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.shrink),
+              suppress_health_check=list(HealthCheck), phases=phases,
               report_multiple_bugs=False, print_blob=False)  # fmt: skip
     @hypothesis_seed(seed)
     @given(gen.programs(session.boot_state, exclude, max_steps=max_steps, focus=focus))
     def prop(program: Program) -> None:
         if until is not None and until():
-            return  # done: the remaining examples are drawn, not run
+            raise _Reached
         result = session.run(program, "difftest", "")
         stats.programs += 1
         stats.syscalls += program.syscalls
@@ -203,7 +210,7 @@ def search(
 
     try:
         prop()
-    except _Failed:
+    except (_Failed, _Reached):
         pass
     except Flaky as exc:
         raise RuntimeError(f"a failure did not replay: the kernel run is not deterministic ({exc})") from exc
