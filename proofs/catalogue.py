@@ -8,7 +8,9 @@ Names:
   :func:`mlk.model.kernel.classify` gives that name) and its effect imply the family after, for
   every transition of :data:`mlk.model.kernel.TRANSITIONS` and every family of
   :data:`mlk.proofs.invariants.ALL`: one obligation per pair, so that a failure names both;
-* ``security/<transition>/<property>``: see :mod:`mlk.proofs.security`.
+* ``security/<transition>/<property>``: authority confinement, integrity of other threads'
+  CSpace and VSpace (:mod:`mlk.proofs.security`) and ``rights_never_grow``, for every transition
+  (:mod:`mlk.proofs.secproofs`).
 
 The scheduling property ("after every transition the running thread is a highest-priority
 runnable thread") is the family ``sched_highest`` together with ``valid_blocked`` (every runnable
@@ -124,9 +126,7 @@ def pending_transitions() -> list[str]:
 
 
 #: What the proofs do not cover yet (printed by ``mlk-prove``).
-NOT_ENCODED_PROPERTIES: tuple[str, ...] = (
-    "security: authority confinement and integrity of other threads' CSpace and VSpace",
-)
+NOT_ENCODED_PROPERTIES: tuple[str, ...] = ()
 
 
 class Recorder(dict[str, Val]):
@@ -247,5 +247,8 @@ def obligations(kernel: Kernel | None = None, pending: bool = False) -> list[Obl
                     prepare=partial(prepare_preserve, k, transition),
                 )
             )
+    from mlk.proofs import secproofs  # noqa: PLC0415  (it builds on this module)
+
+    result += secproofs.obligations(k, ENCODED)
     return result
 

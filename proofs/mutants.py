@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mlk.abi.errors import Error
 from mlk.abi.objects import TIME_SLICE_TICKS
-from mlk.proofs.access import ON_SEND, RUNNING, TCB
+from mlk.proofs.access import NTFN, ON_SEND, RUNNING, TCB
 from mlk.proofs.enc import Kernel
-from mlk.proofs.enc.base import OK, OpResult, get, get2, put, when
+from mlk.proofs.enc.base import OK, OpResult, first_error, get, get2, put, when
 from mlk.proofs.enc.cspace import SymCap, read_cap
 from mlk.proofs.symstate import SymState
-from mlk.proofs.terms import NONE, Val, and_, eq, ite, ne, no_ref, not_, rights_of
+from mlk.proofs.terms import NONE, Val, and_, eq, ite, ne, no_ref, not_, or_, rights_of
 
 
 class TickOverfill(Kernel):
@@ -260,6 +261,55 @@ class RetypeNoOriginal(Kernel):
         return s
 
 
+class BindWithoutRead(Kernel):
+    """``tcb.bind_notification`` binds through a notification capability without READ (the
+    rights check is skipped): the thread receives signals it had no right to wait for."""
+
+    def bind_notification(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:
+        lerr, nref = self.lookup_arg(s, tid, args[0], NTFN)
+        n = get(s, "cobj", nref)
+        t = cap.cobj
+        error = first_error(
+            [
+                (ne(lerr, OK), lerr),
+                (ne(get(s, "bound", t), NONE), Error.ILLEGAL_OPERATION),
+                (or_(ne(get(s, "nbound", n), NONE), eq(get(s, "nstate", n), 1)), Error.ILLEGAL_OPERATION),
+            ]
+        )
+        return OpResult(error, put(put(s, "bound", t, n), "nbound", n, t))
+
+
+class SetNotificationWithoutWrite(Kernel):
+    """``irq.irq_set_notification`` accepts a notification capability without WRITE: the line
+    then signals a notification its configurer could not signal."""
+
+    def irq_set_notification(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:
+        lerr, nref = self.lookup_arg(s, tid, args[0], NTFN)
+        line = cap.cobj
+        n = get(s, "cobj", nref)
+        done = self.line_attach(self.detach_if(s, line), line, n)
+        done = put(put(done, "intfn", line, n), "ibadge", line, get(s, "cbadge", nref))
+        return OpResult(lerr, done)
+
+
+class TransferWithoutGrant(Kernel):
+    """``ipc.send`` transfers a capability whether or not the sender's endpoint capability has
+    GRANT: a sender writes into the receiver's CSpace without grant authority."""
+
+    def send(
+        self,
+        s: SymState,
+        tid: Val,
+        ep: Val,
+        badge: Val,
+        grant: Val,
+        grant_reply: Val,
+        call: Val,
+        blocking: Val,
+    ) -> SymState:
+        return super().send(s, tid, ep, badge, True, grant_reply, call, blocking)
+
+
 @dataclass(frozen=True)
 class Mutant:
     """A seeded bug and the obligation expected to refute it."""
@@ -305,6 +355,15 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("frame-map-no-read", FrameMapNoRead(), "preserve/frame_map/mapping_rights_within_cap"),
     Mutant("insert-no-path-child", InsertNoPathChild(), "preserve/cnode_copy/cdt_paths"),
     Mutant("retype-no-original", RetypeNoOriginal(), "preserve/untyped_retype/originals"),
+    # -- security properties
+    Mutant("copy-unmasked", MintUnmasked(), "security/cnode_copy/rights_never_grow"),
+    Mutant("bind-without-read", BindWithoutRead(), "security/tcb_bind_notification/confinement"),
+    Mutant(
+        "set-notification-without-write",
+        SetNotificationWithoutWrite(),
+        "security/irq_handler_set_notification/confinement",
+    ),
+    Mutant("transfer-without-grant", TransferWithoutGrant(), "security/endpoint_send/integrity"),
 )
 
 
@@ -314,4 +373,3 @@ def by_name(name: str) -> Mutant:
         if m.name == name:
             return m
     raise KeyError(name)
-

@@ -1,0 +1,126 @@
+"""The security obligations: ``security/<transition>/<property>`` for every transition.
+
+Properties (:mod:`mlk.proofs.security`): ``confinement`` and ``integrity``, and
+``rights_never_grow``, the invariant family of that name (its obligation is the preservation
+query of the family, listed here as a security property too). A query's hypotheses are every
+family about the state before, the transition's guard and the facts about events, as for the
+preservation obligations; its goals are the property's checks at fresh witnesses.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from functools import partial
+
+import z3
+
+from mlk.model.kernel import step
+from mlk.proofs import search, secpairs
+from mlk.proofs.catalogue import event_facts, preserve_query
+from mlk.proofs.concrete import abstract, domains, keys
+from mlk.proofs.counterexample import render_states
+from mlk.proofs.enc import Kernel, SymEvent, concrete_event
+from mlk.proofs.invariants import ALL, by_name
+from mlk.proofs.obligation import Goal, Obligation, Query
+from mlk.proofs.security import (
+    ENTRY_FIELDS,
+    LINE_FIELDS,
+    OBJECT_FIELDS,
+    PROPERTIES,
+    SLOT_FIELDS,
+    Property,
+    broken,
+)
+from mlk.proofs.symstate import SymState
+from mlk.proofs.terms import RefSort, Val, bor_axioms
+
+#: The name of the invariant family that is a security property as well.
+RIGHTS = "rights_never_grow"
+#: Every security property, in the order of the obligations.
+NAMES = (*(p.name for p in PROPERTIES), RIGHTS)
+#: Families a focused proof of a security property assumes.
+FOCUS = ("valid_objs", "valid_caps", "valid_tcb_state", "cdt_links", "cdt_paths", "no_mloop", "sym_refs")
+
+#: The fields each property reads of the state after (unchanged terms prove it by frame).
+_READS = {
+    "confinement": (*OBJECT_FIELDS, *ENTRY_FIELDS, *SLOT_FIELDS, *LINE_FIELDS, "bound", "intfn"),
+    "integrity": ("kind", "cspace", "vspace", *ENTRY_FIELDS, *SLOT_FIELDS),
+}
+
+
+def _witnesses(sorts: Sequence[str], tag: str) -> list[Val]:
+    return [z3.Const(f"{tag}.{k}", RefSort if sort == "ref" else z3.IntSort()) for k, sort in enumerate(sorts)]
+
+
+def security_query(kernel: Kernel, transition: str, prop: Property) -> Query:
+    """``security/<transition>/<prop>``."""
+    s = SymState.fresh("pre")
+    e = SymEvent.fresh("ev")
+    post = kernel.effect(s, e, transition)
+    if all(post.f[f] is s.f[f] for f in _READS[prop.name]):
+        return Query([], [], [], frame=True)
+    context = [kernel.guard(s, e, transition), *event_facts(e), *kernel.side_conditions(), *bor_axioms(64)]
+    goals = []
+    for check in prop.checks(transition):
+        xs = _witnesses(check.sorts, f"w.{check.name}")
+        term = check.body(None, s, post, e, *xs)
+        goals.append(Goal(f"{prop.name}.{check.name}", z3.simplify(term) if z3.is_expr(term) else term, xs))
+    return Query(
+        [*(h for f in ALL for h in f.assume(s)), *context],
+        [*(h for name in FOCUS for h in by_name(name).assume(s)), *context],
+        goals,
+        False,
+        s,
+        post,
+    )
+
+
+def security_counterexample(
+    kernel: Kernel, transition: str, prop: Property, seconds: float
+) -> tuple[list[str], str] | None:
+    """A pair of :func:`mlk.proofs.secpairs.pairs` or :func:`mlk.proofs.search.pool` whose step
+    by ``kernel`` breaks ``prop``: the broken checks and a rendering, or ``None`` within
+    ``seconds``."""
+    start = time.perf_counter()
+    candidates = [*secpairs.by_transition().get(transition, []), *search.pool().get(transition, [])]
+    for before, event in candidates:
+        if time.perf_counter() - start > seconds:
+            return None
+        sym = abstract(before)
+        ev = concrete_event(event)
+        after_sym = kernel.effect(sym, ev, transition)
+        spec_next, _ = step(before, event)
+        d = search._merged(domains(before), domains(spec_next), keys(after_sym.kind), keys(after_sym.occ))
+        failed = broken(prop, transition, d, sym, after_sym, ev)
+        if not failed:
+            continue
+        after = search.spec_after(before, after_sym)
+        text = render_states(before, after, event, failed[0][1], spec_next)
+        return [f"{prop.name}.{name}" for name, _ in failed], text
+    return None
+
+
+def obligations(kernel: Kernel, transitions: Sequence[str]) -> list[Obligation]:
+    """The security obligations of ``transitions`` for ``kernel``."""
+    rights = by_name(RIGHTS)
+    out = []
+    for transition in transitions:
+        for prop in PROPERTIES:
+            out.append(
+                Obligation(
+                    f"security/{transition}/{prop.name}",
+                    partial(security_query, kernel, transition, prop),
+                    None,
+                    partial(security_counterexample, kernel, transition, prop),
+                )
+            )
+        out.append(
+            Obligation(
+                f"security/{transition}/{RIGHTS}",
+                partial(preserve_query, kernel, transition, rights),
+                None,
+                partial(search.preserve_counterexample, kernel, transition, rights),
+            )
+        )
+    return out
