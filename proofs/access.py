@@ -191,9 +191,7 @@ def is_original(s: SymState, r: Val) -> Val:
     """Whether ``r`` holds an object's original capability (if_live_then_nonz_cap)."""
     t = ctype(s, r)
     p = parent(s, r)
-    return and_(
-        ne(t, UNTYPED), ne(t, IRQH), ne(t, IRQC), or_(eq(p, no_ref(r)), not_(same_target(s, p, r)))
-    )
+    return and_(ne(t, UNTYPED), ne(t, IRQH), ne(t, IRQC), or_(eq(p, no_ref(r)), not_(same_target(s, p, r))))
 
 
 def untyped_end(s: SymState, r: Val) -> Val:

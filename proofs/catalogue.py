@@ -251,4 +251,3 @@ def obligations(kernel: Kernel | None = None, pending: bool = False) -> list[Obl
 
     result += secproofs.obligations(k, ENCODED)
     return result
-

@@ -55,9 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--list", action="store_true", help="list the selected obligations and what is not encoded, then exit"
     )
-    p.add_argument(
-        "--pending", action="store_true", help="also run the obligations of transitions not yet proved"
-    )
+    p.add_argument("--pending", action="store_true", help="also run the obligations of transitions not yet proved")
     p.add_argument("--mutants", action="store_true", help="check that every seeded spec bug is refuted")
     p.add_argument("--mutant", metavar="NAME", help="run the obligations against one seeded bug")
     return p

@@ -164,9 +164,7 @@ def abstract(s: State) -> SymState:
     v["nslots"] = _arr("nslots", ((oid, 1 << o.radix) for oid, o in cnodes.items() if o.radix >= 0))
     v["osize"] = _arr("osize", ((oid, 1 << object_size_bits(o)) for oid, o in objs.items() if object_size_bits(o) >= 0))
     v["used"] = _arr("used", ((oid, o.used) for oid, o in cnodes.items()))
-    v["trefs"] = _arr(
-        "trefs", ((oid, o.tcb_refs) for oid, o in objs.items() if isinstance(o, CNode | VSpace))
-    )
+    v["trefs"] = _arr("trefs", ((oid, o.tcb_refs) for oid, o in objs.items() if isinstance(o, CNode | VSpace)))
     v["device"] = _arr("device", ((oid, o.device) for oid, o in objs.items() if isinstance(o, Frame)))
     v["pte"] = _rows("pte", {oid: {i: e.obj for i, e in o.entries.items()} for oid, o in tables.items()})
     v["pter"] = _rows("pter", {oid: {i: e.rights for i, e in o.entries.items()} for oid, o in tables.items()})
@@ -379,9 +377,7 @@ def read_back(
 
             irqs[irq] = Irq(IrqState(st), _opt(num(at("intfn", irq))), num(at("ibadge", irq)), flag(at("imasked", irq)))
     del ref_of
-    return State(
-        machine, out_objects, out_slots, queues, num(sym.current), irqs, 0 if flag(sym.halted) else None
-    )
+    return State(machine, out_objects, out_slots, queues, num(sym.current), irqs, 0 if flag(sym.halted) else None)
 
 
 def _read_object(

@@ -86,7 +86,7 @@ def describe_event(e: Event) -> str:
     if isinstance(e, SyscallEvent):
         return (
             f"system call x8={e.ctx[Reg.SYSNO]} x0={_id(e.ctx[Reg.CPTR])} x1={_id(e.ctx[Reg.MSGINFO])} "
-            f"mrs={[_id(v) for v in e.ctx[Reg.MR0:Reg.SYSNO]]} x9={e.ctx[Reg.XFER_CAP]} x10={e.ctx[Reg.RECV_SLOT]}"
+            f"mrs={[_id(v) for v in e.ctx[Reg.MR0 : Reg.SYSNO]]} x9={e.ctx[Reg.XFER_CAP]} x10={e.ctx[Reg.RECV_SLOT]}"
         )
     if isinstance(e, TickEvent):
         return "timer tick"
@@ -153,10 +153,16 @@ def render_states(
     text += _state_lines("before", before, objects, slots)
     text += _state_lines("after", after, objects, slots)
     if spec_after is not None and spec_after._replace(halted=None) != after._replace(halted=None):
-        diff = [describe_object(o, spec_after.objects[o]) for o in sorted(objects) if o in spec_after.objects
-                and spec_after.objects[o] != after.objects.get(o)]
-        diff += [describe_slot(r, spec_after.slots[r]) for r in sorted(slots) if r in spec_after.slots
-                 and spec_after.slots[r] != after.slots.get(r)]
+        diff = [
+            describe_object(o, spec_after.objects[o])
+            for o in sorted(objects)
+            if o in spec_after.objects and spec_after.objects[o] != after.objects.get(o)
+        ]
+        diff += [
+            describe_slot(r, spec_after.slots[r])
+            for r in sorted(slots)
+            if r in spec_after.slots and spec_after.slots[r] != after.slots.get(r)
+        ]
         text.append("the spec's own next state differs: " + ("; ".join(diff) if diff else "elsewhere"))
     return "\n".join(text)
 

@@ -271,9 +271,7 @@ VALID_OBJS = Invariant(
             "live obj",
             lambda s, o, t: implies(
                 and_(_wait_object(s, o), at2(s, "wpos", o, t) >= 0),
-                and_(
-                    at2(s, "wpos", o, t) < at(s, "wlen", o), eq(at2(s, "wat", o, at2(s, "wpos", o, t)), t)
-                ),
+                and_(at2(s, "wpos", o, t) < at(s, "wlen", o), eq(at2(s, "wat", o, at2(s, "wpos", o, t)), t)),
             ),
         ),
         _c(
@@ -415,9 +413,7 @@ SYM_REFS = Invariant(
                     eq(kind(s, at(s, "tobj", t)), EP),
                     eq(
                         at(s, "epstate", at(s, "tobj", t)),
-                        ite(
-                            eq(tstate(s, t), ON_SEND), int(EndpointState.SENDING), int(EndpointState.RECEIVING)
-                        ),
+                        ite(eq(tstate(s, t), ON_SEND), int(EndpointState.SENDING), int(EndpointState.RECEIVING)),
                     ),
                     in_wq(s, at(s, "tobj", t), t),
                 ),
@@ -853,9 +849,7 @@ VALID_QUEUES = Invariant(
         _c(
             "lengths",
             "prio",
-            lambda s, p: and_(
-                at(s, "qlen", p) >= 0, implies(at(s, "qlen", p) > 0, between(0, p, NUM_PRIORITIES))
-            ),
+            lambda s, p: and_(at(s, "qlen", p) >= 0, implies(at(s, "qlen", p) > 0, between(0, p, NUM_PRIORITIES))),
         ),
         _c(
             "positions",
@@ -912,9 +906,7 @@ SCHED_HIGHEST = Invariant(
         _c(
             "highest",
             "prio",
-            lambda s, p: implies(
-                and_(ne(s.current, s.idle), at(s, "qlen", p) > 0), p <= at(s, "prio", s.current)
-            ),
+            lambda s, p: implies(and_(ne(s.current, s.idle), at(s, "qlen", p) > 0), p <= at(s, "prio", s.current)),
         ),
     ),
 )
@@ -1156,6 +1148,7 @@ INVARIANTS: tuple[Invariant, ...] = (
     MAPPING_RIGHTS_WITHIN_CAP,
 )
 
+
 def _path_child(s: SymState, x: Val, y: Val) -> Val:
     c = at2(s, "achild", x, y)
     return implies(and_(occ(s, x), at2(s, "anc", x, y)), and_(occ(s, c), eq(parent(s, c), y)))
@@ -1186,6 +1179,7 @@ CDT_PATHS = Invariant(
         ),
     ),
 )
+
 
 def _descends_from(s: SymState, r: Val, root: Val) -> Val:
     return or_(eq(r, root), at2(s, "anc", r, root))
@@ -1225,6 +1219,7 @@ ORIGINALS = Invariant(
 
 #: Facts the proofs need beyond the spec's invariants (see the module documentation).
 AUX: tuple[Invariant, ...] = (CDT_PATHS, ORIGINALS)
+
 
 def _f(*names: str) -> Callable[..., list[Val]]:
     return lambda s, x: [at(s, name, x) for name in names]
@@ -1300,5 +1295,3 @@ def by_name(name: str) -> Invariant:
         if inv.name == name:
             return inv
     raise KeyError(name)
-
-

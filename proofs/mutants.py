@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from mlk.abi.errors import Error
 from mlk.abi.objects import TIME_SLICE_TICKS
-from mlk.proofs.access import NTFN, ON_SEND, RUNNING, TCB
+from mlk.proofs.access import FRAME, NTFN, ON_SEND, RUNNING, TCB
 from mlk.proofs.enc import Kernel
 from mlk.proofs.enc.base import OK, OpResult, first_error, get, get2, put, when
 from mlk.proofs.enc.cspace import SymCap, read_cap
@@ -310,6 +310,21 @@ class TransferWithoutGrant(Kernel):
         return super().send(s, tid, ep, badge, True, grant_reply, call, blocking)
 
 
+class UnmapByObject(Kernel):
+    """``vm.frame_unmap`` unmaps by frame instead of by capability: Unmap on an unmapped copy
+    removes the mapping its parent capability made, in whatever address space that is."""
+
+    def frame_unmap(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:
+        result = super().frame_unmap(s, tid, ref, cap, args)
+        p = get(s, "parent", ref)
+        pcap = read_cap(s, p)
+        steal = and_(
+            eq(cap.cmvs, NONE), ne(p, no_ref(ref)), eq(pcap.ctype, FRAME), eq(pcap.cobj, cap.cobj), ne(pcap.cmvs, NONE)
+        )
+        stolen = self.set_cap(self.unmap_frame(s, pcap), p, pcap.but(cmvs=NONE, cmva=0))
+        return OpResult(result.error, when(steal, stolen, result.state))
+
+
 @dataclass(frozen=True)
 class Mutant:
     """A seeded bug and the obligation expected to refute it."""
@@ -364,6 +379,8 @@ MUTANTS: tuple[Mutant, ...] = (
         "security/irq_handler_set_notification/confinement",
     ),
     Mutant("transfer-without-grant", TransferWithoutGrant(), "security/endpoint_send/integrity"),
+    Mutant("unmap-by-object", UnmapByObject(), "security/frame_unmap/integrity"),
+    Mutant("unmap-by-object-confined", UnmapByObject(), "security/frame_unmap/confinement"),
 )
 
 

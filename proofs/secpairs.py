@@ -5,7 +5,8 @@ everything (every object descends from its untyped capability, so it may revoke 
 rarely show a thread acting without authority. :func:`pairs` builds, from the boot state, a second
 thread ``u`` in a CSpace of its own holding reduced copies of the root task's capabilities (an
 endpoint capability with WRITE only, one notification capability with WRITE only and another's with
-READ only, its own TCB, an IRQ handler capability), while the root task waits on the endpoint; the
+READ only, its own TCB, an IRQ handler capability, an unmapped copy of a frame capability whose
+original maps the frame into the root task's VSpace), while the root task waits on the endpoint; the
 events are ``u``'s. The spec refuses them or performs them within ``u``'s authority; a kernel that
 skipped a rights check would break a security property on them. The counterexample search of the
 security obligations and ``tests/proofs/test_security.py`` use them.
@@ -31,8 +32,9 @@ F = int(RootSlot.FREE_FIRST)
 #: empty slot it receives a capability into.
 N1, N2, EP, TCB, CNODE, HANDLER, ROOT_RECV = F, F + 1, F + 2, F + 3, F + 4, F + 5, F + 10
 #: Slots of ``u``'s CSpace: the endpoint with WRITE only, notification ``N1`` with WRITE only,
-#: ``N2`` with READ only, its own TCB, the IRQ handler capability.
-U_EP_W, U_N1_W, U_N2_R, U_TCB, U_HANDLER = 1, 2, 3, 4, 5
+#: ``N2`` with READ only, its own TCB, the IRQ handler capability, an (unmapped) copy of the capability
+#: to the root task's first image frame (which is mapped in the root task's VSpace).
+U_EP_W, U_N1_W, U_N2_R, U_TCB, U_HANDLER, U_FRAME = 1, 2, 3, 4, 5, 6
 #: The radix of ``u``'s CNode.
 U_RADIX = 4
 
@@ -79,12 +81,13 @@ def setup() -> State:
             _give(U_N1_W, N1, Right.WRITE),
             _give(U_N2_R, N2, Right.READ),
             _give(U_TCB, TCB, int(ALL_RIGHTS)),
+            _give(U_FRAME, RootSlot.IMAGE_FIRST, int(ALL_RIGHTS)),
             _invoke(CNODE, Label.CNODE_MOVE, U_HANDLER, RootSlot.CNODE, HANDLER),
             syscall_event(Syscall.RECV, cptr=EP, recv=ROOT_RECV),
         ],
     )
     assert s.current != root, "the second thread does not run"
-    assert len([r for r in s.slots if r[0] == s.objects[s.current].cspace]) == 5, "u's CSpace is incomplete"  # type: ignore[union-attr]
+    assert len([r for r in s.slots if r[0] == s.objects[s.current].cspace]) == 6, "u's CSpace is incomplete"  # type: ignore[union-attr]
     return s
 
 
@@ -100,6 +103,7 @@ def pairs() -> tuple[tuple[State, Event], ...]:
         syscall_event(Syscall.SEND, cptr=U_EP_W, msginfo=msginfo.pack(0, 1, 1), mrs=(7,), xfer=U_N1_W),
         syscall_event(Syscall.CALL, cptr=U_EP_W, msginfo=msginfo.pack(0, 1, 1), mrs=(7,), xfer=U_N2_R),
         syscall_event(Syscall.SEND, cptr=U_N1_W),
+        _invoke(U_FRAME, Label.FRAME_UNMAP),
     ]
     return tuple((s, e) for e in events)
 

@@ -77,8 +77,25 @@ from mlk.proofs.access import (
     occ,
     recorded,
 )
+from mlk.proofs.enc.base import REGS
 from mlk.proofs.symstate import SymState
-from mlk.proofs.terms import NONE, RefSort, Val, and_, eq, implies, is_sym, ne, not_, or_, r_bit, ref_cn, select
+from mlk.proofs.terms import (
+    NONE,
+    CArray,
+    FnArray,
+    RefSort,
+    Val,
+    and_,
+    eq,
+    implies,
+    is_sym,
+    ne,
+    not_,
+    or_,
+    r_bit,
+    ref_cn,
+    select,
+)
 
 #: Transitions without an acting thread (see the module documentation).
 NO_ACTOR = ("halted", "idle", "tick")
@@ -318,8 +335,18 @@ def _changed(pre: SymState, post: SymState, names: Sequence[str], key: Val) -> V
         return or_(*(ne(select(post.f[n], key), select(pre.f[n], key)) for n in names))
     memo_key = ("changed", id(pre), id(post), names, key)
     if memo_key not in _MEMO:
-        _MEMO[memo_key] = any(select(post.f[n], key) != select(pre.f[n], key) for n in names)
+        _MEMO[memo_key] = any(_differ(select(post.f[n], key), select(pre.f[n], key)) for n in names)
     return _MEMO[memo_key]
+
+
+def _differ(a: Val, b: Val) -> bool:
+    """Whether two concrete values differ; arrays (a thread's registers) by their values at the
+    registers (:data:`mlk.proofs.enc.base.REGS`), the only points anything writes."""
+    if isinstance(a, CArray | FnArray) or isinstance(b, CArray | FnArray):
+        if a is b:
+            return False
+        return any(select(a, r) != select(b, r) for r in REGS)
+    return bool(a != b)
 
 
 def _entry_changed(pre: SymState, post: SymState, w: Val, i: Val) -> Val:
@@ -443,57 +470,81 @@ def _confinement(transition: str) -> tuple[Check, ...]:
 
 
 @memo
-def affects(dom: Dom, s: SymState, t: Val, u: Val) -> Val:
-    """Thread ``t`` has write or grant authority over thread ``u``'s CSpace or VSpace: ``u`` is
-    ``t`` or shares its CSpace root; a controlled slot holds a capability to ``u`` (a TCB), to
-    ``u``'s CSpace root (a CNode) or VSpace, or a frame or page table mapped in ``u``'s VSpace; a
-    slot of ``u``'s CSpace root descends from a slot in a CNode of ``t`` (Revoke); or ``u`` is
-    blocked receiving on an endpoint a root slot of ``t`` names with WRITE and GRANT."""
-    cs, vs = at(s, "cspace", u), at(s, "vspace", u)
+def affects_cspace(dom: Dom, s: SymState, t: Val, u: Val) -> Val:
+    """Thread ``t`` has write or grant authority over thread ``u``'s CSpace: ``u`` is ``t`` or
+    shares its CSpace root; a controlled slot holds a capability to ``u`` (a TCB: Configure) or to
+    ``u``'s CSpace root (a CNode); a slot of ``u``'s CSpace root is controlled (it descends from a
+    slot in a CNode of ``t``: Revoke); or ``u`` is blocked receiving on an endpoint a root slot of
+    ``t`` names with WRITE and GRANT (a message may carry a capability into ``u``'s root)."""
+    cs = at(s, "cspace", u)
+
+    def names(x: Val) -> Val:
+        k, o = ctype(s, x), cobj(s, x)
+        return and_(occ(s, x), or_(and_(eq(k, TCB), eq(o, u)), and_(eq(k, CNODE), eq(o, cs))))
+
+    def held() -> Val:
+        return some(dom, "ref", lambda x: and_(names(x), controlled(dom, s, t, x)))
+
+    def revoked() -> Val:
+        return some(dom, "ref", lambda x: and_(occ(s, x), eq(ref_cn(x), cs), controlled(dom, s, t, x)))
+
+    def granted() -> Val:
+        return and_(eq(at(s, "tstate", u), ON_RECV), receives_grant(dom, s, t, cs))
+
+    def shared() -> Val:
+        return or_(eq(u, t), and_(eq(cs, at(s, "cspace", t)), ne(cs, NONE)))
+
+    return first(dom, shared, held, revoked, granted)
+
+
+@memo
+def affects_vspace(dom: Dom, s: SymState, t: Val, u: Val) -> Val:
+    """Thread ``t`` has write authority over thread ``u``'s VSpace: ``u`` is ``t``, or a
+    controlled slot holds a capability to ``u`` (a TCB: Configure), to ``u``'s VSpace (Map), or to
+    a frame or page table mapped in ``u``'s VSpace (Unmap, Delete)."""
+    vs = at(s, "vspace", u)
 
     def names(x: Val) -> Val:
         k, o = ctype(s, x), cobj(s, x)
         mapped_in = and_(or_(eq(k, FRAME), eq(k, PT)), eq(at(s, "cmvs", x), vs), ne(vs, NONE))
-        return and_(
-            occ(s, x),
-            or_(
-                and_(eq(k, TCB), eq(o, u)),
-                and_(eq(k, CNODE), eq(o, cs)),
-                and_(eq(k, VS), eq(o, vs)),
-                mapped_in,
-            ),
-        )
+        return and_(occ(s, x), or_(and_(eq(k, TCB), eq(o, u)), and_(eq(k, VS), eq(o, vs)), mapped_in))
 
-    held = some(dom, "ref", lambda x: and_(names(x), controlled(dom, s, t, x)))
-    revoked = some(dom, "ref", lambda x: and_(occ(s, x), eq(ref_cn(x), cs), controlled(dom, s, t, x)))
-    granted = and_(eq(at(s, "tstate", u), ON_RECV), receives_grant(dom, s, t, cs))
-    return or_(eq(u, t), and_(eq(cs, at(s, "cspace", t)), ne(cs, NONE)), held, revoked, granted)
+    return first(dom, lambda: eq(u, t), lambda: some(dom, "ref", lambda x: and_(names(x), controlled(dom, s, t, x))))
 
 
 def _integrity(transition: str) -> tuple[Check, ...]:
-    def unaffected(dom: Dom, pre: SymState, u: Val) -> Val:
+    def free(dom: Dom, pre: SymState, u: Val, authority: Callable[..., Val]) -> Val:
+        """``u`` is a thread the acting thread has no such authority over."""
         t = actor_of(transition, pre)
-        mine = False if t is None else affects(dom, pre, t, u)
+        mine = False if t is None else authority(dom, pre, t, u)
         return and_(eq(kind(pre, u), TCB), not_(mine))
 
     def roots(dom: Dom, pre: SymState, post: SymState, e: Any, u: Val) -> Val:
-        same = and_(
-            eq(kind(post, u), TCB),
-            eq(at(post, "cspace", u), at(pre, "cspace", u)),
-            eq(at(post, "vspace", u), at(pre, "vspace", u)),
+        thread = eq(kind(pre, u), TCB)
+        kept = eq(kind(post, u), TCB)
+        same_cs = and_(kept, eq(at(post, "cspace", u), at(pre, "cspace", u)))
+        same_vs = and_(kept, eq(at(post, "vspace", u), at(pre, "vspace", u)))
+        return and_(
+            then(dom, and_(thread, not_(same_cs)), lambda: not_(free(dom, pre, u, affects_cspace))),
+            then(dom, and_(thread, not_(same_vs)), lambda: not_(free(dom, pre, u, affects_vspace))),
         )
-        return then(dom, and_(eq(kind(pre, u), TCB), not_(same)), lambda: not_(unaffected(dom, pre, u)))
 
     def cspace(dom: Dom, pre: SymState, post: SymState, e: Any, u: Val, x: Val) -> Val:
         mine = and_(eq(ref_cn(x), at(pre, "cspace", u)), ne(ref_cn(x), NONE))
-        return then(dom, and_(mine, _changed(pre, post, SLOT_FIELDS, x)), lambda: not_(unaffected(dom, pre, u)))
+        return then(
+            dom,
+            and_(mine, _changed(pre, post, SLOT_FIELDS, x)),
+            lambda: not_(free(dom, pre, u, affects_cspace)),
+        )
 
     def vspace(dom: Dom, pre: SymState, post: SymState, e: Any, u: Val, w: Val, i: Val) -> Val:
         v = at(pre, "vspace", u)
         return then(
             dom,
             and_(ne(v, NONE), _entry_changed(pre, post, w, i)),
-            lambda: implies(or_(under(dom, pre, v, w), under(dom, post, v, w)), not_(unaffected(dom, pre, u))),
+            lambda: implies(
+                or_(under(dom, pre, v, w), under(dom, post, v, w)), not_(free(dom, pre, u, affects_vspace))
+            ),
         )
 
     return (

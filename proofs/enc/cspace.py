@@ -224,5 +224,3 @@ class CSpace:
         """``ipc.derive``: (whether the capability may be copied, the copy)."""
         ok = and_(ne(cap.ctype, UNTYPED), ne(cap.ctype, PT), ne(cap.ctype, VS))
         return ok, cap.select(cap.but(cmvs=NONE, cmva=0), ne(cap.ctype, FRAME))
-
-

@@ -79,9 +79,7 @@ class Ipc(Threads, CSpace):
         moved = and_(found, ok, slot_ok)
         return when(moved, self.insert(s, dst, cap, src), s), ite(moved, 1, 0)
 
-    def transfer(
-        self, s: SymState, sender: Val, receiver: Val, badge: Val, grant: Val, fault: Val
-    ) -> SymState:
+    def transfer(self, s: SymState, sender: Val, receiver: Val, badge: Val, grant: Val, fault: Val) -> SymState:
         """``ipc.transfer``: the sender's message (its fault message when ``fault``) reaches the
         receiver's registers with ``badge``; a capability moves when ``grant`` allows."""
         sctx = select(s.ctx, sender)
@@ -203,4 +201,3 @@ class Ipc(Threads, CSpace):
             f = put(f, name, tid, value)
         sent = self.send(f, tid, cap.cobj, cap.cbadge, False, True, True, True)
         return when(usable, sent, dead)
-

@@ -44,9 +44,7 @@ class IrqOps(Vm):
             s = put(s, name, line, value)
         return s
 
-    def irq_control_issue(
-        self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]
-    ) -> OpResult:
+    def irq_control_issue(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:
         """``irq.irq_control_issue``."""
         irq, cnode_cptr, index = args[0], args[1], args[2]
         lerr, cnref = self.lookup_arg(s, tid, cnode_cptr, CNODE)
@@ -64,9 +62,7 @@ class IrqOps(Vm):
         done = self.insert(done, dst, SymCap(IRQH, irq), ref)
         return OpResult(error, done)
 
-    def irq_set_notification(
-        self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]
-    ) -> OpResult:
+    def irq_set_notification(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:
         """``irq.irq_set_notification``."""
         lerr, nref = self.lookup_arg(s, tid, args[0], NTFN)
         error = first_error([(ne(lerr, 0), lerr), (not_(r_bit(get(s, "crights", nref), 1)), Error.INVALID_CAPABILITY)])

@@ -345,4 +345,3 @@ class Ops(Delete):
         for c in range(RETYPE_MAX_OBJECTS, 0, -1):
             result = ite(eq(k, c), c * unit, result)
         return result
-

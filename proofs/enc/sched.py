@@ -134,4 +134,3 @@ class Sched:
         h = self.highest(s)
         chosen = self.remove_at(s, h, 0).but(current=get2(s, "qat", h, 0))
         return when(eq(h, NONE), s.but(current=s.idle), chosen)
-

@@ -96,9 +96,7 @@ class Vm(Ipc):
         done = self.set_cap(self.unmap_frame(s, cap), ref, cap.but(cmvs=NONE, cmva=0))
         return OpResult(0, when(ne(cap.cmvs, NONE), done, s))
 
-    def page_table_map(
-        self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]
-    ) -> OpResult:
+    def page_table_map(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:
         """``vm.page_table_map``."""
         vs_cptr, vaddr = args[0], args[1]
         lerr, vsref = self.lookup_arg(s, tid, vs_cptr, VS)
@@ -144,9 +142,7 @@ class Vm(Ipc):
             done = when(hit, self.remove_entry(s, t, index), done)
         return put(done, "ptlevel", cap.cobj, NONE)
 
-    def page_table_unmap(
-        self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]
-    ) -> OpResult:
+    def page_table_unmap(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:
         """``vm.page_table_unmap``."""
         is_mapped = ne(cap.cmvs, NONE)
         error = ite(and_(is_mapped, get(s, "nent", cap.cobj) > 0), int(Error.DELETE_FIRST), 0)
