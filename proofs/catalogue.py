@@ -249,5 +249,5 @@ def obligations(kernel: Kernel | None = None, pending: bool = False) -> list[Obl
             )
     from mlk.proofs import secproofs  # noqa: PLC0415  (it builds on this module)
 
-    result += secproofs.obligations(k, ENCODED)
+    result += secproofs.obligations(k, ENCODED, pending)
     return result

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mlk.proofs import catalogue, report, runner, search
+from mlk.proofs import catalogue, report, runner, search, secproofs
 from mlk.proofs.cache import DEFAULT_DIR, Cache, source_digest
 from mlk.proofs.mutants import MUTANTS
 from mlk.proofs.mutants import by_name as mutant_by_name
@@ -164,6 +164,8 @@ def _print_pending(console: Console) -> None:
         "not yet proved (encoded and tested against the spec; run with --pending): transitions "
         + ", ".join(catalogue.pending_transitions())
     )
+    if secproofs.PENDING:
+        console.print("security obligations not yet proved (run with --pending): " + ", ".join(secproofs.PENDING))
     for item in catalogue.NOT_ENCODED_PROPERTIES:
         console.print(f"not yet encoded (not proved): {item}")
 
@@ -223,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         "not_encoded": {
             "transitions": catalogue.pending_transitions(),
             "properties": list(catalogue.NOT_ENCODED_PROPERTIES),
+            "security": list(secproofs.PENDING),
         },
     }
     if args.json:

@@ -101,8 +101,15 @@ def security_counterexample(
     return None
 
 
-def obligations(kernel: Kernel, transitions: Sequence[str]) -> list[Obligation]:
-    """The security obligations of ``transitions`` for ``kernel``."""
+#: The security obligations not proved yet (``transition/property``): Z3 gives *unknown* within
+#: the limits. ``mlk-prove`` runs them with ``--pending`` (or when ``--only`` selects them) and
+#: names them on every run; the concrete checks of ``tests/proofs/test_security.py`` cover them.
+PENDING: tuple[str, ...] = ()
+
+
+def obligations(kernel: Kernel, transitions: Sequence[str], pending: bool = False) -> list[Obligation]:
+    """The security obligations of ``transitions`` for ``kernel``, those of :data:`PENDING` only
+    with ``pending``."""
     rights = by_name(RIGHTS)
     out = []
     for transition in transitions:
@@ -123,4 +130,4 @@ def obligations(kernel: Kernel, transitions: Sequence[str]) -> list[Obligation]:
                 partial(search.preserve_counterexample, kernel, transition, rights),
             )
         )
-    return out
+    return [o for o in out if pending or o.name.removeprefix("security/") not in PENDING]

@@ -25,13 +25,38 @@ CSpace root CNode ``cspace(t)`` (its *root slots*). From there:
   capability alone, as in seL4, where these objects' rights are never consulted), or when a
   controlled slot holds a capability to ``o`` (deleting it may destroy ``o``).
 
-**Needed rights per operation**, as the spec checks them (and as :func:`confinement` requires of
-every new reference a transition creates): sending a message or a signal needs WRITE on the
-endpoint or notification, and GRANT to transfer a capability into the receiver's CSpace; receiving
-or waiting needs READ; BindNotification needs READ on the notification; IRQHandler SetNotification
-needs WRITE on it; a frame is mapped with at most its capability's rights (READ and WRITE;
-``mapping_rights_within_cap``); TCB, CNode, VSpace, page-table, untyped and IRQ operations need the
-capability. Derived capabilities never have rights their parent lacks (``rights_never_grow``).
+**Needed rights, per operation** (what each changes and through which capability, as the spec
+checks it; ``confinement`` requires the rights of every new reference a transition creates):
+
+* Send, Call, NBSend on an endpoint: WRITE. The receiver at the head of its queue gets the message
+  (registers, state); with GRANT a capability lands in the receiver's receive slot (its CSpace
+  root); a Call leaves its reply right with the receiver.
+* Recv, NBRecv, ReplyRecv on an endpoint: READ. The thread's own registers and state, the sender at
+  the head of the queue (its state), a capability into its own CSpace root when the sender had
+  GRANT, its own bound notification when that is active.
+* Reply: the reply right the thread holds (a kernel record, no capability): the caller's registers
+  and state.
+* Signal (Send on a notification): WRITE. The word, or the head waiter or the bound thread
+  (registers, state, and the wait queue the bound thread leaves).
+* Wait, Poll (Recv, NBRecv on a notification): READ. The word, the thread's own state.
+* A fault: the fault endpoint capability in the thread's own CSpace root, which must have WRITE and
+  GRANT or GRANT_REPLY; the handler gets the message as from a Call.
+* Untyped Retype: the untyped capability (its watermark), new objects inside its region, their
+  capabilities in empty slots of a CNode a root slot names.
+* CNode Copy, Mint, Move, Mutate: the invoked CNode capability names the destination CNode; the
+  source is a slot of a CNode a root slot names. Rights are only masked, badges set once.
+* CNode Delete, Revoke: a slot of the invoked CNode, or (Revoke) the youngest child of one,
+  wherever it is; deleting an object's final capability destroys the object and undoes what
+  referred to it (wait queues, bindings, reply rights, the mapping the capability records).
+* TCB Configure, SetPriority, Suspend, Resume, ReadRegisters, WriteRegisters, Bind and Unbind: the
+  TCB capability; Configure's CSpace and VSpace are CNode and VSpace capabilities in root slots;
+  BindNotification needs READ on the notification; SetPriority at most the caller's priority.
+* IRQControl Issue: the IRQ control capability; the handler capability goes into a slot of a CNode
+  a root slot names. IRQHandler Ack, Clear, SetNotification: the handler capability;
+  SetNotification needs WRITE on the notification.
+* Frame Map, PageTable Map: the frame or page-table capability (its mapping record) and a VSpace
+  capability in a root slot, under which the entry is written; a frame's mapping has at most its
+  capability's READ and WRITE. Unmap: the entry the capability records.
 
 The state is split in three:
 
@@ -44,6 +69,26 @@ The state is split in three:
   :data:`LINE_FIELDS`): objects' existence, registers, CSpace and VSpace roots, fault endpoint,
   priority, notification words, translation entries, capabilities, interrupt lines. The two
   properties are about it.
+
+**The properties**, for a step from ``s`` to ``s'`` with acting thread ``t``:
+
+* ``confinement``: (``objects``) an object whose protected fields differ in ``s'`` is one ``t``
+  reaches in ``s`` (:func:`reaches`; with no acting thread: the interrupted thread, whose
+  registers are saved; for an interrupt also :func:`interrupt_reach`); (``entries``) a changed
+  translation entry is in a table ``t`` reaches; (``slots``) a changed capability slot is one ``t``
+  may change (:func:`reaches_slot`); (``lines``) a changed interrupt line is one ``t`` may change
+  (:func:`reaches_line`; an interrupt: its own line); (``new_references``) a thread's new bound
+  notification is named by a root slot with READ, a new CSpace root or VSpace by a root slot's CNode
+  or VSpace capability; (``new_line_references``) a line's new notification is named by a root
+  slot with WRITE. Without an acting thread nothing but the saved registers (and, for an
+  interrupt, its line and notification) may change.
+* ``integrity``: for every thread ``u`` of ``s``: (``roots``) ``u``'s CSpace root changes, or ``u``
+  disappears, only when ``t`` has authority over ``u``'s CSpace (:func:`affects_cspace`), its VSpace
+  root only with authority over its VSpace (:func:`affects_vspace`); (``cspace``) a capability in
+  ``u``'s CSpace root changes only with authority over ``u``'s CSpace; (``vspace``) an entry of a
+  table under ``u``'s VSpace (before or after) changes only with authority over ``u``'s VSpace.
+  This is an unwinding condition in the style of Nickel's *local respect*: a step of ``t`` leaves
+  every domain ``t`` may not write unchanged.
 """
 
 from __future__ import annotations
