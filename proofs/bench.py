@@ -36,6 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     proved = sum(o.status == Status.PROVED for o in outcomes)
     print(f"Z3 {z3_version()}, {args.jobs} jobs, cache cold")
     print(f"{len(outcomes)} obligations, {proved} proved, wall time {wall:.1f} s (target < {TARGET_SECONDS:.0f} s)")
+    security = [o for o in outcomes if o.name.startswith("security/")]
+    print(
+        f"security obligations: {len(security)}, {sum(o.status == Status.PROVED for o in security)} proved, "
+        f"{sum(o.seconds for o in security):.1f} s of prover time (all: {sum(o.seconds for o in outcomes):.1f} s)"
+    )
     print(f"{SLOWEST_SHOWN} slowest:")
     for o in sorted(outcomes, key=lambda o: -o.seconds)[:SLOWEST_SHOWN]:
         print(f"  {o.seconds:7.2f} s  {o.status:8}  {o.name}")

@@ -519,8 +519,9 @@ def affects_cspace(dom: Dom, s: SymState, t: Val, u: Val) -> Val:
     """Thread ``t`` has write or grant authority over thread ``u``'s CSpace: ``u`` is ``t`` or
     shares its CSpace root; a controlled slot holds a capability to ``u`` (a TCB: Configure) or to
     ``u``'s CSpace root (a CNode); a slot of ``u``'s CSpace root is controlled (it descends from a
-    slot in a CNode of ``t``: Revoke); or ``u`` is blocked receiving on an endpoint a root slot of
-    ``t`` names with WRITE and GRANT (a message may carry a capability into ``u``'s root)."""
+    slot in a CNode of ``t``: Revoke); or a thread with ``u``'s CSpace root (``u`` or one sharing
+    it) is blocked receiving on an endpoint a root slot of ``t`` names with WRITE and GRANT (a
+    message may carry a capability into that root)."""
     cs = at(s, "cspace", u)
 
     def names(x: Val) -> Val:
@@ -534,7 +535,26 @@ def affects_cspace(dom: Dom, s: SymState, t: Val, u: Val) -> Val:
         return some(dom, "ref", lambda x: and_(occ(s, x), eq(ref_cn(x), cs), controlled(dom, s, t, x)))
 
     def granted() -> Val:
-        return and_(eq(at(s, "tstate", u), ON_RECV), receives_grant(dom, s, t, cs))
+        def receiver(v: Val) -> Val:
+            ep = at(s, "tobj", v)
+            return and_(
+                eq(kind(s, v), TCB),
+                eq(at(s, "tstate", v), ON_RECV),
+                eq(at(s, "cspace", v), cs),
+                root_cap(
+                    dom,
+                    s,
+                    t,
+                    lambda r: and_(
+                        eq(ctype(s, r), EP),
+                        eq(cobj(s, r), ep),
+                        has_right(at(s, "crights", r), WRITE),
+                        has_right(at(s, "crights", r), GRANT),
+                    ),
+                ),
+            )
+
+        return some(dom, "obj", receiver)
 
     def shared() -> Val:
         return or_(eq(u, t), and_(eq(cs, at(s, "cspace", t)), ne(cs, NONE)))
