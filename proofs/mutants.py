@@ -339,7 +339,7 @@ class Mutant:
         return " ".join((type(self.kernel).__doc__ or "").split())
 
 
-#: The catalogue of seeded bugs: at least one per invariant family.
+#: The catalogue of seeded bugs: at least one per invariant family and per security property.
 MUTANTS: tuple[Mutant, ...] = (
     Mutant("tick-overfill", TickOverfill(), "preserve/tick/valid_objs"),
     Mutant("destroy-copies", DestroyCopies(), "preserve/cnode_delete/valid_caps"),

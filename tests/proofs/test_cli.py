@@ -64,7 +64,7 @@ def test_refuted_obligation_names_conjunct_and_rerun(capsys: pytest.CaptureFixtu
 
 def test_every_mutant_is_refuted(capsys: pytest.CaptureFixture[str]) -> None:
     assert len(MUTANTS) >= 15
-    families = {m.target.split("/")[2] for m in MUTANTS}
+    families = {m.target.split("/")[2] for m in MUTANTS if m.target.startswith("preserve/")}
     assert families == {f.name for f in ALL}
     # A generous limit: a mutant refuted slowly on a loaded machine is still refuted; a limit only
     # ends a run as unknown (the mutants are searched for on concrete states first, in seconds).
