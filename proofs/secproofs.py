@@ -17,10 +17,10 @@ import z3
 
 from mlk.model.kernel import step
 from mlk.proofs import search, secpairs
-from mlk.proofs.catalogue import event_facts, preserve_query
+from mlk.proofs.catalogue import _assume, _pre, _step, prepare_preserve, preserve_query
 from mlk.proofs.concrete import abstract, domains, keys
 from mlk.proofs.counterexample import render_states
-from mlk.proofs.enc import Kernel, SymEvent, concrete_event
+from mlk.proofs.enc import Kernel, concrete_event
 from mlk.proofs.invariants import ALL, by_name
 from mlk.proofs.obligation import Goal, Obligation, Query
 from mlk.proofs.security import (
@@ -32,8 +32,7 @@ from mlk.proofs.security import (
     Property,
     broken,
 )
-from mlk.proofs.symstate import SymState
-from mlk.proofs.terms import RefSort, Val, bor_axioms
+from mlk.proofs.terms import RefSort, Val
 
 #: The name of the invariant family that is a security property as well.
 RIGHTS = "rights_never_grow"
@@ -65,21 +64,21 @@ def _witnesses(sorts: Sequence[str], tag: str) -> list[Val]:
 
 
 def security_query(kernel: Kernel, transition: str, prop: Property) -> Query:
-    """``security/<transition>/<prop>``."""
-    s = SymState.fresh("pre")
-    e = SymEvent.fresh("ev")
-    post = kernel.effect(s, e, transition)
+    """``security/<transition>/<prop>``: the state before, the step and the hypotheses are those
+    of the preservation obligations of ``transition`` (built once, see
+    :func:`mlk.proofs.catalogue.prepare_preserve`)."""
+    s, e = _pre()
+    post, context = _step(kernel, transition)
     if all(post.f[f] is s.f[f] for f in _READS[prop.name]):
         return Query([], [], [], frame=True)
-    context = [kernel.guard(s, e, transition), *event_facts(e), *kernel.side_conditions(), *bor_axioms(64)]
     goals = []
     for check in prop.checks(transition):
         xs = _witnesses(check.sorts, f"w.{check.name}")
         term = check.body(None, s, post, e, *xs)
         goals.append(Goal(f"{prop.name}.{check.name}", z3.simplify(term) if z3.is_expr(term) else term, xs))
     return Query(
-        [*(h for f in ALL for h in f.assume(s)), *context],
-        [*(h for name in FOCUS for h in by_name(name).assume(s)), *context],
+        [*_assume(f.name for f in ALL), *context],
+        [*_assume(FOCUS), *context],
         goals,
         False,
         s,
@@ -142,6 +141,7 @@ def obligations(kernel: Kernel, transitions: Sequence[str], pending: bool = Fals
                     partial(security_query, kernel, transition, prop),
                     None,
                     partial(security_counterexample, kernel, transition, prop),
+                    prepare=partial(prepare_preserve, kernel, transition),
                 )
             )
         out.append(
@@ -150,6 +150,7 @@ def obligations(kernel: Kernel, transitions: Sequence[str], pending: bool = Fals
                 partial(preserve_query, kernel, transition, rights),
                 None,
                 partial(search.preserve_counterexample, kernel, transition, rights),
+                prepare=partial(prepare_preserve, kernel, transition),
             )
         )
     return [o for o in out if pending or o.name.removeprefix("security/") not in PENDING]
