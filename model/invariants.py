@@ -398,9 +398,13 @@ def untyped_inc(s: State) -> bool:
 def valid_reply_caps(s: State) -> bool:
     """Reply rights are unique and point at waiting callers: a thread holding the right to reply
     to C has C BLOCKED_ON_REPLY naming it, so no caller can be woken twice (see also
-    :func:`sym_refs`); a thread never holds the reply right to itself."""
+    :func:`sym_refs`); a thread never holds the reply right to itself; a thread blocked receiving
+    on an endpoint holds none (a receive discards it first), so the Call it receives can give it
+    one without overwriting another."""
     holders: set[ObjId] = set()
     for oid, tcb in _tcbs(s):
+        if tcb.reply is not None and tcb.state.kind == ThreadState.BLOCKED_ON_RECEIVE:
+            return False
         if tcb.reply is not None:
             if tcb.reply in holders or tcb.reply == oid:
                 return False

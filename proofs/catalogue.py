@@ -70,6 +70,13 @@ PROVED = (
     "irq_handler_ack",
     "irq_handler_clear",
     "illegal_invocation",
+    "reply",
+    "endpoint_send",
+    "notification_signal",
+    "notification_wait",
+    "user_fault",
+    "unknown_syscall",
+    "cap_fault",
 )
 
 #: Each proved spec transition stands for itself (the spec browser reads this).
@@ -82,7 +89,7 @@ CORE = ("valid_objs", "valid_caps", "valid_tcb_state")
 #: For each family, the other families its preservation proofs are known to need (tried first,
 #: with the goal's own family and :data:`CORE`; the full set of hypotheses comes second).
 FOCUS: dict[str, tuple[str, ...]] = {
-    "valid_objs": ("sym_refs", "valid_irq_handlers", "valid_reply_caps", "valid_idle"),
+    "valid_objs": ("sym_refs", "valid_irq_handlers", "valid_reply_caps", "valid_idle", "cur_tcb"),
     "valid_caps": ("cdt_links", "if_live_then_nonz_cap", "valid_irq_handlers", "valid_idle", "originals", "cdt_paths"),
     "valid_tcb_state": ("sym_refs", "valid_reply_caps", "valid_idle", "if_live_then_nonz_cap"),
     "pspace_aligned": ("pspace_distinct",),
@@ -97,7 +104,7 @@ FOCUS: dict[str, tuple[str, ...]] = {
     "untyped_inc": ("cdt_links", "no_mloop", "descendants_inc", "cdt_paths"),
     "cdt_paths": ("cdt_links", "no_mloop", "untyped_inc"),
     "originals": ("cdt_links", "cdt_paths", "if_live_then_nonz_cap", "valid_irq_handlers", "untyped_inc"),
-    "valid_reply_caps": ("sym_refs", "valid_idle"),
+    "valid_reply_caps": ("sym_refs", "cur_tcb", "valid_idle"),
     "valid_idle": ("valid_queues", "cur_tcb", "sym_refs"),
     "valid_irq_handlers": ("cdt_links",),
     "valid_queues": ("ct_not_in_q", "valid_blocked", "cur_tcb", "sched_highest", "valid_idle", "sym_refs"),
@@ -112,6 +119,12 @@ FOCUS: dict[str, tuple[str, ...]] = {
     "mappings_match_caps": ("no_kernel_mappings", "cdt_links"),
     "mapping_rights_within_cap": ("mappings_match_caps",),
 }
+
+
+def own_families(name: str) -> list[str]:
+    """The families the smallest focused proof of family ``name`` assumes: itself and :data:`CORE`."""
+    wanted = [name, *CORE]
+    return [f.name for f in ALL if f.name in wanted]
 
 
 def focus_families(name: str) -> list[str]:
@@ -214,7 +227,7 @@ def preserve_query(kernel: Kernel, transition: str, inv: Invariant) -> Query:
         return Query([], [], [], frame=True)
     return Query(
         [*_assume(f.name for f in ALL), *context],
-        [*_assume(focus_families(inv.name)), *context],
+        [[*_assume(own_families(inv.name)), *context], [*_assume(focus_families(inv.name)), *context]],
         _goals(inv, post, "w"),
         False,
         s,

@@ -4,16 +4,20 @@ In order:
 
 1. **frame**: when every field the goal's family reads is, term for term, the field of the state
    before, the goal is one of the hypotheses: proved without the solver;
-2. **focused proof**: the goals under the focused hypotheses (the families the goal is known to
-   depend on, :data:`mlk.proofs.catalogue.FOCUS`); with fewer quantified hypotheses Z3 instantiates
-   far less. Fewer hypotheses make a weaker assumption, so *unsat* here is a proof. Each attempt
-   has a resource limit (a count of solver steps, so that the outcome does not depend on the
-   machine's load); the solver's search depends on the order of the hypotheses, so a failed
-   attempt is retried with them in other orders;
-3. **counterexample search** on concrete reachable states (:mod:`mlk.proofs.search`): Z3 rarely
-   finds models of false quantified obligations, but evaluating the encoding on real states finds
-   bugs quickly, and shows them as spec states;
-4. **full proof** under every hypothesis, with a larger resource limit, in the time left.
+2. **focused proof**, goal by goal: every goal under the smallest set of hypotheses first (its
+   own family with the shapes of objects and capabilities), then the goals left under the
+   families they are known to depend on (:data:`mlk.proofs.catalogue.FOCUS`); with fewer
+   quantified hypotheses Z3 instantiates far less (a goal that the smallest set proves in
+   milliseconds can time out under a larger one). Fewer hypotheses make a weaker assumption, so
+   *unsat* here is a proof. Each attempt has a resource limit (a count of solver steps, so that
+   the outcome does not depend on the machine's load); the solver's search depends on the order
+   of the hypotheses, so a failed attempt is retried with them in another order;
+3. **full proof** of the goals left, under every hypothesis, with a larger resource limit, until
+   a share of the time limit is left;
+4. **counterexample search** on concrete reachable states (:mod:`mlk.proofs.search`), in that
+   share: Z3 rarely finds models of false quantified obligations, but evaluating the encoding on
+   real states finds bugs quickly, and shows them as spec states. A seeded bug (expected to
+   fail) is searched first, before any proof attempt.
 
 Only an *unsat* answer is a proof. A *sat* answer of the full proof is a counterexample (Z3's
 models of quantified formulas satisfy them); Z3's unknown, its time limit or the runner's hard
@@ -39,8 +43,9 @@ MUTANT_SEARCH_SHARE = 0.6
 #: The solver's resource limit (a deterministic count of its steps, about a million per second on
 #: the reference machine) for each focused attempt, the number of attempts (the same hypotheses in
 #: other orders: the solver's search depends on it), and the limit of each full attempt.
+OWN_RLIMIT = 500_000
 FOCUS_RLIMIT = 3_000_000
-FOCUS_ATTEMPTS = 3
+FOCUS_ATTEMPTS = 2
 FULL_RLIMIT = 40_000_000
 
 
@@ -81,6 +86,21 @@ def _check(
     return "unsat", None, None
 
 
+def _focused(tiers: Sequence[Sequence[Val]], goals: Sequence[Goal], deadline: float) -> list[Goal]:
+    """The goals that the tiers of focused hypotheses leave unproved. The first tier (the goal's
+    own family) tries every goal once with :data:`OWN_RLIMIT` steps; each later tier tries the
+    goals left in turn with :data:`FOCUS_ATTEMPTS` of :data:`FOCUS_RLIMIT` and gives up at the
+    first it cannot prove (the full proof takes over from there)."""
+    left = list(goals)
+    for k, hypotheses in enumerate(tiers):
+        if k == 0 and len(tiers) > 1:
+            left = [g for g in left if _check(hypotheses, [g], deadline, OWN_RLIMIT)[0] != "unsat"]
+            continue
+        while left and _check(hypotheses, left[:1], deadline, FOCUS_RLIMIT, FOCUS_ATTEMPTS)[0] == "unsat":
+            left.pop(0)
+    return left
+
+
 def discharge(obligation: Obligation, timeout: float) -> Outcome:
     """Decide ``obligation`` within about ``timeout`` seconds (the runner adds a hard limit)."""
     start = time.perf_counter()
@@ -118,17 +138,17 @@ def discharge(obligation: Obligation, timeout: float) -> Outcome:
     query: Query = obligation.build()
     if query.frame:
         return outcome(Status.PROVED, "frame")
-    if query.focus:
-        answer, _, _ = _check(query.focus, query.goals, deadline, FOCUS_RLIMIT, FOCUS_ATTEMPTS)
-        if answer == "unsat":
-            return outcome(Status.PROVED, "focused")
-    if not obligation.search_first and (found := searched()) is not None:
-        return found
-    answer, goal, info = _check(query.hypotheses, query.goals, deadline, FULL_RLIMIT)
+    left = _focused(query.focus, query.goals, deadline)
+    if not left:
+        return outcome(Status.PROVED, "focused")
+    reserve = 0.0 if obligation.search_first or obligation.search is None else timeout * SEARCH_SHARE
+    answer, goal, info = _check(query.hypotheses, left, deadline - reserve, FULL_RLIMIT)
     if answer == "unsat":
         return outcome(Status.PROVED, "full")
     assert goal is not None
     if answer == "sat":
         text = render_model(info, query, goal)
         return outcome(Status.REFUTED, "full", conjunct=goal.name, counterexample=text)
+    if not obligation.search_first and (found := searched()) is not None:
+        return found
     return outcome(Status.UNKNOWN, "full", reason=f"{goal.name}: {info}")

@@ -740,7 +740,7 @@ UNTYPED_INC = Invariant(
 
 VALID_REPLY_CAPS = Invariant(
     "valid_reply_caps",
-    "reply rights are unique, never to oneself, and name callers awaiting a reply",
+    "reply rights are unique, never to oneself, name callers awaiting a reply; receivers hold none",
     (
         _c(
             "unique",
@@ -761,6 +761,11 @@ VALID_REPLY_CAPS = Invariant(
                     eq(tstate(s, at(s, "reply", t)), ON_REPLY),
                 ),
             ),
+        ),
+        _c(
+            "receiver_holds_none",
+            "live",
+            lambda s, t: implies(and_(user_tcb(s, t), eq(tstate(s, t), ON_RECV)), eq(at(s, "reply", t), NONE)),
         ),
     ),
 )

@@ -7,8 +7,9 @@ discharges it, so that listing obligations is cheap.
 A query is an implication: its ``hypotheses`` (the invariants of the state before, the guard of
 the transition, facts about the event) imply each of its ``goals``. Each goal is a named conjunct
 whose universally quantified variables were replaced by fresh *witness* constants, so that a
-counterexample names the conjunct that broke and where it broke. ``focus`` is the part of the
-hypotheses tried first (the families the goal is known to depend on); ``frame`` says the goal's
+counterexample names the conjunct that broke and where it broke. ``focus`` lists parts of the
+hypotheses tried first, smallest first (the goal's own family, then with the families it is known
+to depend on); ``frame`` says the goal's
 fields are the very terms of the state before, so that the goal is one of the hypotheses.
 :mod:`mlk.proofs.discharge` decides them.
 """
@@ -46,7 +47,7 @@ class Query:
     """An implication to prove (see the module documentation)."""
 
     hypotheses: Sequence[Val]
-    focus: Sequence[Val]
+    focus: Sequence[Sequence[Val]]
     goals: Sequence[Goal]
     frame: bool = False
     before: Any = None
