@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark with ``argv``; return the exit status."""
     parser = argparse.ArgumentParser(prog="mlk bench proofs", description=__doc__)
     parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--timeout", type=float, default=30.0)
+    parser.add_argument("--timeout", type=float, default=60.0)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:

@@ -227,7 +227,11 @@ def preserve_query(kernel: Kernel, transition: str, inv: Invariant) -> Query:
         return Query([], [], [], frame=True)
     return Query(
         [*_assume(f.name for f in ALL), *context],
-        [[*_assume(own_families(inv.name)), *context], [*_assume(focus_families(inv.name)), *context]],
+        [
+            [*_assume(own_families(inv.name)), *context],
+            [*_assume(f.name for f in ALL), *context],
+            [*_assume(focus_families(inv.name)), *context],
+        ],
         _goals(inv, post, "w"),
         False,
         s,

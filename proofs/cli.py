@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
         "--jobs", "-j", type=int, default=os.cpu_count() or 1, help="parallel prover processes (default: all cores)"
     )
     p.add_argument(
-        "--timeout", type=float, default=30.0, help="seconds per obligation before it is unknown (default 30)"
+        "--timeout", type=float, default=60.0, help="seconds per obligation before it is unknown (default 60)"
     )
     p.add_argument("--json", type=Path, metavar="FILE", help="write a JSON report")
     p.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report")

@@ -5,13 +5,13 @@ In order:
 1. **frame**: when every field the goal's family reads is, term for term, the field of the state
    before, the goal is one of the hypotheses: proved without the solver;
 2. **focused proof**, goal by goal: every goal under the smallest set of hypotheses first (its
-   own family with the shapes of objects and capabilities), then the goals left under the
-   families they are known to depend on (:data:`mlk.proofs.catalogue.FOCUS`); with fewer
-   quantified hypotheses Z3 instantiates far less (a goal that the smallest set proves in
-   milliseconds can time out under a larger one). Fewer hypotheses make a weaker assumption, so
-   *unsat* here is a proof. Each attempt has a resource limit (a count of solver steps, so that
-   the outcome does not depend on the machine's load); the solver's search depends on the order
-   of the hypotheses, so a failed attempt is retried with them in another order;
+   own family with the shapes of objects and capabilities), then each goal left under every
+   family and under the families it is known to depend on (:data:`mlk.proofs.catalogue.FOCUS`),
+   with small resource limits; with fewer quantified hypotheses Z3 instantiates far less (a goal
+   that the smallest set proves in milliseconds can time out under a larger one, and some goals
+   are proved faster under every family than under a focus set). Fewer hypotheses make a weaker
+   assumption, so *unsat* here is a proof. Each attempt has a resource limit (a count of solver
+   steps, so that the outcome does not depend on the machine's load);
 3. **full proof** of the goals left, under every hypothesis, with a larger resource limit, until
    a share of the time limit is left;
 4. **counterexample search** on concrete reachable states (:mod:`mlk.proofs.search`), in that
@@ -45,7 +45,7 @@ MUTANT_SEARCH_SHARE = 0.6
 #: other orders: the solver's search depends on it), and the limit of each full attempt.
 OWN_RLIMIT = 500_000
 FOCUS_RLIMIT = 3_000_000
-FOCUS_ATTEMPTS = 2
+FOCUS_ATTEMPTS = 1
 FULL_RLIMIT = 40_000_000
 
 
@@ -87,17 +87,16 @@ def _check(
 
 
 def _focused(tiers: Sequence[Sequence[Val]], goals: Sequence[Goal], deadline: float) -> list[Goal]:
-    """The goals that the tiers of focused hypotheses leave unproved. The first tier (the goal's
-    own family) tries every goal once with :data:`OWN_RLIMIT` steps; each later tier tries the
-    goals left in turn with :data:`FOCUS_ATTEMPTS` of :data:`FOCUS_RLIMIT` and gives up at the
-    first it cannot prove (the full proof takes over from there)."""
+    """The goals that the tiers of hypotheses leave unproved. The first tier (the goal's own
+    family) tries every goal once with :data:`OWN_RLIMIT` steps; then each goal left in turn is
+    tried under each later tier with :data:`FOCUS_ATTEMPTS` of :data:`FOCUS_RLIMIT` steps, and
+    the first goal that none proves stops the focused proof (the full proof takes over)."""
     left = list(goals)
-    for k, hypotheses in enumerate(tiers):
-        if k == 0 and len(tiers) > 1:
-            left = [g for g in left if _check(hypotheses, [g], deadline, OWN_RLIMIT)[0] != "unsat"]
-            continue
-        while left and _check(hypotheses, left[:1], deadline, FOCUS_RLIMIT, FOCUS_ATTEMPTS)[0] == "unsat":
-            left.pop(0)
+    if len(tiers) > 1:
+        left = [g for g in left if _check(tiers[0], [g], deadline, OWN_RLIMIT)[0] != "unsat"]
+        tiers = tiers[1:]
+    while left and any(_check(h, left[:1], deadline, FOCUS_RLIMIT, FOCUS_ATTEMPTS)[0] == "unsat" for h in tiers):
+        left.pop(0)
     return left
 
 

@@ -78,7 +78,7 @@ def security_query(kernel: Kernel, transition: str, prop: Property) -> Query:
         goals.append(Goal(f"{prop.name}.{check.name}", z3.simplify(term) if z3.is_expr(term) else term, xs))
     return Query(
         [*_assume(f.name for f in ALL), *context],
-        [*_assume(FOCUS), *context],
+        [[*_assume(FOCUS), *context]],
         goals,
         False,
         s,
