@@ -26,7 +26,6 @@ limit give *unknown* (exit status 2), never *proved*.
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Sequence
 
@@ -40,62 +39,52 @@ from mlk.proofs.terms import Val
 #: first because it is expected to fail, a larger one).
 SEARCH_SHARE = 0.15
 MUTANT_SEARCH_SHARE = 0.6
-#: The solver's resource limit (a deterministic count of its steps, about a million per second on
-#: the reference machine) for each focused attempt, the number of attempts (the same hypotheses in
-#: other orders: the solver's search depends on it), and the limit of each full attempt.
+#: The solver's resource limits (deterministic counts of its steps, about a million per second on
+#: the reference machine): a focused attempt under a goal's own family, under every family, under
+#: the focus families, and the full proof.
 OWN_RLIMIT = 500_000
+ALL_RLIMIT = 1_000_000
 FOCUS_RLIMIT = 3_000_000
-FOCUS_ATTEMPTS = 1
 FULL_RLIMIT = 40_000_000
-
-
-def _ordered(hypotheses: Sequence[Val], attempt: int) -> list[Val]:
-    out = list(hypotheses)
-    if attempt == 1:
-        out.reverse()
-    elif attempt > 1:
-        random.Random(attempt).shuffle(out)
-    return out
+#: The limits of the tiers of a preservation query (:attr:`Query.focus`); a query with one tier
+#: (the security obligations) tries it with :data:`FOCUS_RLIMIT`.
+TIER_RLIMITS = (OWN_RLIMIT, ALL_RLIMIT, FOCUS_RLIMIT)
 
 
 def _check(
-    hypotheses: Sequence[Val], goals: Sequence[Goal], deadline: float, rlimit: int, attempts: int = 1
+    hypotheses: Sequence[Val], goals: Sequence[Goal], deadline: float, rlimit: int
 ) -> tuple[str, Goal | None, object]:
-    """Prove each goal under ``hypotheses``, each with up to ``attempts`` tries of ``rlimit``
-    steps and all before ``deadline``: ("unsat", None, None) when all are proved, ("sat", goal,
-    model) for a refuted goal, ("unknown", goal, reason) otherwise."""
+    """Prove each goal under ``hypotheses`` with ``rlimit`` steps each, all before ``deadline``:
+    ("unsat", None, None) when all are proved, ("sat", goal, model) for a refuted goal,
+    ("unknown", goal, reason) otherwise."""
     for goal in goals:
-        reason = "no attempt"
-        for attempt in range(attempts):
-            left = deadline - time.perf_counter()
-            if left <= 0:
-                return "unknown", goal, "time limit reached"
-            solver = z3.Solver()
-            solver.set("timeout", max(1, int(left * 1000)))
-            solver.set("rlimit", rlimit)
-            solver.add(*_ordered(hypotheses, attempt))
-            solver.add(z3.Not(goal.term))
-            answer = solver.check()
-            if answer == z3.unsat:
-                break
-            if answer == z3.sat:
-                return "sat", goal, solver.model()
-            reason = solver.reason_unknown()
-        else:
-            return "unknown", goal, reason
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return "unknown", goal, "time limit reached"
+        solver = z3.Solver()
+        solver.set("timeout", max(1, int(left * 1000)))
+        solver.set("rlimit", rlimit)
+        solver.add(*hypotheses)
+        solver.add(z3.Not(goal.term))
+        answer = solver.check()
+        if answer == z3.sat:
+            return "sat", goal, solver.model()
+        if answer != z3.unsat:
+            return "unknown", goal, solver.reason_unknown()
     return "unsat", None, None
 
 
 def _focused(tiers: Sequence[Sequence[Val]], goals: Sequence[Goal], deadline: float) -> list[Goal]:
-    """The goals that the tiers of hypotheses leave unproved. The first tier (the goal's own
-    family) tries every goal once with :data:`OWN_RLIMIT` steps; then each goal left in turn is
-    tried under each later tier with :data:`FOCUS_ATTEMPTS` of :data:`FOCUS_RLIMIT` steps, and
-    the first goal that none proves stops the focused proof (the full proof takes over)."""
+    """The goals that the tiers of hypotheses leave unproved. With several tiers (limits
+    :data:`TIER_RLIMITS`) the first (the goal's own family) tries every goal; then each goal left
+    in turn is tried under each later tier, and the first goal that none proves stops the
+    focused proof (the full proof takes over)."""
+    limits = TIER_RLIMITS if len(tiers) > 1 else (FOCUS_RLIMIT,) * len(tiers)
     left = list(goals)
     if len(tiers) > 1:
-        left = [g for g in left if _check(tiers[0], [g], deadline, OWN_RLIMIT)[0] != "unsat"]
-        tiers = tiers[1:]
-    while left and any(_check(h, left[:1], deadline, FOCUS_RLIMIT, FOCUS_ATTEMPTS)[0] == "unsat" for h in tiers):
+        left = [g for g in left if _check(tiers[0], [g], deadline, limits[0])[0] != "unsat"]
+    rest = list(zip(tiers, limits, strict=True))[1 if len(tiers) > 1 else 0 :]
+    while left and any(_check(h, left[:1], deadline, rl)[0] == "unsat" for h, rl in rest):
         left.pop(0)
     return left
 
