@@ -77,6 +77,8 @@ PROVED = (
     "user_fault",
     "unknown_syscall",
     "cap_fault",
+    "endpoint_receive",
+    "device_irq",
 )
 
 #: Each proved spec transition stands for itself (the spec browser reads this).
