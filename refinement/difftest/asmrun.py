@@ -256,24 +256,7 @@ def minimize(
     best = session.run(program, "difftest", "")
     if search.failure_kind(best.outcome) != kind:
         return program, found_in_batch  # it fails only in the layout of the build it was found in
-    i = 1
-    while i < len(program.threads):
-        found = still_fails(AsmProgram(program.threads[:i] + program.threads[i + 1 :]))
-        if found is not None:
-            program, best = AsmProgram(program.threads[:i] + program.threads[i + 1 :]), found
-        else:
-            i += 1
-    for t in range(len(program.threads)):
-        s = 0
-        while s < len(program.threads[t].steps):
-            thread = program.threads[t]
-            shorter = AsmThread(thread.priority, thread.steps[:s] + thread.steps[s + 1 :])
-            candidate = AsmProgram((*program.threads[:t], shorter, *program.threads[t + 1 :]))
-            found = still_fails(candidate)
-            if found is not None:
-                program, best = candidate, found
-            else:
-                s += 1
+    program, best = search.drop_threads_and_steps(program, best, still_fails)
     for t in range(len(program.threads)):
         for s in range(len(program.threads[t].steps)):
             thread = program.threads[t]

@@ -13,12 +13,13 @@ replay; a failure that does not replay is reported as nondeterminism (Hypothesis
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
@@ -28,8 +29,14 @@ from mlk.abi.trace import RecordType
 from mlk.model.kernel import classify, step
 from mlk.refinement import checker, report
 from mlk.refinement.difftest import gen
-from mlk.refinement.difftest.program import Program, Thread, from_json
+from mlk.refinement.difftest.program import Program, from_json
 from mlk.refinement.difftest.run import Result, Session
+
+if TYPE_CHECKING:
+    from mlk.refinement.difftest.asmprog import AsmProgram
+
+_P = TypeVar("_P", Program, "AsmProgram")
+_R = TypeVar("_R")
 
 _EVENT_RECORDS = frozenset((RecordType.SYSCALL, RecordType.TICK, RecordType.IRQ, RecordType.FAULT))
 #: The regression corpus: every failure found, replayed by the test suite.
@@ -143,10 +150,17 @@ def minimize(session: Session, program: Program, kind: str, stats: Stats) -> tup
         stats.syscalls += candidate.syscalls
         return result if failure_kind(result.outcome) == kind else None
 
-    best = session.run(program, "difftest", "")
+    return drop_threads_and_steps(program, session.run(program, "difftest", ""), still_fails)
+
+
+def drop_threads_and_steps(program: _P, best: _R, still_fails: Callable[[_P], _R | None]) -> tuple[_P, _R]:
+    """Remove boot threads (never thread 0, the root task), then single steps of every thread,
+    keeping each removal after which ``still_fails`` still gives a run (``best``: the run of
+    ``program`` as given). Both program kinds (scripted and assembly) shrink this way; their
+    threads are dataclasses with ``steps``, their programs dataclasses with ``threads``."""
     i = 1
     while i < len(program.threads):
-        candidate = Program(program.threads[:i] + program.threads[i + 1 :])
+        candidate = dataclasses.replace(program, threads=program.threads[:i] + program.threads[i + 1 :])
         found = still_fails(candidate)
         if found is not None:
             program, best = candidate, found
@@ -156,11 +170,12 @@ def minimize(session: Session, program: Program, kind: str, stats: Stats) -> tup
         s = 0
         while s < len(program.threads[t].steps):
             thread = program.threads[t]
-            shorter = Thread(thread.priority, thread.steps[:s] + thread.steps[s + 1 :])
-            candidate = Program((*program.threads[:t], shorter, *program.threads[t + 1 :]))
-            found = still_fails(candidate)
+            threads = list(program.threads)
+            threads[t] = dataclasses.replace(thread, steps=thread.steps[:s] + thread.steps[s + 1 :])
+            shortened = dataclasses.replace(program, threads=tuple(threads))
+            found = still_fails(shortened)
             if found is not None:
-                program, best = candidate, found
+                program, best = shortened, found
             else:
                 s += 1
     return program, best
