@@ -107,9 +107,6 @@ SCALARS: tuple[tuple[str, int], ...] = (
     ("CKPT_IN_NAME_LENGTH", len(trace.CHECKPOINT_IN)),
     ("CKPT_OUT_NAME_LENGTH", len(trace.CHECKPOINT_OUT)),
     ("RAM_SIZE", layout.RAM_SIZE),
-    # GICD_TYPER: ITLinesNumber (bits 4:0) gives the interrupt lines, 32 * (N + 1).
-    ("GICD_TYPER", 0x004),
-    ("GICD_TYPER_LINES_MASK", 0x1F),
     ("ALL_RIGHTS", int(rights.ALL_RIGHTS)),
     ("NUM_PRIORITIES", objects.NUM_PRIORITIES),
     ("TIME_SLICE_TICKS", objects.TIME_SLICE_TICKS),

@@ -65,6 +65,10 @@ class Gicd(IntEnum):
     """GICv2 distributor register offsets (from ``GICD_BASE``) and bits."""
 
     CTLR = 0x000
+    #: Interrupt controller type register; its ITLinesNumber field (bits 4:0, ``TYPER_LINES_MASK``)
+    #: is N for 32 * (N + 1) interrupt lines.
+    TYPER = 0x004
+    TYPER_LINES_MASK = 0x1F
     #: Set-enable and clear-enable registers: one bit per interrupt ID, 32 IDs per 32-bit register.
     ISENABLER = 0x100
     ICENABLER = 0x180
