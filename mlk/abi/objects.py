@@ -34,16 +34,19 @@ class CapType(IntEnum):
     """
 
     NULL = 0
-    UNTYPED = 1
-    TCB = 2
-    ENDPOINT = 3
-    NOTIFICATION = 4
-    CNODE = 5
-    FRAME = 6
-    PAGE_TABLE = 7
-    VSPACE = 8
-    IRQ_CONTROL = 9
-    IRQ_HANDLER = 10
+    #: A capability to an object that Retype creates has that object type's number, so that
+    #: ``CapType(object_type)`` names the capability Retype inserts.
+    UNTYPED = ObjectType.UNTYPED.value
+    TCB = ObjectType.TCB.value
+    ENDPOINT = ObjectType.ENDPOINT.value
+    NOTIFICATION = ObjectType.NOTIFICATION.value
+    CNODE = ObjectType.CNODE.value
+    FRAME = ObjectType.FRAME.value
+    PAGE_TABLE = ObjectType.PAGE_TABLE.value
+    VSPACE = ObjectType.VSPACE.value
+    #: Capabilities to what Retype does not create: the interrupt controller and its lines.
+    IRQ_CONTROL = max(ObjectType) + 1
+    IRQ_HANDLER = max(ObjectType) + 2
 
 
 class ThreadState(IntEnum):
