@@ -2,7 +2,8 @@
 
 An invocation (a Call, Send or NBSend on a capability that is not an endpoint or notification,
 :mod:`mlk.model.invocation`) answers with an :class:`~mlk.abi.errors.Error`: OK, or the first of
-its checks that failed. These are the targets of the differential tests' spec coverage
+its checks that failed; a device interrupt has one of :data:`DEVICE_IRQ_OUTCOMES`. These are the
+targets of the differential tests' spec coverage
 (:mod:`mlk.refinement.difftest.speccov`) and what the directed generator aims at
 (:mod:`mlk.refinement.difftest.directed`).
 """
@@ -13,10 +14,11 @@ from functools import cache
 
 from mlk.abi import msginfo
 from mlk.abi.errors import Error
-from mlk.abi.syscalls import Reg, Syscall
+from mlk.abi.objects import IrqState
+from mlk.abi.syscalls import ContextReg, Reg, Syscall
 from mlk.docsite import analysis
 from mlk.model import invocation, kernel
-from mlk.model.events import SyscallEvent
+from mlk.model.events import IrqEvent, SyscallEvent
 from mlk.model.state import State, Tcb
 
 
@@ -54,3 +56,32 @@ def answer(before: State, event: SyscallEvent, after: State | None = None) -> st
     if msginfo.LABEL.get(tcb.ctx[Reg.MSGINFO]) != 0 or code not in Error._value2member_map_:
         return f"no reply (x0 {code:#x})"  # not an invocation's reply: a bug of the caller
     return Error(code).name
+
+
+#: The outcomes of a device interrupt the differential tests aim at (targets ``device_irq:X``):
+#: the line signals its notification (SIGNAL); the line has none and is only masked
+#: (NO_NOTIFICATION); the interrupt of an edge raised while the line was masked, delivered at the
+#: return from the handler's Ack that unmasked it (AFTER_ACK).
+DEVICE_IRQ_OUTCOMES = ("SIGNAL", "NO_NOTIFICATION", "AFTER_ACK")
+
+
+def device_irq_outcome(before: State, event: IrqEvent, previous: SyscallEvent | None) -> str:
+    """The outcome of the device interrupt ``event`` in ``before`` (a SIGNAL line not masked
+    signals its notification or, without one, is only masked; the spec ignores any other line):
+    AFTER_ACK when ``previous``, the transition just before it, was an Ack of its line that
+    unmasked it and the interrupt came at that Ack's return address (the thread ran no
+    instruction in between: the edge was pending)."""
+    line = before.irqs.get(event.irq)
+    if line is None or line.state != IrqState.SIGNAL or line.masked:
+        return "IGNORED"
+    if previous is not None and event.ctx is not None and event.ctx[ContextReg.PC] == previous.ctx[ContextReg.PC]:
+        return "AFTER_ACK"
+    return "NO_NOTIFICATION" if line.ntfn is None else "SIGNAL"
+
+
+@cache
+def possible_answers() -> dict[str, tuple[str, ...]]:
+    """Per transition with answers, the names of every answer it can give: an invocation's error
+    codes (:func:`possible_errors`), a device interrupt's outcomes."""
+    found = {name: tuple(e.name for e in errors) for name, errors in possible_errors().items()}
+    return {**found, "device_irq": DEVICE_IRQ_OUTCOMES}

@@ -31,24 +31,23 @@ from hypothesis import strategies as st
 
 from mlk.abi import msginfo
 from mlk.abi.labels import FaultLabel, Label
-from mlk.abi.objects import CNODE_MIN_RADIX, PAGE_BITS, ROOT_IMAGE_VADDR, CapType, ObjectType, RootSlot
+from mlk.abi.objects import CNODE_MIN_RADIX, PAGE_BITS, ROOT_IMAGE_VADDR, CapType, IrqState, ObjectType, RootSlot
 from mlk.abi.platform import Gicd, KernelWindow, Platform
+from mlk.abi.rights import Right
 from mlk.abi.syscalls import ContextReg, Reg, Syscall
 from mlk.model import gen as spec_gen
 from mlk.model import vm
 from mlk.model.boot import boot
-from mlk.model.events import Event, FaultEvent, SyscallEvent, TickEvent, syscall_event
+from mlk.model.events import Event, FaultEvent, IrqEvent, SyscallEvent, TickEvent, syscall_event
 from mlk.model.kernel import TRANSITIONS, classify, step
 from mlk.model.state import Cap, Machine, ObjId, State, Tcb
 from mlk.model.tx import Tx
 from mlk.refinement.difftest import answers, directed
 from mlk.refinement.difftest.program import ROOT_PRIORITY, STEP_REGS, Op, Program, Step, Thread
 
-#: The transitions the kernel implements today and the generator draws (the invocations of
-#: CNodes, untyped memory, TCBs, frames, page tables and interrupts, message passing and
-#: notifications among them; issue 6 is bringing the rest). A device interrupt is implemented but
-#: never drawn: a program cannot raise one (the IRQS scenario of ``mlk refine`` does, through the
-#: console UART).
+#: The transitions the kernel implements and the generator draws: all of the spec's. A device
+#: interrupt comes from the console UART: a program holding the UART line's handler and a mapping
+#: of the UART's device frame raises its line (``Op.UART_EDGE``, see ``_Writer.edge``).
 #: A CAP_FAULT of a thread without a fault endpoint stops it exactly as the
 #: kernel's unknown-system-call fault does, so it is observably implemented.
 KERNEL_TRANSITIONS = frozenset(
@@ -59,10 +58,11 @@ KERNEL_TRANSITIONS = frozenset(
         "tcb_resume", "tcb_read_registers", "tcb_write_registers", "frame_map", "frame_unmap", "page_table_map",
         "page_table_unmap", "debug_checkpoint", "endpoint_send", "endpoint_receive", "reply",
         "notification_signal", "notification_wait", "tcb_bind_notification", "tcb_unbind_notification",
-        "irq_control_issue", "irq_handler_set_notification", "irq_handler_ack", "irq_handler_clear",
+        "irq_control_issue", "irq_handler_set_notification", "irq_handler_ack", "irq_handler_clear", "device_irq",
     }
 )  # fmt: skip
-#: The transitions the kernel does not implement yet: not drawn by default.
+#: The transitions of the spec the kernel does not implement (none today): not drawn by default,
+#: and a corpus program that fails after reaching one is an expected failure.
 KERNEL_GAPS = frozenset(TRANSITIONS) - KERNEL_TRANSITIONS
 
 #: Share of steps that fault on purpose, spin, or get a hostile register.
@@ -75,7 +75,7 @@ _TICK_INSTRUCTIONS = 100_000
 #: Draws of the spec's generator for one system call step (see ``_Writer.syscall``).
 _TRIES = 16
 #: Transitions a program does not favour: no system call makes them, or any program makes them.
-_UNFOCUSED = frozenset({"halted", "idle", "tick", "device_irq", "user_fault", "debug_halt"})
+_UNFOCUSED = frozenset({"halted", "idle", "tick", "user_fault", "debug_halt"})
 #: The transitions a program can favour (``focus``, ``mlk difftest --focus``).
 FOCUSABLE = frozenset(TRANSITIONS) - _UNFOCUSED
 #: Transitions that stop a thread without a fault handler (every thread of a program), or the
@@ -83,6 +83,13 @@ FOCUSABLE = frozenset(TRANSITIONS) - _UNFOCUSED
 #: its focus.
 _STOPPERS = frozenset({"cap_fault", "unknown_syscall", "debug_halt"})
 KEEP_GOING = 0.75
+#: Share of the steps of a thread that may raise the UART's line (see ``_Writer.edge``) that do,
+#: in a program favouring a device interrupt and in any other.
+EDGE_SHARE_FOCUSED = 0.3
+EDGE_SHARE = 0.1
+#: Where a program favouring a device interrupt maps the UART's device frame: the first free
+#: page from here, within the level-3 table that maps the root task's image.
+UART_VADDR = ROOT_IMAGE_VADDR + 0x10_0000
 #: Addresses for faults on purpose: the kernel's window (EL1 only), unmapped user memory.
 KERNEL_ADDRESS = KernelWindow.BASE + Platform.KERNEL_BASE
 UNMAPPED_ADDRESS = 0x1000_0000
@@ -130,6 +137,24 @@ def acceptable(state: State, event: SyscallEvent) -> bool:
         if leaf is None or vm.table_index(vaddr, vm.LEAF_LEVEL) not in tx.table(leaf).entries:
             return False
     return True
+
+
+def uart_mapping(state: State, tcb: Tcb) -> int | None:
+    """A virtual address at which thread ``tcb``'s VSpace maps the UART's device frame
+    writable, ``None`` when it does not."""
+    if tcb.vspace is None:
+        return None
+    tx = Tx(state)
+    for sl in state.slots.values():
+        cap = sl.cap
+        if cap.type != CapType.FRAME or cap.obj != state.machine.console_base or cap.mapped is None:
+            continue
+        vspace, vaddr = cap.mapped
+        leaf = vm.walk(tx, vspace, vaddr, vm.LEAF_LEVEL) if vspace == tcb.vspace else None
+        entry = tx.table(leaf).entries.get(vm.table_index(vaddr, vm.LEAF_LEVEL)) if leaf is not None else None
+        if entry is not None and entry.rights & Right.WRITE:
+            return vaddr
+    return None
 
 
 _TCB_OPERATIONS = ("configure", "set_priority", "suspend", "resume", "read_registers", "write_registers")
@@ -187,11 +212,12 @@ RECIPES: dict[str, tuple[str | Callable[[State], SyscallEvent | None], ...]] = {
 def targets(exclude: frozenset[str] = KERNEL_GAPS) -> list[str]:
     """What programs favour when no focus is given, one drawn per program: every transition a
     system call can make (not in ``exclude``), and every answer each invocation among them can
-    give (``transition:ANSWER``, :func:`.answers.possible_errors`) -- the targets of the spec
-    coverage (:mod:`.speccov`)."""
+    give (``transition:ANSWER``, :func:`.answers.possible_errors`), and every outcome of a device
+    interrupt (``device_irq:SIGNAL``, :data:`.answers.DEVICE_IRQ_OUTCOMES`) -- the targets of the
+    spec coverage (:mod:`.speccov`)."""
     names = sorted(FOCUSABLE - exclude)
-    possible = answers.possible_errors()
-    return [*names, *(f"{n}:{e.name}" for n in names for e in possible.get(n, ()))]
+    possible = answers.possible_answers()
+    return [*names, *(f"{n}:{e}" for n in names for e in possible.get(n, ()))]
 
 
 def split_focus(focus: str) -> tuple[str, str | None]:
@@ -214,6 +240,9 @@ class _Writer:
         self.focus, self.want = split_focus(focus or rng.choice(targets(exclude)))
         #: The steps still to make before the focus (see :data:`RECIPES`).
         self.recipe = list(RECIPES.get(f"{self.focus}:{self.want}", RECIPES.get(self.focus, ())))
+        #: Whether an edge of the UART's line is pending at the distributor (raised while the
+        #: line was masked): it arrives once the line is unmasked (see :meth:`after`).
+        self.pending = False
 
     def syscall(self, state: State, tid: ObjId) -> SyscallEvent:
         """A system call for thread ``tid`` (the spec's current thread) not in ``exclude``: of
@@ -237,7 +266,7 @@ class _Writer:
             if aimed is not None:
                 self.recipe.pop(0)
                 return SyscallEvent((*aimed.ctx[:STEP_REGS], *tail))
-        if self.want is not None and self.rng.random() < AIMED_SHARE:
+        if self.want is not None and self.focus in answers.possible_errors() and self.rng.random() < AIMED_SHARE:
             aimed = directed.aimed(self.events, state, self.focus, self.want, acceptable)
             if aimed is not None:
                 return SyscallEvent((*aimed.ctx[:STEP_REGS], *tail))
@@ -275,21 +304,32 @@ class _Writer:
         ``tid`` holds no capability to one: an Untyped Retype that creates one into a
         free slot of its CSpace root from an untyped region the final checkpoint holds (the
         spec's generator rarely draws that by itself: most untyped regions lie above the kernel,
-        where :func:`acceptable` refuses to create objects). ``None`` otherwise."""
-        kind = _NEEDS.get(f"{self.focus}:{self.want}", _NEEDS.get(self.focus))
+        where :func:`acceptable` refuses to create objects). For a program favouring a device
+        interrupt, the next step of :meth:`_uart_setup`. ``None`` otherwise."""
         tcb = state.objects[tid]
         assert isinstance(tcb, Tcb)
-        if (kind is None and self.focus not in _NEEDS_HANDLER) or tcb.cspace is None:
+        if tcb.cspace is None:
             return None
         caps = {index: sl.cap for (cnode, index), sl in state.slots.items() if cnode == tcb.cspace}
+        if self.focus == "device_irq":
+            return self._uart_setup(state, tcb, caps)
+        kind = _NEEDS.get(f"{self.focus}:{self.want}", _NEEDS.get(self.focus))
+        if kind is None and self.focus not in _NEEDS_HANDLER:
+            return None
         issue = self._issue(state, tcb.cspace, caps) if self.focus in _NEEDS_HANDLER else None
         if issue is not None or kind is None:
             return issue
         own = (tid, tcb.cspace, tcb.vspace)
         if any(c.type == CapType(kind) and c.obj not in own and c.mapped is None for c in caps.values()):
             return None
+        return self._retype(state, tcb.cspace, caps, kind)
+
+    def _retype(self, state: State, root: ObjId, caps: dict[int, Cap], kind: ObjectType) -> SyscallEvent | None:
+        """An Untyped Retype of one or two objects of ``kind`` into a free slot of CSpace root
+        ``root`` (whose capabilities are ``caps``) from an untyped region below the kernel;
+        ``None`` when the thread lacks what that needs."""
         untyped = [i for i, c in caps.items() if c.type == CapType.UNTYPED and c.obj < state.machine.kernel_base]
-        roots = [i for i, c in caps.items() if c.type == CapType.CNODE and c.obj == tcb.cspace]
+        roots = [i for i, c in caps.items() if c.type == CapType.CNODE and c.obj == root]
         free = [i for i in range(RootSlot.FREE_FIRST, RootSlot.FREE_FIRST + 24) if i not in caps]
         if not (untyped and roots and free):
             return None
@@ -299,22 +339,95 @@ class _Writer:
                               mrs=(kind, size, roots[0], self.rng.choice(free), self.rng.choice((1, 2))))  # fmt: skip
         return event if acceptable(state, event) else None
 
-    def _issue(self, state: State, root: ObjId, caps: dict[int, Cap]) -> SyscallEvent | None:
-        """An IRQControl Issue of an inactive line into a free slot of CSpace root ``root`` (whose
-        capabilities are ``caps``), when the thread holds no IRQ handler capability but IRQ
-        control and its root's CNode capability; ``None`` otherwise. No device of the board
-        raises a line while the program runs (the UART's interrupts are masked)."""
-        if any(c.type == CapType.IRQ_HANDLER for c in caps.values()):
+    def _uart_setup(self, state: State, tcb: Tcb, caps: dict[int, Cap]) -> SyscallEvent | None:
+        """What a program favouring a device interrupt still needs, in order: the UART line's
+        handler (IRQControl Issue), a mapping of the UART's device frame (Frame Map at the first
+        free page from :data:`UART_VADDR`), a notification (Retype) and the line's notification
+        (SetNotification; for NO_NOTIFICATION the line's Clear instead), then, once the line is
+        masked, its Ack (for AFTER_ACK only once an edge is pending); ``None`` once all is there
+        (or what is missing cannot be made)."""
+        assert tcb.cspace is not None
+        line = state.machine.console_irq
+        if line not in state.irqs:
+            return self._issue(state, tcb.cspace, caps, line)
+        if uart_mapping(state, tcb) is None:
+            frames = [i for i, c in caps.items() if c.type == CapType.FRAME and c.obj == state.machine.console_base
+                      and c.mapped is None]  # fmt: skip
+            vspaces = [i for i, c in caps.items() if c.type == CapType.VSPACE and c.obj == tcb.vspace]
+            if not (frames and vspaces):
+                return None
+            info, rights = msginfo.pack(Label.FRAME_MAP, 3), Right.READ | Right.WRITE
+            for page in range(8):
+                event = syscall_event(Syscall.CALL, cptr=frames[0], msginfo=info,
+                                      mrs=(vspaces[0], UART_VADDR + (page << PAGE_BITS), rights))  # fmt: skip
+                if answers.answer(state, event) == "OK" and acceptable(state, event):
+                    return event
+            return None
+        handlers = [i for i, c in caps.items() if c.type == CapType.IRQ_HANDLER and c.obj == line]
+        irq = state.irqs[line]
+        if not handlers or irq.state != IrqState.SIGNAL:
+            return None
+        if (irq.ntfn is None) != (self.want == "NO_NOTIFICATION"):
+            if irq.ntfn is not None:
+                return syscall_event(Syscall.CALL, cptr=handlers[0], msginfo=msginfo.pack(Label.IRQ_HANDLER_CLEAR, 0))
+            ntfns = [i for i, c in caps.items() if c.type == CapType.NOTIFICATION and c.rights & Right.WRITE]
+            if not ntfns:
+                return self._retype(state, tcb.cspace, caps, ObjectType.NOTIFICATION)
+            info = msginfo.pack(Label.IRQ_HANDLER_SET_NOTIFICATION, 1)
+            return syscall_event(Syscall.CALL, cptr=handlers[0], msginfo=info, mrs=(self.rng.choice(ntfns),))
+        if irq.masked and (self.pending or self.want != "AFTER_ACK"):
+            return syscall_event(Syscall.CALL, cptr=handlers[0], msginfo=msginfo.pack(Label.IRQ_HANDLER_ACK, 0))
+        return None
+
+    def _issue(self, state: State, root: ObjId, caps: dict[int, Cap], line: int | None = None) -> SyscallEvent | None:
+        """An IRQControl Issue of ``line`` (default: an inactive line drawn) into a free slot of
+        CSpace root ``root`` (whose capabilities are ``caps``), when the thread holds no IRQ
+        handler capability for it but IRQ control and its root's CNode capability; ``None``
+        otherwise."""
+        if any(c.type == CapType.IRQ_HANDLER and (line is None or c.obj == line) for c in caps.values()):
             return None
         controls = [i for i, c in caps.items() if c.type == CapType.IRQ_CONTROL]
         roots = [i for i, c in caps.items() if c.type == CapType.CNODE and c.obj == root]
         free = [i for i in range(RootSlot.FREE_FIRST, RootSlot.FREE_FIRST + 24) if i not in caps]
-        lines = [line for line in range(Gicd.FIRST_SPI, state.machine.irq_lines) if line not in state.irqs]
+        lines = [n for n in range(Gicd.FIRST_SPI, state.machine.irq_lines) if n not in state.irqs]
+        if line is not None:
+            lines = [line] if line not in state.irqs else []
         if not (controls and roots and free and lines):
             return None
         info = msginfo.pack(Label.IRQ_CONTROL_ISSUE, 3)
         return syscall_event(Syscall.CALL, cptr=controls[0], msginfo=info,
                              mrs=(self.rng.choice(lines[:16]), roots[0], self.rng.choice(free)))  # fmt: skip
+
+    def edge(self, state: State, tid: ObjId) -> tuple[Step, list[Event]] | None:
+        """Sometimes (:data:`EDGE_SHARE`), when the UART's line is SIGNAL (a handler capability
+        exists) and thread ``tid``'s VSpace maps the UART's device frame writable: a step that
+        raises the line, and the events the spec will see: the device interrupt at once when the
+        line is not masked; else none, and the edge stays pending until the line is unmasked
+        (:meth:`after`). ``None`` otherwise."""
+        tcb = state.objects[tid]
+        assert isinstance(tcb, Tcb)
+        line = state.irqs.get(state.machine.console_irq)
+        vaddr = uart_mapping(state, tcb)
+        share = EDGE_SHARE_FOCUSED if self.focus == "device_irq" else EDGE_SHARE
+        if line is None or line.state != IrqState.SIGNAL or vaddr is None or self.rng.random() >= share:
+            return None
+        regs = (vaddr, *(0,) * (STEP_REGS - 1))
+        if line.masked:
+            self.pending = True
+            return Step(Op.UART_EDGE, regs), []
+        return Step(Op.UART_EDGE, regs), [IrqEvent(state.machine.console_irq, (*regs, *tcb.ctx[ContextReg.SP :]))]
+
+    def after(self, state: State) -> list[Event]:
+        """The events that follow a step which led to ``state``: a pending edge of the UART's
+        line arrives as soon as its line is unmasked (by its handler's Ack); it is gone once the
+        line is inactive (the kernel clears it when the last handler capability goes)."""
+        line = state.irqs.get(state.machine.console_irq)
+        if not self.pending or (line is not None and line.state == IrqState.SIGNAL and line.masked):
+            return []
+        self.pending = False
+        if line is None or line.state != IrqState.SIGNAL:
+            return []
+        return [IrqEvent(state.machine.console_irq)]
 
     def step(self, state: State, tid: ObjId) -> tuple[Step, list[Event]]:
         """The next step of thread ``tid`` and the events the spec will see for it."""
@@ -330,6 +443,9 @@ class _Writer:
             iterations = self.rng.choice((1_000, 60_000, 160_000, 300_000))
             ticks = iterations * _SPIN_INSTRUCTIONS // _TICK_INSTRUCTIONS
             return Step(Op.SPIN, (iterations, *(0,) * (STEP_REGS - 1))), [TickEvent()] * ticks
+        edge = self.edge(state, tid)
+        if edge is not None:
+            return edge
         event = self.syscall(state, tid)
         return Step(Op.SYSCALL, event.ctx[:STEP_REGS]), [event]
 
@@ -362,6 +478,8 @@ def generate(
             next_step, events = writer.step(state, state.current)
             scripts[i].append(next_step)
         for event in events:
+            state = step(state, event)[0]
+        for event in writer.after(state):
             state = step(state, event)[0]
     return Program(tuple(Thread(p, tuple(s)) for p, s in zip(priorities, scripts, strict=True)))
 

@@ -49,6 +49,8 @@ class Op(IntEnum):
     JUMP = 3
     SPIN = 4
     UNDEF = 5
+    #: Raise the console UART's interrupt line once through its device frame mapped at ``x0``.
+    UART_EDGE = 6
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ class Step:
             return f"{self.op.name.lower()} from {x[0]:#x} (a fault on purpose)"
         if self.op is Op.SPIN:
             return f"spin {x[0]} iterations"
+        if self.op is Op.UART_EDGE:
+            return f"raise the UART's interrupt line (its device frame mapped at {x[0]:#x})"
         return f"{self.op.name.lower()} (an undefined instruction: the thread stops)"
 
 

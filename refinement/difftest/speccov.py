@@ -6,13 +6,16 @@ built, from the same initial state) under coverage.py, restricted to the ``model
 names each transition with :func:`mlk.model.kernel.classify`. For an invocation (a transition of
 :func:`.answers.possible_errors`) it also counts the spec's answer (:func:`.answers.answer`): the
 :class:`~mlk.abi.errors.Error` in the caller's ``x0`` after a Call; a Send's is the one a Call
-with the same registers gets in the same state (computed outside the measured replay). Coverage
+with the same registers gets in the same state (computed outside the measured replay). For a device
+interrupt it counts its outcome (:func:`.answers.device_irq_outcome`: the line signals its
+notification, or has none, or the interrupt is an edge that was pending until its Ack). Coverage
 measures only these replays, never the generator's own runs of the spec.
 
 The *targets* are the transitions the kernel implements (default
 :data:`mlk.refinement.difftest.gen.KERNEL_TRANSITIONS`, less "halted" and "idle", which a kernel
 trace cannot contain: nothing follows a halt, and the idle thread makes no system call) and, for
-each invocation among them, every answer of :func:`.answers.possible_errors`. The *error checks*
+each invocation among them, every answer of :func:`.answers.possible_errors` (and every outcome of
+a device interrupt, :data:`.answers.DEVICE_IRQ_OUTCOMES`). The *error checks*
 are the ``raise KernelError(Error.X)`` statements of ``model/`` (:func:`error_sites`): a check is
 exercised when coverage saw its line run.
 """
@@ -38,7 +41,7 @@ from mlk.abi import msginfo
 from mlk.abi.errors import Error
 from mlk.abi.labels import FaultLabel
 from mlk.model import kernel
-from mlk.model.events import Event, FaultEvent, SyscallEvent
+from mlk.model.events import Event, FaultEvent, IrqEvent, SyscallEvent
 from mlk.model.state import State
 from mlk.refinement import checker, tracefile
 from mlk.refinement.difftest import answers, gen
@@ -97,6 +100,7 @@ class SpecCoverage:
         """Replay ``trace`` from ``initial`` under coverage (up to its end or the spec's halt)."""
         events = [tr.event for tr in checker.transitions(trace.records)]
         state = initial
+        ack: SyscallEvent | None = None
         for record in events:
             event = checker.to_event(record, state.machine.idle_tcb)
             name = kernel.classify(state, event)
@@ -106,19 +110,25 @@ class SpecCoverage:
             finally:
                 self._cov.stop()
             self._measured = True
-            self._count(name, state, event, after)
+            answer = self._count(name, state, event, after, ack)
+            # The Ack just made, when it unmasked its line (a pending edge arrives at its return).
+            unmasked = name == "irq_handler_ack" and answer == Error.OK.name
+            ack = event if unmasked and isinstance(event, SyscallEvent) else None
             state = after
 
-    def _count(self, name: str, before: State, event: Event, after: State) -> None:
+    def _count(self, name: str, before: State, event: Event, after: State, ack: SyscallEvent | None) -> str | None:
         self.transitions[name] += 1
         answer: str | None = None
         if name in answers.possible_errors() and isinstance(event, SyscallEvent):
             answer = answers.answer(before, event, after)
+        elif name == "device_irq" and isinstance(event, IrqEvent):
+            answer = answers.device_irq_outcome(before, event, ack)
         elif name == "user_fault" and isinstance(event, FaultEvent):
             kind = event.kind & msginfo.LABEL.mask
             answer = FaultLabel(kind).name if kind in FaultLabel._value2member_map_ else f"kind {kind}"
         if answer is not None:
             self.answers.setdefault(name, Counter())[answer] += 1
+        return answer
 
     # What was missed -------------------------------------------------------------------------
 
@@ -127,13 +137,13 @@ class SpecCoverage:
         return sorted(self.targets - set(self.transitions))
 
     def missing_answers(self) -> dict[str, list[str]]:
-        """Per target invocation, the answers of :func:`.answers.possible_errors` no trace gave
-        (only the transitions with some missing)."""
+        """Per target transition with answers, those of :func:`.answers.possible_answers` no trace gave (only the
+        transitions with some missing)."""
         missing = {}
-        for name, errors in answers.possible_errors().items():
+        for name, names in answers.possible_answers().items():
             if name in self.targets:
                 got = self.answers.get(name, Counter())
-                lost = [e.name for e in errors if e.name not in got]
+                lost = [e for e in names if e not in got]
                 if lost:
                     missing[name] = lost
         return missing
@@ -200,7 +210,7 @@ class SpecCoverage:
         """The lines under the table: model/ coverage, error checks, targets missed."""
         sites = self.sites_missed()
         missed = self.missed()
-        total = len(self.targets) + sum(len(e) for n, e in answers.possible_errors().items() if n in self.targets)
+        total = len(self.targets) + sum(len(e) for n, e in answers.possible_answers().items() if n in self.targets)
         lines = [
             f"model/ lines and branches: {self.model_percent():.1f}%",
             f"error checks of model/ exercised: {len(error_sites()) - len(sites)} of {len(error_sites())}",
@@ -239,7 +249,7 @@ class SpecCoverage:
     def to_json(self) -> dict[str, Any]:
         """The report as JSON data (``mlk difftest --coverage-json``)."""
         missing = self.missing_answers()
-        possible = answers.possible_errors()
+        answerable = answers.possible_answers()
         unexercised = set(self.sites_missed())
         return {
             "transitions": {
@@ -247,7 +257,7 @@ class SpecCoverage:
                     "steps": self.transitions.get(name, 0),
                     "target": name in self.targets,
                     "answers": dict(sorted(self.answers.get(name, Counter()).items())),
-                    **({"possible": [e.name for e in possible[name]]} if name in possible else {}),
+                    **({"possible": list(answerable[name])} if name in answerable else {}),
                     "missed": missing.get(name, []),
                 }
                 for name in sorted(set(kernel.TRANSITIONS) - UNTRACEABLE)

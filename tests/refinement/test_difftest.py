@@ -70,7 +70,8 @@ def test_a_program_too_large_for_the_image_is_refused() -> None:
 
 def test_focus_names_a_transition_a_program_can_favour() -> None:
     assert cli.parser().parse_args(["--focus", "irq_handler_ack"]).focus == "irq_handler_ack"
-    for unfocusable in ("halted", "tick", "device_irq", "no_such_transition"):
+    assert cli.parser().parse_args(["--focus", "device_irq:AFTER_ACK"]).focus == "device_irq:AFTER_ACK"
+    for unfocusable in ("halted", "tick", "no_such_transition"):
         with pytest.raises(SystemExit):
             cli.parser().parse_args(["--focus", unfocusable])
 

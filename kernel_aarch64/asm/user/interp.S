@@ -13,6 +13,14 @@
  *   INTERP_OP_JUMP     (3) branch to the address in x0 (an instruction abort or a PC alignment fault)
  *   INTERP_OP_SPIN     (4) spin for x0 iterations (two instructions each), letting ticks fall
  *   INTERP_OP_UNDEF    (5) execute an undefined instruction
+ *   INTERP_OP_UART_EDGE (6) raise the console UART's interrupt line once, through its device frame
+ *                      mapped at x0: the transmit interrupt's mask bit (PL011 IMSC) off, on, off.
+ *                      Its raw status is set (the kernel's banner sets it), so the line rises at
+ *                      the second store, deterministically under -icount: the CPU takes the
+ *                      interrupt before the next instruction when the line is enabled at the
+ *                      distributor (a SIGNAL line not masked), else it stays pending there (the
+ *                      line is edge-triggered, irq.S) until the handler's Ack. The third store
+ *                      lowers the line again, ready for the next edge.
  * Any other operation is an undefined instruction too. The interpreter keeps its script pointer
  * in x19, which no system call changes, and uses no stack.
  */
@@ -20,6 +28,7 @@
 .equ INTERP_OP_LOAD, 2
 .equ INTERP_OP_JUMP, 3
 .equ INTERP_OP_SPIN, 4
+.equ INTERP_OP_UART_EDGE, 6
 .equ INTERP_STEP_WORDS, 12
 .equ INTERP_MAX_THREADS, BOOT_MAX_THREADS - 1
 .equ INTERP_SCRIPT_PAGES, 8
@@ -52,6 +61,8 @@ interp_next:
     b.eq interp_jump
     cmp x20, #INTERP_OP_SPIN
     b.eq interp_spin
+    cmp x20, #INTERP_OP_UART_EDGE
+    b.eq interp_uart_edge
 interp_stop:
     .word 0x00000000    // UDF #0: the end of the script, or an undefined instruction on purpose
 
@@ -70,6 +81,13 @@ interp_spin:
     cbz x0, interp_next
     sub x0, x0, #1
     b interp_spin
+
+interp_uart_edge:
+    str wzr, [x0, #PL011_IMSC]
+    mov w1, #PL011_INT_TX
+    str w1, [x0, #PL011_IMSC]
+    str wzr, [x0, #PL011_IMSC]
+    b interp_next
 
 .balign (1 << PAGE_BITS)
 interp_scripts:
