@@ -50,12 +50,12 @@ def parser() -> argparse.ArgumentParser:
 
 def _focus(text: str) -> str:
     """A ``--focus`` value: a transition a program can favour (:data:`.gen.FOCUSABLE`), or an
-    invocation and one of its answers."""
+    invocation and one of its answers (a device interrupt and one of its outcomes)."""
     name, want = gen.split_focus(text)
     if name not in gen.FOCUSABLE:
         raise argparse.ArgumentTypeError(f"{name!r} is no transition a program can favour (gen.FOCUSABLE: "
                                          f"{', '.join(sorted(gen.FOCUSABLE))})")  # fmt: skip
-    possible = [e.name for e in answers.possible_errors().get(name, ())]
+    possible = list(answers.possible_answers().get(name, ()))
     if want is not None and want not in possible:
         raise argparse.ArgumentTypeError(f"{name} answers {', '.join(possible) or 'nothing'}, not {want!r}")
     return text
