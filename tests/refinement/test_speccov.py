@@ -8,11 +8,11 @@ import json
 from mlk.abi import msginfo
 from mlk.abi.errors import Error
 from mlk.abi.labels import Label
-from mlk.abi.objects import NUM_PRIORITIES, RootSlot
+from mlk.abi.objects import NUM_PRIORITIES, ObjectType, RootSlot
 from mlk.abi.syscalls import Syscall
 from mlk.model import gen
 from mlk.model.boot import boot
-from mlk.model.events import Event, syscall_event
+from mlk.model.events import Event, IrqEvent, syscall_event
 from mlk.refinement.difftest import answers, speccov
 from mlk.refinement.spec_trace import spec_trace
 from mlk.refinement.tracefile import decode
@@ -75,3 +75,33 @@ def test_possible_errors_follow_the_spec_in_check_order() -> None:
     assert possible["cnode_copy"][:4] == (Error.OK, Error.TRUNCATED_MESSAGE, Error.RANGE_ERROR, Error.DELETE_FIRST)
     every = {e for errors in possible.values() for e in errors}
     assert every == set(Error)  # each code is some invocation's answer
+
+
+def test_device_interrupt_outcomes_are_counted() -> None:
+    """A line without a notification, an edge pending until the Ack (the interrupt comes at the
+    Ack's return address), a line that signals its notification."""
+    start = boot(gen.test_machine())
+    line, ntfn, handler = start.machine.console_irq, RootSlot.FREE_FIRST, RootSlot.FREE_FIRST + 1
+
+    def irq(pc: int) -> IrqEvent:
+        return IrqEvent(line, syscall_event(0, pc=pc).ctx)
+
+    def invoke(cptr: int, label: Label, mrs: tuple[int, ...], pc: int) -> Event:
+        return syscall_event(Syscall.CALL, cptr=cptr, msginfo=msginfo.pack(label, len(mrs)), mrs=mrs, pc=pc)
+
+    events = [
+        invoke(RootSlot.UNTYPED_FIRST, Label.UNTYPED_RETYPE, (ObjectType.NOTIFICATION, 0, RootSlot.CNODE, ntfn, 1),
+               0x100),
+        invoke(RootSlot.IRQ_CONTROL, Label.IRQ_CONTROL_ISSUE, (line, RootSlot.CNODE, handler), 0x104),
+        irq(0x200),  # NO_NOTIFICATION: the line is masked now
+        invoke(handler, Label.IRQ_HANDLER_ACK, (), 0x300),
+        irq(0x300),  # AFTER_ACK: at the Ack's return address
+        invoke(handler, Label.IRQ_HANDLER_ACK, (), 0x400),
+        invoke(handler, Label.IRQ_HANDLER_SET_NOTIFICATION, (ntfn,), 0x404),
+        irq(0x400),  # SIGNAL: not at the return of the Ack just made (another call came between)
+    ]  # fmt: skip
+    cov = speccov.SpecCoverage()
+    cov.add(decode(spec_trace(start, events, BUILD), build_id=BUILD), start)
+    assert cov.answers["device_irq"] == {"NO_NOTIFICATION": 1, "AFTER_ACK": 1, "SIGNAL": 1}
+    assert cov.answers["irq_handler_ack"] == {"OK": 2}
+    assert not [m for m in cov.missed() if m.startswith("device_irq")]
