@@ -33,7 +33,7 @@ from mlk.abi import msginfo
 from mlk.abi.labels import FaultLabel, Label
 from mlk.abi.objects import CNODE_MIN_RADIX, PAGE_BITS, ROOT_IMAGE_VADDR, CapType, IrqState, ObjectType, RootSlot
 from mlk.abi.platform import Gicd, KernelWindow, Platform
-from mlk.abi.rights import Right
+from mlk.abi.rights import ALL_RIGHTS, Right
 from mlk.abi.syscalls import ContextReg, Reg, Syscall
 from mlk.model import gen as spec_gen
 from mlk.model import vm
@@ -42,7 +42,7 @@ from mlk.model.events import Event, FaultEvent, IrqEvent, SyscallEvent, TickEven
 from mlk.model.kernel import TRANSITIONS, classify, step
 from mlk.model.state import Cap, Machine, ObjId, State, Tcb
 from mlk.model.tx import Tx
-from mlk.refinement.difftest import answers, directed
+from mlk.refinement.difftest import answers, directed, sites
 from mlk.refinement.difftest.program import ROOT_PRIORITY, STEP_REGS, Op, Program, Step, Thread
 
 #: The transitions the kernel implements and the generator draws: all of the spec's. A device
@@ -191,6 +191,43 @@ FOCUS_SHARE = 0.25
 #: (directed.aimed).
 AIMED_SHARE = 0.5
 
+def _mint(rights: int, badge: int, kinds: tuple[CapType, ...]) -> Callable[[State], SyscallEvent | None]:
+    """A recipe step: a CNode Mint by the current thread of its first unbadged capability of one
+    of ``kinds`` into a free slot of its CSpace root, with ``rights`` and ``badge``."""
+
+    def mint(state: State) -> SyscallEvent | None:
+        tcb = state.objects[state.current]
+        assert isinstance(tcb, Tcb)
+        caps = {i: sl.cap for (c, i), sl in state.slots.items() if c == tcb.cspace}
+        roots = [i for i, c in caps.items() if c.type == CapType.CNODE and c.obj == tcb.cspace]
+        sources = [i for i, c in caps.items() if c.type in kinds and c.badge == 0]
+        free = [i for i in range(RootSlot.FREE_FIRST, RootSlot.FREE_FIRST + 24) if i not in caps]
+        if not (roots and sources and free):
+            return None
+        info = msginfo.pack(Label.CNODE_MINT, 5)
+        return syscall_event(Syscall.CALL, cptr=roots[0], msginfo=info,
+                             mrs=(free[0], roots[0], sources[0], rights, badge))  # fmt: skip
+
+    return mint
+
+
+def _retype_tcb(state: State) -> SyscallEvent | None:
+    """A recipe step: an Untyped Retype of a TCB by the current thread into a free slot of its
+    CSpace root, from an untyped region below the kernel (a second thread to bind)."""
+    tcb = state.objects[state.current]
+    assert isinstance(tcb, Tcb)
+    caps = {i: sl.cap for (c, i), sl in state.slots.items() if c == tcb.cspace}
+    untyped = [i for i, c in caps.items() if c.type == CapType.UNTYPED and c.obj < state.machine.kernel_base]
+    roots = [i for i, c in caps.items() if c.type == CapType.CNODE and c.obj == tcb.cspace]
+    free = [i for i in range(RootSlot.FREE_FIRST, RootSlot.FREE_FIRST + 24) if i not in caps]
+    if not (untyped and roots and free):
+        return None
+    info = msginfo.pack(Label.UNTYPED_RETYPE, 5)
+    event = syscall_event(Syscall.CALL, cptr=untyped[0], msginfo=info, mrs=(ObjectType.TCB, 0, roots[0], free[0], 1))
+    return event if acceptable(state, event) else None
+
+
+_BADGEABLE = (CapType.ENDPOINT, CapType.NOTIFICATION)
 #: The state some targets need, as aimed steps a program favouring them makes first, once each, in
 #: order (keyed by ``transition:answer``, else by transition): a mapping to unmap, a binding to
 #: undo, capabilities with children (Retype makes the untyped capability a parent; a copy of a
@@ -205,6 +242,13 @@ RECIPES: dict[str, tuple[str | Callable[[State], SyscallEvent | None], ...]] = {
     "cnode_delete:REVOKE_FIRST": ("untyped_retype:OK",),
     "cnode_revoke:REVOKE_FIRST": ("untyped_retype:OK", "cnode_copy:OK", "cnode_copy:OK"),
     "cnode_revoke:DELETE_FIRST": (directed.fill_cnode,),
+    # Error checks that an earlier check of the same code hides (see .sites): a badged capability
+    # to badge again, a notification capability without WRITE or without READ, a notification
+    # bound to another thread.
+    "site:set_badge:ILLEGAL_OPERATION": (_mint(ALL_RIGHTS, 5, _BADGEABLE),),
+    "site:irq_set_notification:INVALID_CAPABILITY": (_mint(Right.READ, 0, (CapType.NOTIFICATION,)),),
+    "site:bind_notification:INVALID_CAPABILITY": (_mint(Right.WRITE, 0, (CapType.NOTIFICATION,)),),
+    "site:bind_notification:ILLEGAL_OPERATION#2": (_retype_tcb, "tcb_bind_notification:OK"),
 }
 
 
@@ -235,11 +279,18 @@ class _Writer:
         self.rng = rng
         self.exclude = exclude
         self.events = spec_gen.EventGen(rng)
+        focus = focus or rng.choice(targets(exclude))
+        #: The error check this program aims at (a focus ``site:...``): its invocations aimed at
+        #: its code must fail there (see :meth:`accept`).
+        self.site = sites.by_target().get(focus)
+        recipe = RECIPES.get(focus, ())
+        if self.site is not None:
+            focus = f"{rng.choice(sites.transitions(self.site))}:{self.site.error}"
         #: The transition this program favours (see :meth:`syscall`) and the answer it aims that
         #: invocation at (``None``: any): the focus given, else one of :func:`targets` drawn.
-        self.focus, self.want = split_focus(focus or rng.choice(targets(exclude)))
+        self.focus, self.want = split_focus(focus)
         #: The steps still to make before the focus (see :data:`RECIPES`).
-        self.recipe = list(RECIPES.get(f"{self.focus}:{self.want}", RECIPES.get(self.focus, ())))
+        self.recipe = list(recipe or RECIPES.get(f"{self.focus}:{self.want}", RECIPES.get(self.focus, ())))
         #: Whether an edge of the UART's line is pending at the distributor (raised while the
         #: line was masked): it arrives once the line is unmasked (see :meth:`after`).
         self.pending = False
@@ -267,7 +318,7 @@ class _Writer:
                 self.recipe.pop(0)
                 return SyscallEvent((*aimed.ctx[:STEP_REGS], *tail))
         if self.want is not None and self.focus in answers.possible_errors() and self.rng.random() < AIMED_SHARE:
-            aimed = directed.aimed(self.events, state, self.focus, self.want, acceptable)
+            aimed = directed.aimed(self.events, state, self.focus, self.want, self.accept)
             if aimed is not None:
                 return SyscallEvent((*aimed.ctx[:STEP_REGS], *tail))
         if self.focus.upper() in Label.__members__ and self.rng.random() < FOCUS_SHARE:
@@ -298,6 +349,11 @@ class _Writer:
         regs = [0] * STEP_REGS
         regs[Reg.SYSNO] = Syscall.YIELD
         return SyscallEvent((*regs, *tail))
+
+    def accept(self, state: State, event: SyscallEvent) -> bool:
+        """Whether an invocation aimed at the program's focus may be made: :func:`acceptable`, and
+        when the program aims at an error check, it fails there (:func:`.sites.raise_site`)."""
+        return acceptable(state, event) and (self.site is None or sites.raise_site(state, event) == self.site)
 
     def prerequisite(self, state: State, tid: ObjId) -> SyscallEvent | None:
         """For a program whose focus needs an object of some kind (:data:`_NEEDS`) while thread

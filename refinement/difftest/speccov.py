@@ -15,21 +15,19 @@ The *targets* are the transitions the kernel implements (default
 :data:`mlk.refinement.difftest.gen.KERNEL_TRANSITIONS`, less "halted" and "idle", which a kernel
 trace cannot contain: nothing follows a halt, and the idle thread makes no system call) and, for
 each invocation among them, every answer of :func:`.answers.possible_errors` (and every outcome of
-a device interrupt, :data:`.answers.DEVICE_IRQ_OUTCOMES`). The *error checks*
-are the ``raise KernelError(Error.X)`` statements of ``model/`` (:func:`error_sites`): a check is
-exercised when coverage saw its line run.
+a device interrupt, :data:`.answers.DEVICE_IRQ_OUTCOMES`), and every error check: the ``raise
+KernelError(Error.X)`` statements of ``model/`` (:func:`.sites.error_sites`), each exercised when
+coverage saw its line run (targets ``site:function:ERROR``: an answer can come from several checks,
+and reaching the code at the first of them leaves the others unexercised).
 """
 
 from __future__ import annotations
 
-import ast
 import io
 import json
 import sys
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -45,44 +43,10 @@ from mlk.model.events import Event, FaultEvent, IrqEvent, SyscallEvent
 from mlk.model.state import State
 from mlk.refinement import checker, tracefile
 from mlk.refinement.difftest import answers, gen
+from mlk.refinement.difftest.sites import MODEL_DIR, ErrorSite, error_sites
 
-MODEL_DIR = Path(kernel.__file__).resolve().parent
 #: Transitions a kernel trace cannot contain.
 UNTRACEABLE = frozenset({"halted", "idle"})
-
-
-@dataclass(frozen=True)
-class ErrorSite:
-    """A ``raise KernelError(Error.X)`` statement of ``model/``."""
-
-    file: Path
-    line: int
-    function: str
-    error: str
-
-    def where(self) -> str:
-        """``model/<file>:<line> <function>``."""
-        return f"model/{self.file.name}:{self.line} {self.function}"
-
-
-@cache
-def error_sites() -> tuple[ErrorSite, ...]:
-    """Every error check of the spec: each ``raise KernelError(Error.X)`` in ``model/``, in file
-    and line order."""
-    sites: list[ErrorSite] = []
-    for path in sorted(MODEL_DIR.glob("*.py")):
-        tree = ast.parse(path.read_text(), str(path))
-        for fn in ast.walk(tree):
-            if not isinstance(fn, ast.FunctionDef):
-                continue
-            for node in ast.walk(fn):
-                if not isinstance(node, ast.Raise):
-                    continue
-                exc = node.exc
-                if (isinstance(exc, ast.Call) and isinstance(exc.func, ast.Name) and exc.func.id == "KernelError"
-                        and exc.args and isinstance(exc.args[0], ast.Attribute)):  # fmt: skip
-                    sites.append(ErrorSite(path, node.lineno, fn.name, exc.args[0].attr))
-    return tuple(sorted(sites, key=lambda s: (s.file.name, s.line)))
 
 
 class SpecCoverage:
@@ -149,10 +113,10 @@ class SpecCoverage:
         return missing
 
     def missed(self) -> list[str]:
-        """Every target missed, one string each: ``transition`` or ``transition:ERROR`` (each a
-        focus of :func:`.gen.split_focus`)."""
+        """Every target missed, one string each: ``transition``, ``transition:ERROR`` or an error
+        site's ``site:function:ERROR`` (each a focus of :func:`.gen.split_focus`)."""
         answers = [f"{n}:{e}" for n, errors in sorted(self.missing_answers().items()) for e in errors]
-        return [*self.missing_transitions(), *answers]
+        return [*self.missing_transitions(), *answers, *(s.target() for s in self.sites_missed())]
 
     def missing_errors(self) -> list[str]:
         """Error codes (other than OK) that no invocation answered."""
@@ -211,11 +175,12 @@ class SpecCoverage:
         sites = self.sites_missed()
         missed = self.missed()
         total = len(self.targets) + sum(len(e) for n, e in answers.possible_answers().items() if n in self.targets)
+        total += len(error_sites())
         lines = [
             f"model/ lines and branches: {self.model_percent():.1f}%",
             f"error checks of model/ exercised: {len(error_sites()) - len(sites)} of {len(error_sites())}",
             *(f"  not exercised: {s.where()} {s.error}" for s in sites),
-            f"targets (transitions, answers per invocation) reached: {total - len(missed)} of {total}",
+            f"targets (transitions, answers per invocation, error checks) reached: {total - len(missed)} of {total}",
         ]
         if missed:
             lines.append(f"  missed: {'; '.join(missed)}" if len(missed) <= 20 else "  missed: see the table")
