@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 
 from mlk.refinement import mutants
-from mlk.refinement.difftest import answers, asmcli, gen, search
+from mlk.refinement.difftest import answers, asmcli, gen, search, sites
 from mlk.refinement.difftest.program import Program
 from mlk.refinement.difftest.run import Result, Session
 from mlk.refinement.difftest.speccov import SpecCoverage
@@ -50,7 +50,15 @@ def parser() -> argparse.ArgumentParser:
 
 def _focus(text: str) -> str:
     """A ``--focus`` value: a transition a program can favour (:data:`.gen.FOCUSABLE`), or an
-    invocation and one of its answers (a device interrupt and one of its outcomes)."""
+    invocation and one of its answers (a device interrupt and one of its outcomes), or an error
+    check of the spec (``site:function:ERROR``, :func:`.sites.by_target`)."""
+    if text.startswith("site:"):
+        if text not in sites.by_target():
+            raise argparse.ArgumentTypeError(f"{text!r} is no error check of the spec (sites: "
+                                             f"{', '.join(sites.by_target())})")  # fmt: skip
+        if not sites.transitions(sites.by_target()[text]):
+            raise argparse.ArgumentTypeError(f"no invocation reaches {text!r} by itself")
+        return text
     name, want = gen.split_focus(text)
     if name not in gen.FOCUSABLE:
         raise argparse.ArgumentTypeError(f"{name!r} is no transition a program can favour (gen.FOCUSABLE: "

@@ -188,8 +188,10 @@ PREREQUISITE_SHARE = 0.5
 #: (when the thread holds a capability it applies to).
 FOCUS_SHARE = 0.25
 #: Share of the steps of a program aiming at an answer that make an invocation aimed at it
-#: (directed.aimed).
+#: (directed.aimed), and how many times the candidates when it aims at an error check (most
+#: candidates that get the answer fail at another check of the same code).
 AIMED_SHARE = 0.5
+SITE_TRIES = 8
 
 def _mint(rights: int, badge: int, kinds: tuple[CapType, ...]) -> Callable[[State], SyscallEvent | None]:
     """A recipe step: a CNode Mint by the current thread of its first unbadged capability of one
@@ -211,20 +213,24 @@ def _mint(rights: int, badge: int, kinds: tuple[CapType, ...]) -> Callable[[Stat
     return mint
 
 
-def _retype_tcb(state: State) -> SyscallEvent | None:
-    """A recipe step: an Untyped Retype of a TCB by the current thread into a free slot of its
-    CSpace root, from an untyped region below the kernel (a second thread to bind)."""
-    tcb = state.objects[state.current]
-    assert isinstance(tcb, Tcb)
-    caps = {i: sl.cap for (c, i), sl in state.slots.items() if c == tcb.cspace}
-    untyped = [i for i, c in caps.items() if c.type == CapType.UNTYPED and c.obj < state.machine.kernel_base]
-    roots = [i for i, c in caps.items() if c.type == CapType.CNODE and c.obj == tcb.cspace]
-    free = [i for i in range(RootSlot.FREE_FIRST, RootSlot.FREE_FIRST + 24) if i not in caps]
-    if not (untyped and roots and free):
-        return None
-    info = msginfo.pack(Label.UNTYPED_RETYPE, 5)
-    event = syscall_event(Syscall.CALL, cptr=untyped[0], msginfo=info, mrs=(ObjectType.TCB, 0, roots[0], free[0], 1))
-    return event if acceptable(state, event) else None
+def _retype(kind: ObjectType) -> Callable[[State], SyscallEvent | None]:
+    """A recipe step: an Untyped Retype of an object of ``kind`` by the current thread into a
+    free slot of its CSpace root, from an untyped region below the kernel."""
+
+    def retype(state: State) -> SyscallEvent | None:
+        tcb = state.objects[state.current]
+        assert isinstance(tcb, Tcb)
+        caps = {i: sl.cap for (c, i), sl in state.slots.items() if c == tcb.cspace}
+        untyped = [i for i, c in caps.items() if c.type == CapType.UNTYPED and c.obj < state.machine.kernel_base]
+        roots = [i for i, c in caps.items() if c.type == CapType.CNODE and c.obj == tcb.cspace]
+        free = [i for i in range(RootSlot.FREE_FIRST, RootSlot.FREE_FIRST + 24) if i not in caps]
+        if not (untyped and roots and free):
+            return None
+        info = msginfo.pack(Label.UNTYPED_RETYPE, 5)
+        event = syscall_event(Syscall.CALL, cptr=untyped[0], msginfo=info, mrs=(kind, 0, roots[0], free[0], 1))
+        return event if acceptable(state, event) else None
+
+    return retype
 
 
 _BADGEABLE = (CapType.ENDPOINT, CapType.NOTIFICATION)
@@ -245,10 +251,12 @@ RECIPES: dict[str, tuple[str | Callable[[State], SyscallEvent | None], ...]] = {
     # Error checks that an earlier check of the same code hides (see .sites): a badged capability
     # to badge again, a notification capability without WRITE or without READ, a notification
     # bound to another thread.
-    "site:set_badge:ILLEGAL_OPERATION": (_mint(ALL_RIGHTS, 5, _BADGEABLE),),
-    "site:irq_set_notification:INVALID_CAPABILITY": (_mint(Right.READ, 0, (CapType.NOTIFICATION,)),),
-    "site:bind_notification:INVALID_CAPABILITY": (_mint(Right.WRITE, 0, (CapType.NOTIFICATION,)),),
-    "site:bind_notification:ILLEGAL_OPERATION#2": (_retype_tcb, "tcb_bind_notification:OK"),
+    "site:set_badge:ILLEGAL_OPERATION": (_retype(ObjectType.NOTIFICATION), _mint(ALL_RIGHTS, 5, _BADGEABLE)),
+    "site:irq_set_notification:INVALID_CAPABILITY": (
+        _retype(ObjectType.NOTIFICATION), _mint(Right.READ, 0, (CapType.NOTIFICATION,))),
+    "site:bind_notification:INVALID_CAPABILITY": (
+        _retype(ObjectType.NOTIFICATION), _mint(Right.WRITE, 0, (CapType.NOTIFICATION,))),
+    "site:bind_notification:ILLEGAL_OPERATION#2": (_retype(ObjectType.TCB), "tcb_bind_notification:OK"),
 }
 
 
@@ -318,7 +326,8 @@ class _Writer:
                 self.recipe.pop(0)
                 return SyscallEvent((*aimed.ctx[:STEP_REGS], *tail))
         if self.want is not None and self.focus in answers.possible_errors() and self.rng.random() < AIMED_SHARE:
-            aimed = directed.aimed(self.events, state, self.focus, self.want, self.accept)
+            tries = directed.TRIES * (SITE_TRIES if self.site is not None else 1)
+            aimed = directed.aimed(self.events, state, self.focus, self.want, self.accept, tries)
             if aimed is not None:
                 return SyscallEvent((*aimed.ctx[:STEP_REGS], *tail))
         if self.focus.upper() in Label.__members__ and self.rng.random() < FOCUS_SHARE:

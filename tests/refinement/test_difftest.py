@@ -15,7 +15,7 @@ import pytest
 from mlk.abi.syscalls import Reg, Syscall
 from mlk.model.kernel import TRANSITIONS
 from mlk.refinement import mutants
-from mlk.refinement.difftest import answers, cli, gen, search
+from mlk.refinement.difftest import answers, cli, gen, search, sites
 from mlk.refinement.difftest.program import (
     MAX_THREADS,
     Op,
@@ -71,7 +71,10 @@ def test_a_program_too_large_for_the_image_is_refused() -> None:
 def test_focus_names_a_transition_a_program_can_favour() -> None:
     assert cli.parser().parse_args(["--focus", "irq_handler_ack"]).focus == "irq_handler_ack"
     assert cli.parser().parse_args(["--focus", "device_irq:AFTER_ACK"]).focus == "device_irq:AFTER_ACK"
-    for unfocusable in ("halted", "tick", "no_such_transition"):
+    site = "site:check_size:RANGE_ERROR#2"
+    assert cli.parser().parse_args(["--focus", site]).focus == site
+    unknown_sites = ("site:check_size:RANGE_ERROR#3", "site:invoke:ILLEGAL_OPERATION")
+    for unfocusable in ("halted", "tick", "no_such_transition", *unknown_sites):
         with pytest.raises(SystemExit):
             cli.parser().parse_args(["--focus", unfocusable])
 
@@ -91,6 +94,8 @@ def test_ci_budget_refines_and_reaches_every_target(session: Session) -> None:
            "irq_handler_set_notification", "irq_handler_ack", "irq_handler_clear")}  # fmt: skip
     wanted = {*irq, *(f"{n}:{a}" for n, names in irq.items() for a in names)}
     assert wanted <= set(gen.targets()) and set(irq) <= cov.targets and not gen.KERNEL_GAPS
+    # And every error check of the spec: those an earlier check of the same code hides too.
+    assert {s.target() for s in sites.error_sites()} <= set(cov.missed())
 
     def record(_program: Program, result: Result) -> None:
         if result.trace is not None and result.initial is not None:
