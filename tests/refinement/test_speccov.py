@@ -8,16 +8,18 @@ import json
 from mlk.abi import msginfo
 from mlk.abi.errors import Error
 from mlk.abi.labels import Label
-from mlk.abi.objects import NUM_PRIORITIES, ObjectType, RootSlot
+from mlk.abi.objects import NUM_PRIORITIES, ROOT_IMAGE_VADDR, ObjectType, RootSlot
 from mlk.abi.syscalls import Syscall
 from mlk.model import gen
 from mlk.model.boot import boot
 from mlk.model.events import Event, IrqEvent, syscall_event
-from mlk.refinement.difftest import answers, speccov
+from mlk.refinement.difftest import answers, sites, speccov
 from mlk.refinement.spec_trace import spec_trace
 from mlk.refinement.tracefile import decode
 
 BUILD = 0xC0FE
+#: Where the IRQS scenario maps the UART's device frame: in the table that maps the root image.
+UART = ROOT_IMAGE_VADDR + 0x10_0000
 
 
 def _priority(sysno: Syscall, priority: int) -> Event:
@@ -105,3 +107,24 @@ def test_device_interrupt_outcomes_are_counted() -> None:
     assert cov.answers["device_irq"] == {"NO_NOTIFICATION": 1, "AFTER_ACK": 1, "SIGNAL": 1}
     assert cov.answers["irq_handler_ack"] == {"OK": 2}
     assert not [m for m in cov.missed() if m.startswith("device_irq")]
+
+
+def test_raise_site_tells_checks_of_the_same_code_apart() -> None:
+    """Frame Map answers INVALID_ARGUMENT for an address beyond the user range and for rights
+    without READ: two error checks, two targets."""
+    start = boot(gen.test_machine())
+    info = msginfo.pack(Label.FRAME_MAP, 3)
+
+    def frame_map(vaddr: int, rights: int) -> sites.ErrorSite | None:
+        event = syscall_event(Syscall.CALL, cptr=RootSlot.CONSOLE_FRAME, msginfo=info,
+                              mrs=(RootSlot.VSPACE, vaddr, rights))  # fmt: skip
+        assert answers.answer(start, event) == "INVALID_ARGUMENT"
+        return sites.raise_site(start, event)
+
+    high, no_read = frame_map(1 << 48, 3), frame_map(0x1000_0000, 2)
+    assert high is not None and no_read is not None
+    assert (high.target(), no_read.target()) == ("site:frame_map:INVALID_ARGUMENT", "site:frame_map:INVALID_ARGUMENT#2")
+    assert sites.transitions(high) == ("frame_map",)
+    ok = syscall_event(Syscall.CALL, cptr=RootSlot.CONSOLE_FRAME, msginfo=info, mrs=(RootSlot.VSPACE, UART, 3))
+    assert sites.raise_site(start, ok) is None and answers.answer(start, ok) == "OK"
+    assert sites.by_target()["site:check_size:RANGE_ERROR#2"].function == "check_size"
