@@ -30,7 +30,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max-steps", type=int, default=gen.MAX_STEPS, metavar="K", help="steps per thread at most")
     p.add_argument("--focus", metavar="TARGET", type=_focus,
                    help="make every program favour this transition, or this answer of an invocation "
-                   "(cnode_move:REVOKE_FIRST; the names the coverage report gives; default: each program draws one)")
+                   "(cnode_move:REVOKE_FIRST), or an error check of the spec (site:check_size:RANGE_ERROR#2); the "
+                   "names the coverage report gives; default: each program draws one")
     p.add_argument("--gaps", action="store_true",
                    help="also draw the transitions the kernel does not implement yet (KERNEL_GAPS)")  # fmt: skip
     p.add_argument("--replay", type=Path, metavar="FILE", help="run a saved program (or a directory of them)")
