@@ -472,9 +472,11 @@ class _Writer:
         tcb = state.objects[tid]
         assert isinstance(tcb, Tcb)
         line = state.irqs.get(state.machine.console_irq)
+        if line is None or line.state != IrqState.SIGNAL:
+            return None
         vaddr = uart_mapping(state, tcb)
         share = EDGE_SHARE_FOCUSED if self.focus == "device_irq" else EDGE_SHARE
-        if line is None or line.state != IrqState.SIGNAL or vaddr is None or self.rng.random() >= share:
+        if vaddr is None or self.rng.random() >= share:
             return None
         regs = (vaddr, *(0,) * (STEP_REGS - 1))
         if line.masked:
