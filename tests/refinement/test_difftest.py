@@ -38,8 +38,8 @@ from mlk.refinement.difftest.speccov import SpecCoverage
 #: rare targets a seeded search reaches shifts with every constant any module of the project
 #: adds, as Hypothesis draws from them; the focused sweep makes the budget robust.)
 #: The targets include device interrupts and every error check of the spec (.sites). Measured: 150
-#: programs reach most of the 181 targets, the sweep the rest in 1 to 10 programs each (229
-#: programs in all, 36 s at load 2.5).
+#: programs reach most of the 181 targets, the sweep the rest in 1 to 7 programs each (248
+#: programs in all, 45 to 67 s at load 3).
 CI_EXAMPLES = 150
 CI_SEED = 8
 FOCUS_EXAMPLES = 12
