@@ -193,6 +193,7 @@ FOCUS_SHARE = 0.25
 AIMED_SHARE = 0.5
 SITE_TRIES = 8
 
+
 def _mint(rights: int, badge: int, kinds: tuple[CapType, ...]) -> Callable[[State], SyscallEvent | None]:
     """A recipe step: a CNode Mint by the current thread of its first unbadged capability of one
     of ``kinds`` into a free slot of its CSpace root, with ``rights`` and ``badge``."""
@@ -213,24 +214,29 @@ def _mint(rights: int, badge: int, kinds: tuple[CapType, ...]) -> Callable[[Stat
     return mint
 
 
+def retype_call(state: State, kind: ObjectType, pick: Callable[[list[int]], int], count: int) -> SyscallEvent | None:
+    """An Untyped Retype by the current thread of ``count`` objects of ``kind`` into a free slot
+    of its CSpace root from an untyped region below the kernel, the region and slot chosen by
+    ``pick``; ``None`` when it lacks those, or the call is not :func:`acceptable`."""
+    tcb = state.objects[state.current]
+    assert isinstance(tcb, Tcb)
+    caps = {i: sl.cap for (c, i), sl in state.slots.items() if c == tcb.cspace}
+    untyped = [i for i, c in caps.items() if c.type == CapType.UNTYPED and c.obj < state.machine.kernel_base]
+    roots = [i for i, c in caps.items() if c.type == CapType.CNODE and c.obj == tcb.cspace]
+    free = [i for i in range(RootSlot.FREE_FIRST, RootSlot.FREE_FIRST + 24) if i not in caps]
+    if not (untyped and roots and free):
+        return None
+    info = msginfo.pack(Label.UNTYPED_RETYPE, 5)
+    size = CNODE_MIN_RADIX if kind == ObjectType.CNODE else 0
+    event = syscall_event(Syscall.CALL, cptr=pick(untyped), msginfo=info,
+                          mrs=(kind, size, roots[0], pick(free), count))  # fmt: skip
+    return event if acceptable(state, event) else None
+
+
 def _retype(kind: ObjectType) -> Callable[[State], SyscallEvent | None]:
-    """A recipe step: an Untyped Retype of an object of ``kind`` by the current thread into a
-    free slot of its CSpace root, from an untyped region below the kernel."""
-
-    def retype(state: State) -> SyscallEvent | None:
-        tcb = state.objects[state.current]
-        assert isinstance(tcb, Tcb)
-        caps = {i: sl.cap for (c, i), sl in state.slots.items() if c == tcb.cspace}
-        untyped = [i for i, c in caps.items() if c.type == CapType.UNTYPED and c.obj < state.machine.kernel_base]
-        roots = [i for i, c in caps.items() if c.type == CapType.CNODE and c.obj == tcb.cspace]
-        free = [i for i in range(RootSlot.FREE_FIRST, RootSlot.FREE_FIRST + 24) if i not in caps]
-        if not (untyped and roots and free):
-            return None
-        info = msginfo.pack(Label.UNTYPED_RETYPE, 5)
-        event = syscall_event(Syscall.CALL, cptr=untyped[0], msginfo=info, mrs=(kind, 0, roots[0], free[0], 1))
-        return event if acceptable(state, event) else None
-
-    return retype
+    """A recipe step: :func:`retype_call` of one object of ``kind`` (the first region, the first
+    free slot)."""
+    return lambda state: retype_call(state, kind, lambda found: found[0], 1)
 
 
 _BADGEABLE = (CapType.ENDPOINT, CapType.NOTIFICATION)
@@ -387,22 +393,7 @@ class _Writer:
         own = (tid, tcb.cspace, tcb.vspace)
         if any(c.type == CapType(kind) and c.obj not in own and c.mapped is None for c in caps.values()):
             return None
-        return self._retype(state, tcb.cspace, caps, kind)
-
-    def _retype(self, state: State, root: ObjId, caps: dict[int, Cap], kind: ObjectType) -> SyscallEvent | None:
-        """An Untyped Retype of one or two objects of ``kind`` into a free slot of CSpace root
-        ``root`` (whose capabilities are ``caps``) from an untyped region below the kernel;
-        ``None`` when the thread lacks what that needs."""
-        untyped = [i for i, c in caps.items() if c.type == CapType.UNTYPED and c.obj < state.machine.kernel_base]
-        roots = [i for i, c in caps.items() if c.type == CapType.CNODE and c.obj == root]
-        free = [i for i in range(RootSlot.FREE_FIRST, RootSlot.FREE_FIRST + 24) if i not in caps]
-        if not (untyped and roots and free):
-            return None
-        info = msginfo.pack(Label.UNTYPED_RETYPE, 5)
-        size = CNODE_MIN_RADIX if kind == ObjectType.CNODE else 0
-        event = syscall_event(Syscall.CALL, cptr=self.rng.choice(untyped), msginfo=info,
-                              mrs=(kind, size, roots[0], self.rng.choice(free), self.rng.choice((1, 2))))  # fmt: skip
-        return event if acceptable(state, event) else None
+        return retype_call(state, kind, self.rng.choice, self.rng.choice((1, 2)))
 
     def _uart_setup(self, state: State, tcb: Tcb, caps: dict[int, Cap]) -> SyscallEvent | None:
         """What a program favouring a device interrupt still needs, in order: the UART line's
@@ -437,7 +428,7 @@ class _Writer:
                 return syscall_event(Syscall.CALL, cptr=handlers[0], msginfo=msginfo.pack(Label.IRQ_HANDLER_CLEAR, 0))
             ntfns = [i for i, c in caps.items() if c.type == CapType.NOTIFICATION and c.rights & Right.WRITE]
             if not ntfns:
-                return self._retype(state, tcb.cspace, caps, ObjectType.NOTIFICATION)
+                return retype_call(state, ObjectType.NOTIFICATION, self.rng.choice, 1)
             info = msginfo.pack(Label.IRQ_HANDLER_SET_NOTIFICATION, 1)
             return syscall_event(Syscall.CALL, cptr=handlers[0], msginfo=info, mrs=(self.rng.choice(ntfns),))
         if irq.masked and (self.pending or self.want != "AFTER_ACK"):
