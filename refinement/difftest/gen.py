@@ -398,8 +398,8 @@ class _Writer:
     def _uart_setup(self, state: State, tcb: Tcb, caps: dict[int, Cap]) -> SyscallEvent | None:
         """What a program favouring a device interrupt still needs, in order: the UART line's
         handler (IRQControl Issue), a mapping of the UART's device frame (Frame Map at the first
-        free page from :data:`UART_VADDR`), a notification (Retype) and the line's notification
-        (SetNotification; for NO_NOTIFICATION the line's Clear instead), then, once the line is
+        free page from :data:`UART_VADDR`), a notification (Retype, often a badged copy: Mint) and
+        the line's notification (SetNotification; for NO_NOTIFICATION the line's Clear instead), then, once the line is
         masked, its Ack (for AFTER_ACK only once an edge is pending); ``None`` once all is there
         (or what is missing cannot be made)."""
         assert tcb.cspace is not None
@@ -429,6 +429,9 @@ class _Writer:
             ntfns = [i for i, c in caps.items() if c.type == CapType.NOTIFICATION and c.rights & Right.WRITE]
             if not ntfns:
                 return retype_call(state, ObjectType.NOTIFICATION, self.rng.choice, 1)
+            if not any(caps[i].badge for i in ntfns) and self.rng.random() < 0.5:
+                # A badged copy, so that the signal's badge shows which capability the line has.
+                return _mint(ALL_RIGHTS, self.rng.randrange(1, 1 << 16), (CapType.NOTIFICATION,))(state)
             info = msginfo.pack(Label.IRQ_HANDLER_SET_NOTIFICATION, 1)
             return syscall_event(Syscall.CALL, cptr=handlers[0], msginfo=info, mrs=(self.rng.choice(ntfns),))
         if irq.masked and (self.pending or self.want != "AFTER_ACK"):
