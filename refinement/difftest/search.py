@@ -197,11 +197,16 @@ def search(
     ``focus`` when it is given (a transition, or ``transition:ANSWER``, :func:`.gen.split_focus`),
     until ``until()`` says the search's goal is met; the first failure, shrunk and minimized."""
     stats = stats or Stats()
+    if until is not None and until():
+        return None
     failures: list[tuple[Program, Result]] = []
     start = time.monotonic() - stats.seconds  # a Stats shared by several searches adds up
 
     # A search with a goal ends at it by raising _Reached, so it has no shrink phase (which would
-    # take the goal for a failure): a failure it finds is shrunk by minimize alone.
+    # take the goal for a failure): a failure it finds is shrunk by minimize alone. It raises it
+    # right after the run that meets the goal, not before the next run: each program Hypothesis
+    # draws is generated first (the spec runs along), and Hypothesis draws the program that raised
+    # once more to report it (that draw ends at the check on entry, without a run).
     phases = (Phase.generate, Phase.shrink) if until is None else (Phase.generate,)
 
     @settings(max_examples=examples, deadline=None, database=None, derandomize=False,
@@ -222,6 +227,8 @@ def search(
         elif not result.outcome.passed:
             failures.append((program, result))
             raise _Failed(failure_kind(result.outcome))
+        if until is not None and until():
+            raise _Reached
 
     try:
         prop()
