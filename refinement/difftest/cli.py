@@ -14,7 +14,7 @@ from pathlib import Path
 from mlk.refinement import mutants
 from mlk.refinement.difftest import answers, asmcli, gen, search, sites
 from mlk.refinement.difftest.program import Program
-from mlk.refinement.difftest.run import Result, Session
+from mlk.refinement.difftest.run import Result, Session, mutant_session
 from mlk.refinement.difftest.speccov import SpecCoverage
 from mlk.seeding import load_every_module
 
@@ -99,8 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mlk difftest: mutant {args.mutant} is for --mode asm")
         return 2
     if args.mutant is not None:
-        sources = mutants.apply(mutants.BY_NAME[args.mutant], args.work / "mutant" / "asm")
-        session = Session(args.work / "mutant", source_dir=sources)
+        session = mutant_session(mutants.BY_NAME[args.mutant], args.work / "mutant")
     else:
         session = Session(args.work)
     if args.replay is not None:
@@ -126,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     # A mutant's failure is no kernel bug: it goes to the work directory, not to the regression
     # corpus (unless --corpus names a place).
     corpus = args.work / "mutant" / "corpus" if mutant and args.corpus == search.CORPUS_DIR else args.corpus
-    origin = f"mlk difftest{mutant} --examples {args.examples} --seed {args.seed}"
+    focus = f" --focus {args.focus}" if args.focus is not None else ""
+    origin = f"mlk difftest{mutant}{focus} --examples {args.examples} --seed {args.seed}"
     path = search.save(failure, corpus, origin)
     header = f"mutant {args.mutant} found" if mutant else "FAILURE"
     print(f"{header} ({failure.transition or 'no transition'}): {failure.result.outcome.summary()}")

@@ -24,7 +24,7 @@ from mlk.abi.platform import Platform
 from mlk.kernel_aarch64 import build as kbuild
 from mlk.kernel_aarch64.config import Scenario
 from mlk.model.state import ObjId, State
-from mlk.refinement import capture, checkpoints, report, scenarios, tracefile
+from mlk.refinement import capture, checkpoints, mutants, report, scenarios, tracefile
 from mlk.refinement.difftest.program import ROOT_PRIORITY, Program, Symbols, Thread, write_image
 
 #: The build configuration of every differential test.
@@ -129,3 +129,9 @@ class Session:
         built = self.install(skeleton, self.work / "gen")
         tids = [scenarios.thread_address(built, i) for i in range(len(skeleton.threads))]
         return scenarios.initial_state(self._machine_trace, built), tids
+
+
+def mutant_session(mutant: mutants.Mutant, work: Path) -> Session:
+    """A session under ``work`` on the kernel with ``mutant`` applied (to a copy of the sources in
+    ``work/asm``): ``mlk difftest --mutant`` and the tests search and replay programs on it."""
+    return Session(work, source_dir=mutants.apply(mutant, work / "asm"))

@@ -1,8 +1,9 @@
 """Differential tests: generated programs against the spec (mlk.refinement.difftest).
 
 The CI budget (a fixed seed) must pass on the kernel; every program of the regression corpus is
-replayed (one whose failing transition is still a kernel gap is an expected failure); and the
-search finds a kernel mutant and shrinks its program to the one step that shows the bug.
+replayed (one whose failing transition is still a kernel gap is an expected failure); the search
+finds a kernel mutant and shrinks its program to the one step that shows the bug; and the programs
+it found against the interrupt mutants still fail on them and refine on the kernel.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from mlk.refinement.difftest.program import (
     from_json,
     write_image,
 )
-from mlk.refinement.difftest.run import Result, Session
+from mlk.refinement.difftest.run import Result, Session, mutant_session
 from mlk.refinement.difftest.speccov import SpecCoverage
 
 #: The CI budget: CI_EXAMPLES programs with a fixed seed, each favouring a target drawn
@@ -139,8 +140,7 @@ def test_corpus_program_refines(entry: Path, session: Session) -> None:
 def test_search_finds_and_shrinks_a_kernel_mutant(
     tmp_path: Path, session: Session, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    mutant = mutants.BY_NAME["debug-char-mask"]
-    broken = Session(tmp_path / "work", source_dir=mutants.apply(mutant, tmp_path / "asm"))
+    broken = mutant_session(mutants.BY_NAME["debug-char-mask"], tmp_path)
     # Short programs of a few plain system calls (as before the invocations were drawn), favouring
     # DebugPutChar: each candidate of the shrink is a QEMU run, and simple programs shrink in far
     # fewer of them; the test is about searching and shrinking, not about the draw's weights.
@@ -165,3 +165,30 @@ def test_search_finds_and_shrinks_a_kernel_mutant(
     out = capsys.readouterr().out
     assert "DIVERGES" in out and "DEBUG_PUTCHAR(cptr=" in out and search.replay_command(path) in out, out
     assert cli.replay(session, path) == 0
+
+
+#: Programs the search found against kernel mutants and shrank (``mlk difftest --mutant NAME
+#: --focus ... --corpus DIR``: each entry's ``found_by``), one directory per mutant, and the field of
+#: the kernel's state each mutant's divergence names. The searches take seconds to minutes (the
+#: badge mutant: 60 programs, 100 s), their programs a few QEMU runs.
+MUTANT_CORPUS = search.CORPUS_DIR.parent / "difftest-mutants"
+MUTANT_FIELDS = {"irq-not-masked": "].masked:", "irq-ack-keeps-masked": "].masked:", "irq-badge-dropped": "].badge:"}
+
+
+def test_every_interrupt_mutant_has_a_program_found_against_it() -> None:
+    assert set(MUTANT_FIELDS) <= {p.parent.name for p in MUTANT_CORPUS.glob("*/*.json")}
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("entry", sorted(MUTANT_CORPUS.glob("*/*.json")), ids=lambda p: p.parent.name)
+def test_a_program_found_against_a_mutant_diverges_on_it_and_refines_on_the_kernel(
+    entry: Path, session: Session, tmp_path: Path
+) -> None:
+    name = entry.parent.name
+    data, program = search.load(entry)
+    replay = f"{search.replay_command(entry)} --mutant {name}"
+    outcome = mutant_session(mutants.BY_NAME[name], tmp_path).run(program, entry.stem, replay).outcome
+    found_again = f"(the kernel changed? find it again: {data['found_by']} --corpus {entry.parent})"
+    assert search.failure_kind(outcome) == data["failure"], f"{outcome.summary()} {found_again}"
+    assert outcome.divergence is not None and MUTANT_FIELDS[name] in outcome.divergence.render(), found_again
+    assert session.run(program, entry.stem, search.replay_command(entry)).outcome.passed
