@@ -22,7 +22,6 @@ saved to :data:`CORPUS_DIR`, which the test suite replays.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 import time
@@ -36,20 +35,17 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
-from mlk import qemu
-from mlk.abi import layout
-from mlk.abi.platform import Platform
 from mlk.abi.syscalls import Reg
 from mlk.abi.trace import RecordType
 from mlk.kernel_aarch64 import build as kbuild
 from mlk.kernel_aarch64.config import Scenario
 from mlk.kernel_aarch64.diagnostics import BuildError
 from mlk.model.state import ObjId, State, Tcb
-from mlk.refinement import capture, checkpoints, report, scenarios, tracefile
-from mlk.refinement.difftest import asmgen, asmprog, search
+from mlk.refinement import capture, report, scenarios, tracefile
+from mlk.refinement.difftest import asmgen, asmprog, run, search
 from mlk.refinement.difftest.asmprog import CORRUPT_STATUS, GPRS, SP_INDEX, AsmOp, AsmProgram, AsmStep, AsmThread
 from mlk.refinement.difftest.program import ROOT_PRIORITY
-from mlk.refinement.difftest.run import CHECKPOINT_EVERY, ELF_IMAGE_OFFSET, TIMEOUT, Result
+from mlk.refinement.difftest.run import CHECKPOINT_EVERY, Result
 
 #: The build configuration of every program.
 CONFIG = {"SCENARIO": int(Scenario.ASM), "TRACE": 1}
@@ -57,7 +53,6 @@ CONFIG = {"SCENARIO": int(Scenario.ASM), "TRACE": 1}
 CORPUS_DIR = search.CORPUS_DIR.parent / "difftest-asm"
 #: The file of the kernel sources a program replaces.
 PROGRAM_FILE = Path("user") / "asmprog.S"
-_CHECKPOINT_MARGIN = 1 << 20
 
 
 def replay_command(path: Path | str) -> str:
@@ -140,49 +135,25 @@ class AsmSession:
     def _run(self, build: kbuild.BuildResult, image: bytes, elf: bytes, program: AsmProgram, k: int, name: str,
              replay: str, run_dir: Path) -> Result:  # fmt: skip
         """Run and check program ``k`` of ``build`` (whose image and ELF bytes are ``image`` and
-        ``elf``), installed in copies of them."""
+        ``elf``), installed in copies of them: :func:`.run.capture_and_check`, then the checks of
+        its registers and kernel entries."""
         start = time.monotonic()
-
-        def error(kind: str, message: str, trace: tracefile.Trace | None = None,
-                  initial: State | None = None) -> Result:  # fmt: skip
-            outcome = report.Outcome(name, str(run_dir / "qemu" / capture.CONTAINER_FILE), error=kind, message=message,
-                                     seconds=time.monotonic() - start)  # fmt: skip
-            return Result(outcome, trace, initial)
-
-        built = _install(build, image, elf, program, k, run_dir / "image")
-        threads = scenarios.boot_threads(built)
-        end = scenarios.boot_objects_base(built) + layout.BootObject.END + _CHECKPOINT_MARGIN
-        metadata = {"scenario": "difftest", "config": CONFIG, "build_id": built.build_id, "replay": replay,
-                    "boot_threads": [t.to_json() for t in threads], "program": program.to_json()}  # fmt: skip
-        try:
-            run = capture.capture(built.elf, run_dir / "qemu", region=(Platform.RAM_BASE, end - Platform.RAM_BASE),
-                                  metadata=metadata, timeout=TIMEOUT, schedule=self.schedule)  # fmt: skip
-        except capture.CaptureError as exc:
-            return error(type(exc).__name__, str(exc))
-        except qemu.QemuMissing as exc:
-            return error("QemuMissing", str(exc))
-        try:
-            trace = tracefile.decode(run.trace.read_bytes(), build_id=int(built.build_id, 16))
-        except OSError:
-            return error("NoTrace", f"the kernel wrote no trace; console:\n{run.console_tail()}")
-        except tracefile.TraceError as exc:
-            return error(type(exc).__name__, f"{exc}; console:\n{run.console_tail()}")
-        initial = scenarios.initial_state_with(trace, threads)
-        outcome, _ = checkpoints.check_run(
-            name, trace, initial, run.checkpoints, run.status, console_tail=run.console_tail(), replay=replay,
-            started=start, trace_path=str(run.container), zero_halt=False,
-        )  # fmt: skip
-        if not outcome.passed:
-            return Result(outcome, trace, initial)
+        patched = bytearray(image)
+        asmprog.install(patched, program, k, build.symbols)
+        built = run.install_copies(build, patched, elf, run_dir / "image")
+        result = run.capture_and_check(built, program.to_json(), CONFIG, self.schedule, name, replay, run_dir, start)
+        if not result.outcome.passed or result.trace is None:
+            return result
+        trace, initial = result.trace, result.initial
         register = corrupted_register(trace)
         if register is not None:
-            return error("RegisterCorrupted", f"the program found {register} changed by the kernel (a failed "
-                         f"register check halted it); replay: {replay}", trace, initial)  # fmt: skip
+            message = f"the program found {register} changed by the kernel (a failed register check halted it)"
+            return run.failed(name, run_dir, "RegisterCorrupted", f"{message}; replay: {replay}", start, trace, initial)
         problems = entry_problems(program, built, trace, k)
         if problems:
-            return error("KernelEntry", "the kernel recorded entries the program did not make:\n  "
-                         + "\n  ".join(problems[:20]) + f"\nreplay: {replay}", trace, initial)  # fmt: skip
-        return Result(outcome, trace, initial)
+            message = "the kernel recorded entries the program did not make:\n  " + "\n  ".join(problems[:20])
+            return run.failed(name, run_dir, "KernelEntry", f"{message}\nreplay: {replay}", start, trace, initial)
+        return result
 
     def boot_state(self, priorities: list[int]) -> tuple[State, list[ObjId]]:
         """The spec's boot state for generating a program with boot threads at ``priorities``, and
@@ -207,21 +178,6 @@ class AsmSession:
         for tid, priority in zip(tids[1:], priorities, strict=True):
             queues[priority] = (*queues.get(priority, ()), tid)
         return state._replace(objects=objects, queues=queues), tids
-
-
-def _install(
-    built: kbuild.BuildResult, image: bytes, elf: bytes, program: AsmProgram, k: int, out: Path
-) -> kbuild.BuildResult:
-    """Copies of the build's image and ELF in ``out`` with program ``k`` (``program``)
-    installed (:func:`.asmprog.install`); the build naming them."""
-    out.mkdir(parents=True, exist_ok=True)
-    patched = bytearray(image)
-    asmprog.install(patched, program, k, built.symbols)
-    with_elf = bytearray(elf)
-    with_elf[ELF_IMAGE_OFFSET : ELF_IMAGE_OFFSET + len(patched)] = patched
-    (out / "kernel.bin").write_bytes(patched)
-    (out / "kernel.elf").write_bytes(with_elf)
-    return dataclasses.replace(built, out_dir=out, elf=out / "kernel.elf", image=out / "kernel.bin")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mlk import qemu
 from mlk.abi import layout
@@ -50,6 +51,62 @@ class Result:
     initial: State | None
 
 
+def install_copies(built: kbuild.BuildResult, image: bytearray, elf: bytes, out: Path) -> kbuild.BuildResult:
+    """Write ``image`` (the build's image with a program installed in it) and ``elf`` (the build's
+    ELF bytes) with that image in its segment to ``out``; ``built`` naming the copies (the build id
+    stays the one the trace carries)."""
+    out.mkdir(parents=True, exist_ok=True)
+    with_image = bytearray(elf)
+    with_image[ELF_IMAGE_OFFSET : ELF_IMAGE_OFFSET + len(image)] = image
+    (out / "kernel.bin").write_bytes(image)
+    (out / "kernel.elf").write_bytes(with_image)
+    return dataclasses.replace(built, out_dir=out, elf=out / "kernel.elf", image=out / "kernel.bin")
+
+
+def failed(name: str, run_dir: Path, kind: str, message: str, started: float, trace: tracefile.Trace | None = None,
+           initial: State | None = None) -> Result:  # fmt: skip
+    """A run named ``name`` (its files in ``run_dir``, begun at ``started``) that failed with
+    error ``kind``."""
+    outcome = report.Outcome(name, str(run_dir / "qemu" / capture.CONTAINER_FILE), error=kind, message=message,
+                             seconds=time.monotonic() - started)  # fmt: skip
+    return Result(outcome, trace, initial)
+
+
+def capture_and_check(
+    built: kbuild.BuildResult, program: dict[str, Any], config: dict[str, int], schedule: capture.Schedule,
+    name: str, replay: str, run_dir: Path, started: float,
+) -> Result:  # fmt: skip
+    """Run ``built`` (a build with a program installed: ``program`` is its JSON form, kept in the
+    run's metadata with ``config``, the build configuration) in QEMU, capture its trace and
+    checkpoints (``schedule``) in ``run_dir``, decode the trace and check it as ``mlk refine``
+    checks a scenario (:func:`mlk.refinement.checkpoints.check_run`) from the spec's boot state with
+    the image's boot threads, and the memory up to the boot objects and a margin for the objects
+    programs create. ``name`` and ``replay`` label the outcome. Both program kinds run this way."""
+    threads = scenarios.boot_threads(built)
+    end = scenarios.boot_objects_base(built) + layout.BootObject.END + _CHECKPOINT_MARGIN
+    metadata = {"scenario": "difftest", "config": config, "build_id": built.build_id, "replay": replay,
+                "boot_threads": [t.to_json() for t in threads], "program": program}  # fmt: skip
+    try:
+        run = capture.capture(built.elf, run_dir / "qemu", region=(Platform.RAM_BASE, end - Platform.RAM_BASE),
+                              metadata=metadata, timeout=TIMEOUT, schedule=schedule)  # fmt: skip
+    except capture.CaptureError as exc:
+        return failed(name, run_dir, type(exc).__name__, str(exc), started)
+    except qemu.QemuMissing as exc:
+        return failed(name, run_dir, "QemuMissing", str(exc), started)
+    try:
+        trace = tracefile.decode(run.trace.read_bytes(), build_id=int(built.build_id, 16))
+    except OSError:
+        return failed(name, run_dir, "NoTrace", f"the kernel wrote no trace; console:\n{run.console_tail()}", started)
+    except tracefile.TraceError as exc:
+        return failed(name, run_dir, type(exc).__name__, f"{exc}; console:\n{run.console_tail()}", started)
+    initial = scenarios.initial_state_with(trace, threads)
+    outcome, _ = checkpoints.check_run(
+        name, trace, initial, run.checkpoints, run.status, console_tail=run.console_tail(), replay=replay,
+        started=started, trace_path=str(run.container), zero_halt=False,
+    )  # fmt: skip
+    return Result(outcome, trace, initial)
+
+
 class Session:
     """The built INTERP kernel and the runs made with it, all under ``work``."""
 
@@ -63,58 +120,23 @@ class Session:
         self.symbols = Symbols(sym["_start"], sym["boot_threads"], sym["interp_thread"], sym["interp_scripts"])
         self.image = self.built.image.read_bytes()
         self.elf = self.built.elf.read_bytes()
-        end = scenarios.boot_objects_base(self.built) + layout.BootObject.END + _CHECKPOINT_MARGIN
-        self.region = (Platform.RAM_BASE, end - Platform.RAM_BASE)
         self._machine_trace: tracefile.Trace | None = None
 
     def install(self, program: Program, run_dir: Path) -> kbuild.BuildResult:
         """Write ``program`` into copies of the image and ELF in ``run_dir``; the build as a
         :class:`~mlk.kernel_aarch64.build.BuildResult` naming the copies."""
-        run_dir.mkdir(parents=True, exist_ok=True)
         image = bytearray(self.image)
         write_image(image, program, self.symbols)
-        elf = bytearray(self.elf)
-        elf[ELF_IMAGE_OFFSET : ELF_IMAGE_OFFSET + len(image)] = image
-        (run_dir / "kernel.bin").write_bytes(image)
-        (run_dir / "kernel.elf").write_bytes(elf)
-        return dataclasses.replace(
-            self.built, out_dir=run_dir, elf=run_dir / "kernel.elf", image=run_dir / "kernel.bin"
-        )
+        return install_copies(self.built, image, self.elf, run_dir)
 
     def run(self, program: Program, name: str, replay: str, *, keep: Path | None = None) -> Result:
-        """Run ``program`` and check it; ``name`` and ``replay`` label the outcome. The run's
-        files go to ``keep`` (default: the session's scratch directory, reused by the next run)."""
+        """Run ``program`` and check it (:func:`capture_and_check`); ``name`` and ``replay`` label
+        the outcome. The run's files go to ``keep`` (default: the session's scratch directory,
+        reused by the next run)."""
         start = time.monotonic()
         run_dir = keep or self.work / "run"
         built = self.install(program, run_dir / "image")
-        threads = scenarios.boot_threads(built)
-
-        def error(kind: str, message: str) -> Result:
-            outcome = report.Outcome(name, str(run_dir / "qemu" / capture.CONTAINER_FILE), error=kind, message=message,
-                                     seconds=time.monotonic() - start)  # fmt: skip
-            return Result(outcome, None, None)
-
-        metadata = {"scenario": "difftest", "config": CONFIG, "build_id": built.build_id, "replay": replay,
-                    "boot_threads": [t.to_json() for t in threads], "program": program.to_json()}  # fmt: skip
-        try:
-            run = capture.capture(built.elf, run_dir / "qemu", region=self.region, metadata=metadata, timeout=TIMEOUT,
-                                  schedule=self.schedule)  # fmt: skip
-        except capture.CaptureError as exc:
-            return error(type(exc).__name__, str(exc))
-        except qemu.QemuMissing as exc:
-            return error("QemuMissing", str(exc))
-        try:
-            trace = tracefile.decode(run.trace.read_bytes(), build_id=int(built.build_id, 16))
-        except OSError:
-            return error("NoTrace", f"the kernel wrote no trace; console:\n{run.console_tail()}")
-        except tracefile.TraceError as exc:
-            return error(type(exc).__name__, f"{exc}; console:\n{run.console_tail()}")
-        initial = scenarios.initial_state_with(trace, threads)
-        outcome, _ = checkpoints.check_run(
-            name, trace, initial, run.checkpoints, run.status, console_tail=run.console_tail(), replay=replay,
-            started=start, trace_path=str(run.container), zero_halt=False,
-        )  # fmt: skip
-        return Result(outcome, trace, initial)
+        return capture_and_check(built, program.to_json(), CONFIG, self.schedule, name, replay, run_dir, start)
 
     def boot_state(self, priorities: list[int]) -> tuple[State, list[ObjId]]:
         """The spec's boot state (what the checker starts from) for a program whose boot threads
