@@ -587,17 +587,39 @@ def recorded_entry(s: State, cap: Cap) -> tuple[ObjId, int] | None:
     return None
 
 
+def _tables_in_address_spaces(s: State) -> set[ObjId]:
+    """The page tables reached from some VSpace through entries of levels 0 to 2."""
+    reached: set[ObjId] = set()
+    tables = [oid for oid, obj in s.objects.items() if isinstance(obj, VSpace)]
+    for _ in range(vm.LEAF_LEVEL):
+        below = []
+        for table in tables:
+            obj = s.objects.get(table)
+            entries = obj.entries.values() if isinstance(obj, PageTable | VSpace) else ()
+            below += [e.obj for e in entries if isinstance(s.objects.get(e.obj), PageTable) and e.obj not in reached]
+        reached.update(below)
+        tables = below
+    return reached
+
+
 def mappings_match_caps(s: State) -> bool:
     """Every translation entry is recorded by exactly one mapped capability and vice versa: a
     mapped frame or page-table capability records an entry that points at its object
     (:func:`recorded_entry`) in a VSpace's tree, no two capabilities record the same entry, there
-    are as many entries as mapped capabilities, and an unmapped page table has no entries. Unmap
-    and delete rely on this to find (and only find) the entry to clear."""
+    are as many entries as mapped capabilities, and an unmapped page table has no entries and is in
+    no address space. Unmap and delete rely on this to find (and only find) the entry to clear.
+
+    No two page-table capabilities designate the same table (:func:`mlk.model.ipc.derive` refuses
+    to copy one), so the table a mapped capability maps is no unmapped capability's."""
     recorded: set[tuple[ObjId, int]] = set()
+    reached = _tables_in_address_spaces(s)
+    tables = [slot.cap.obj for slot in s.slots.values() if slot.cap.type == CapType.PAGE_TABLE]
+    if len(set(tables)) != len(tables):
+        return False
     for slot in s.slots.values():
         cap = slot.cap
         if cap.mapped is None:
-            if cap.type == CapType.PAGE_TABLE and s.objects[cap.obj].entries:  # type: ignore[union-attr]
+            if cap.type == CapType.PAGE_TABLE and (s.objects[cap.obj].entries or cap.obj in reached):  # type: ignore[union-attr]
                 return False
             continue
         if cap.type not in (CapType.FRAME, CapType.PAGE_TABLE):

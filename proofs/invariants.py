@@ -1038,7 +1038,8 @@ def _records(s: SymState, r: Val, t: Val, i: Val) -> Val:
 
 MAPPINGS_MATCH_CAPS = Invariant(
     "mappings_match_caps",
-    "translation entries and mapped capabilities correspond one to one; unmapped page tables are empty",
+    "translation entries and mapped capabilities correspond one to one; unmapped page tables are "
+    "empty and in no address space; a page table has one capability",
     (
         _c(
             "mapped_cap_records_entry",
@@ -1074,6 +1075,13 @@ MAPPINGS_MATCH_CAPS = Invariant(
             ),
         ),
         _c(
+            "unmapped_table_unreached",
+            "ref",
+            lambda s, r: implies(
+                and_(occ(s, r), not_(mapped(s, r)), eq(ctype(s, r), PT)), eq(at(s, "ptlevel", cobj(s, r)), NONE)
+            ),
+        ),
+        _c(
             "entries_numbered",
             "live pidx",
             lambda s, t, i: implies(
@@ -1096,6 +1104,14 @@ MAPPINGS_MATCH_CAPS = Invariant(
             ),
         ),
         _c("entries_nonneg", "live", lambda s, t: implies(is_table(s, t), at(s, "nent", t) >= 0)),
+        _c(
+            "one_cap_per_table",
+            "ref ref",
+            lambda s, a, b: implies(
+                and_(occ(s, a), occ(s, b), eq(ctype(s, a), PT), eq(ctype(s, b), PT), eq(cobj(s, a), cobj(s, b))),
+                eq(a, b),
+            ),
+        ),
     ),
 )
 
@@ -1271,6 +1287,15 @@ TRIGGERS: dict[str, Callable[..., list[Val]]] = {
     "originals.handlers_descend_from_original": _f("cobj"),
     "originals.line_handler_original": _f("handler"),
     "valid_irq_handlers.signal_line_has_handler": _f("handler"),
+    # address spaces: a fact about an entry where that entry is read, about a mapped capability
+    # where its mapping is read
+    "no_kernel_mappings.vspace_entries": _f2("pte"),
+    "no_kernel_mappings.table_entries": _f2("pte"),
+    "no_kernel_mappings.leaf_entries": _f2("pte"),
+    "mappings_match_caps.mapped_cap_records_entry": _f("cmvs"),
+    "mappings_match_caps.entry_recorded": _f2("pte"),
+    "mappings_match_caps.one_cap_per_table": lambda s, a, b: [[at(s, "cobj", a), at(s, "cobj", b)]],
+    "mapping_rights_within_cap.frame_rights": _f("cmvs"),
 }
 
 
