@@ -26,7 +26,7 @@ import z3
 
 from mlk.model.boot import boot, qemu_virt
 from mlk.model.kernel import TRANSITIONS
-from mlk.proofs import search
+from mlk.proofs import lemmas, search
 from mlk.proofs.access import word
 from mlk.proofs.concrete import abstract, to_z3
 from mlk.proofs.enc import Kernel, SymEvent
@@ -89,7 +89,9 @@ COVERED_TRANSITIONS: dict[str, tuple[str, ...]] = {name: (name,) for name in PRO
 CORE = ("valid_objs", "valid_caps", "valid_tcb_state")
 
 #: For each family, the other families its preservation proofs are known to need (tried first,
-#: with the goal's own family and :data:`CORE`; the full set of hypotheses comes second).
+#: with the goal's own family and :data:`CORE`; the full set of hypotheses comes second). An
+#: entry ``family.conjunct`` assumes that conjunct alone (the rest of a large family can drown
+#: the solver in instantiations it does not need).
 FOCUS: dict[str, tuple[str, ...]] = {
     "valid_objs": ("sym_refs", "valid_irq_handlers", "valid_reply_caps", "valid_idle", "cur_tcb"),
     "valid_caps": ("cdt_links", "if_live_then_nonz_cap", "valid_irq_handlers", "valid_idle", "originals", "cdt_paths"),
@@ -118,8 +120,13 @@ FOCUS: dict[str, tuple[str, ...]] = {
     "rights_never_grow": ("cdt_links",),
     "badge_never_changes": ("cdt_links",),
     "no_kernel_mappings": ("mappings_match_caps", "valid_global_refs"),
-    "mappings_match_caps": ("no_kernel_mappings", "cdt_links"),
-    "mapping_rights_within_cap": ("mappings_match_caps",),
+    "mappings_match_caps": ("no_kernel_mappings",),
+    "mapping_rights_within_cap": (
+        "no_kernel_mappings",
+        "mappings_match_caps.mapped_in_vspace",
+        "mappings_match_caps.entries_numbered",
+        "mappings_match_caps.mapped_cap_records_entry",
+    ),
 }
 
 
@@ -130,9 +137,10 @@ def own_families(name: str) -> list[str]:
 
 
 def focus_families(name: str) -> list[str]:
-    """The families a focused proof of family ``name`` assumes."""
+    """The families (and single conjuncts, ``family.conjunct``) a focused proof of family
+    ``name`` assumes."""
     wanted = [name, *CORE, *FOCUS.get(name, ())]
-    return [f.name for f in ALL if f.name in wanted]
+    return [f.name for f in ALL if f.name in wanted] + [w for w in wanted if "." in w]
 
 
 def pending_transitions() -> list[str]:
@@ -192,8 +200,10 @@ def _pre() -> tuple[SymState, SymEvent]:
 
 @cache
 def _hypotheses(name: str) -> tuple[Val, ...]:
-    """Family ``name`` assumed of the state before."""
-    return tuple(by_name(name).assume(_pre()[0]))
+    """Family ``name`` (or the one conjunct ``family.conjunct``) assumed of the state before."""
+    family, _, conjunct = name.partition(".")
+    pre = _pre()[0]
+    return tuple(c.assume(pre) for c in by_name(family).conjuncts if conjunct in ("", c.name))
 
 
 def _assume(names: Iterable[str]) -> list[Val]:
@@ -255,6 +265,7 @@ def obligations(kernel: Kernel | None = None, pending: bool = False) -> list[Obl
     result = [
         Obligation(f"boot/{inv.name}", partial(boot_query, inv), BOOT_BOUND, prepare=_boot_state) for inv in ALL
     ]
+    result += lemmas.obligations()
     for transition in ENCODED if pending else PROVED:
         for inv in ALL:
             result.append(

@@ -1042,13 +1042,19 @@ MAPPINGS_MATCH_CAPS = Invariant(
     "empty and in no address space; a page table has one capability",
     (
         _c(
+            "mapped_in_vspace",
+            "ref",
+            lambda s, r: implies(
+                and_(occ(s, r), mapped(s, r)),
+                and_(or_(eq(ctype(s, r), FRAME), eq(ctype(s, r), PT)), eq(kind(s, at(s, "cmvs", r)), VS)),
+            ),
+        ),
+        _c(
             "mapped_cap_records_entry",
             "ref",
             lambda s, r: implies(
                 and_(occ(s, r), mapped(s, r)),
                 and_(
-                    or_(eq(ctype(s, r), FRAME), eq(ctype(s, r), PT)),
-                    eq(kind(s, at(s, "cmvs", r)), VS),
                     recorded(s, r)[0],
                     eq(at2(s, "pte_cap", recorded(s, r)[1], recorded(s, r)[2]), r),
                 ),
@@ -1292,8 +1298,14 @@ TRIGGERS: dict[str, Callable[..., list[Val]]] = {
     "no_kernel_mappings.vspace_entries": _f2("pte"),
     "no_kernel_mappings.table_entries": _f2("pte"),
     "no_kernel_mappings.leaf_entries": _f2("pte"),
+    "mappings_match_caps.mapped_in_vspace": _f("cmvs"),
     "mappings_match_caps.mapped_cap_records_entry": _f("cmvs"),
     "mappings_match_caps.entry_recorded": _f2("pte"),
+    "mappings_match_caps.unmapped_table_empty": _f("cmvs"),
+    "mappings_match_caps.unmapped_table_unreached": _f("cmvs"),
+    "mappings_match_caps.entries_numbered": _f2("pte"),
+    "mappings_match_caps.entries_listed": _f2("eat"),
+    "mappings_match_caps.entries_nonneg": _f("nent"),
     "mappings_match_caps.one_cap_per_table": lambda s, a, b: [[at(s, "cobj", a), at(s, "cobj", b)]],
     "mapping_rights_within_cap.frame_rights": _f("cmvs"),
 }

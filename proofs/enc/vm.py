@@ -10,15 +10,11 @@ from mlk.proofs.access import VS, table_index
 from mlk.proofs.enc.base import OpResult, first_error, get, get2, put, put2, when
 from mlk.proofs.enc.cspace import SymCap
 from mlk.proofs.enc.ipc import Ipc
+from mlk.proofs.lemmas import base_keeps_indices, level_base
 from mlk.proofs.symstate import SymState
-from mlk.proofs.terms import NONE, Val, and_, eq, ite, mod, ne, not_, or_, r_and, r_bit, rights_of
+from mlk.proofs.terms import NONE, Val, and_, eq, ite, is_sym, mod, ne, not_, or_, r_and, r_bit, rights_of
 
 LEAF = vm.LEAF_LEVEL
-
-
-def level_base(vaddr: Val, level: int) -> Val:
-    """``vaddr >> level_shift(level) << level_shift(level)``."""
-    return vaddr - mod(vaddr, 1 << vm.level_shift(level))
 
 
 class Vm(Ipc):
@@ -115,6 +111,8 @@ class Vm(Ipc):
             here = self.add_entry(s, t, index, cap.cobj, 0, ref)
             here = put(here, "ptlevel", cap.cobj, level + 1)
             here = self.set_cap(here, ref, cap.but(cmvs=vspace, cmva=level_base(vaddr, level)))
+            if is_sym(vaddr):
+                self.side += base_keeps_indices(vaddr, level)
             done = when(missing, here, done)
             placed = or_(missing, placed)
         error = first_error(
@@ -134,12 +132,15 @@ class Vm(Ipc):
         for level in range(LEAF):
             tables.append(table)
             table = get2(s, "pte", table, table_index(cap.cmva, level))
-        done = s
+        found: Val = False
+        table: Val = NONE
+        index: Val = NONE
         for level in reversed(range(LEAF)):
-            t = tables[level]
-            index = table_index(cap.cmva, level)
-            hit = eq(get2(s, "pte", t, index), cap.cobj)
-            done = when(hit, self.remove_entry(s, t, index), done)
+            hit = eq(get2(s, "pte", tables[level], table_index(cap.cmva, level)), cap.cobj)
+            found = or_(hit, found)
+            table = ite(hit, tables[level], table)
+            index = ite(hit, table_index(cap.cmva, level), index)
+        done = when(found, self.remove_entry(s, table, index), s)
         return put(done, "ptlevel", cap.cobj, NONE)
 
     def page_table_unmap(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:
