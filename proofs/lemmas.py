@@ -42,7 +42,7 @@ def _index_query(level: int, lvl: int) -> Query:
     same_quotient = base / (1 << k) == v / (1 << k)
     base_nested = base / (1 << j) == (base / (1 << k)) / (1 << (j - k))
     v_nested = v / (1 << j) == (v / (1 << k)) / (1 << (j - k))
-    (claim,) = [c for c in base_keeps_indices(v, level)[lvl : lvl + 1]]
+    claim = base_keeps_indices(v, level)[lvl]
     steps = z3.And(same_quotient, base_nested, v_nested)
     goals = [
         Goal("same_quotient", same_quotient, [v]),

@@ -12,7 +12,7 @@ from mlk.proofs.enc.cspace import SymCap
 from mlk.proofs.enc.ipc import Ipc
 from mlk.proofs.lemmas import base_keeps_indices, level_base
 from mlk.proofs.symstate import SymState
-from mlk.proofs.terms import NONE, Val, and_, eq, ite, is_sym, mod, ne, not_, or_, r_and, r_bit, rights_of
+from mlk.proofs.terms import NONE, Val, and_, eq, is_sym, ite, mod, ne, not_, or_, r_and, r_bit, rights_of
 
 LEAF = vm.LEAF_LEVEL
 
@@ -126,12 +126,11 @@ class Vm(Ipc):
         return OpResult(error, done)
 
     def unmap_table(self, s: SymState, cap: SymCap) -> SymState:
-        """``vm.unmap_table``: remove the first entry on the walk that points at the table."""
-        table = cap.cmvs
-        tables = []
-        for level in range(LEAF):
-            tables.append(table)
-            table = get2(s, "pte", table, table_index(cap.cmva, level))
+        """``vm.unmap_table``: remove the first entry on the walk that points at the table (one
+        entry, chosen by level: one change of the state instead of one per level)."""
+        tables = [cap.cmvs]
+        for level in range(LEAF - 1):
+            tables.append(get2(s, "pte", tables[level], table_index(cap.cmva, level)))
         found: Val = False
         table: Val = NONE
         index: Val = NONE
