@@ -97,24 +97,27 @@ class Vm(Ipc):
         vs_cptr, vaddr = args[0], args[1]
         lerr, vsref = self.lookup_arg(s, tid, vs_cptr, VS)
         vspace = get(s, "cobj", vsref)
-        table = vspace
-        done = s
+        tables = [vspace]
+        for level in range(LEAF - 1):
+            tables.append(get2(s, "pte", tables[level], table_index(vaddr, level)))
+        # the first missing entry on the walk, chosen by level: one change of the state
         placed: Val = False
-        tables = []
-        for level in range(LEAF):
-            tables.append(table)
-            table = get2(s, "pte", table, table_index(vaddr, level))
+        table: Val = NONE
+        index: Val = NONE
+        new_level: Val = NONE
+        base: Val = 0
         for level in reversed(range(LEAF)):
-            t = tables[level]
-            index = table_index(vaddr, level)
-            missing = eq(get2(s, "pte", t, index), NONE)
-            here = self.add_entry(s, t, index, cap.cobj, 0, ref)
-            here = put(here, "ptlevel", cap.cobj, level + 1)
-            here = self.set_cap(here, ref, cap.but(cmvs=vspace, cmva=level_base(vaddr, level)))
+            missing = eq(get2(s, "pte", tables[level], table_index(vaddr, level)), NONE)
+            placed = or_(missing, placed)
+            table = ite(missing, tables[level], table)
+            index = ite(missing, table_index(vaddr, level), index)
+            new_level = ite(missing, level + 1, new_level)
+            base = ite(missing, level_base(vaddr, level), base)
             if is_sym(vaddr):
                 self.side += base_keeps_indices(vaddr, level)
-            done = when(missing, here, done)
-            placed = or_(missing, placed)
+        done = self.add_entry(s, table, index, cap.cobj, 0, ref)
+        done = put(done, "ptlevel", cap.cobj, new_level)
+        done = self.set_cap(done, ref, cap.but(cmvs=vspace, cmva=base))
         error = first_error(
             [
                 (ne(cap.cmvs, NONE), Error.INVALID_CAPABILITY),
