@@ -79,6 +79,10 @@ PROVED = (
     "cap_fault",
     "endpoint_receive",
     "device_irq",
+    "frame_map",
+    "frame_unmap",
+    "page_table_map",
+    "page_table_unmap",
 )
 
 #: Each proved spec transition stands for itself (the spec browser reads this).
@@ -125,7 +129,7 @@ FOCUS: dict[str, tuple[str, ...]] = {
         "no_kernel_mappings",
         "mappings_match_caps.mapped_in_vspace",
         "mappings_match_caps.entries_numbered",
-        "mappings_match_caps.mapped_cap_records_entry",
+        "mappings_match_caps.mapped_frame_records_entry",
     ),
 }
 

@@ -1036,6 +1036,15 @@ def _records(s: SymState, r: Val, t: Val, i: Val) -> Val:
     return and_(ok, eq(table, t), eq(index, i))
 
 
+def _records_own_entry(s: SymState, r: Val, cap_type: int) -> Val:
+    """A mapped capability of ``cap_type`` in ``r`` records an entry, and the entry names it
+    (one conjunct per type: each is a smaller goal than both)."""
+    ok, table, index = recorded(s, r)
+    return implies(
+        and_(occ(s, r), mapped(s, r), eq(ctype(s, r), cap_type)), and_(ok, eq(at2(s, "pte_cap", table, index), r))
+    )
+
+
 MAPPINGS_MATCH_CAPS = Invariant(
     "mappings_match_caps",
     "translation entries and mapped capabilities correspond one to one; unmapped page tables are "
@@ -1049,17 +1058,8 @@ MAPPINGS_MATCH_CAPS = Invariant(
                 and_(or_(eq(ctype(s, r), FRAME), eq(ctype(s, r), PT)), eq(kind(s, at(s, "cmvs", r)), VS)),
             ),
         ),
-        _c(
-            "mapped_cap_records_entry",
-            "ref",
-            lambda s, r: implies(
-                and_(occ(s, r), mapped(s, r)),
-                and_(
-                    recorded(s, r)[0],
-                    eq(at2(s, "pte_cap", recorded(s, r)[1], recorded(s, r)[2]), r),
-                ),
-            ),
-        ),
+        _c("mapped_frame_records_entry", "ref", lambda s, r: _records_own_entry(s, r, FRAME)),
+        _c("mapped_table_records_entry", "ref", lambda s, r: _records_own_entry(s, r, PT)),
         _c(
             "entry_recorded",
             "live pidx",
@@ -1299,7 +1299,8 @@ TRIGGERS: dict[str, Callable[..., list[Val]]] = {
     "no_kernel_mappings.table_entries": _f2("pte"),
     "no_kernel_mappings.leaf_entries": _f2("pte"),
     "mappings_match_caps.mapped_in_vspace": _f("cmvs"),
-    "mappings_match_caps.mapped_cap_records_entry": _f("cmvs"),
+    "mappings_match_caps.mapped_frame_records_entry": _f("cmvs"),
+    "mappings_match_caps.mapped_table_records_entry": _f("cmvs"),
     "mappings_match_caps.entry_recorded": _f2("pte"),
     "mappings_match_caps.unmapped_table_empty": _f("cmvs"),
     "mappings_match_caps.unmapped_table_unreached": _f("cmvs"),
