@@ -247,6 +247,15 @@ class FrameMapNoRead(Kernel):
         return ne(granted, 0)
 
 
+class UnmapFullTable(Kernel):
+    """``vm.page_table_unmap`` unmaps a table that still has entries (the DELETE_FIRST check
+    forgotten): the frames mapped through it keep records of mappings no walk reaches."""
+
+    def page_table_unmap(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:
+        done = self.set_cap(self.unmap_table(s, cap), ref, cap.but(cmvs=NONE, cmva=0))
+        return OpResult(0, when(ne(cap.cmvs, NONE), done, s))
+
+
 class InsertNoPathChild(Kernel):
     """(encoding) ``insert`` does not record the new slot as its parent's child on its path."""
 
@@ -368,6 +377,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("frame-map-level-2", FrameMapLevel2(), "preserve/frame_map/no_kernel_mappings"),
     Mutant("unmap-keeps-record", UnmapKeepsRecord(), "preserve/frame_unmap/mappings_match_caps"),
     Mutant("frame-map-no-read", FrameMapNoRead(), "preserve/frame_map/mapping_rights_within_cap"),
+    Mutant("unmap-full-table", UnmapFullTable(), "preserve/page_table_unmap/mappings_match_caps"),
     Mutant("insert-no-path-child", InsertNoPathChild(), "preserve/cnode_copy/cdt_paths"),
     Mutant("retype-no-original", RetypeNoOriginal(), "preserve/untyped_retype/originals"),
     # -- security properties
