@@ -50,7 +50,7 @@ def _index_query(level: int, lvl: int) -> Query:
         Goal("v_nested", v_nested, [v]),
         Goal("indices", z3.Implies(steps, claim), [v]),
     ]
-    return Query([v >= 0], [v >= 0], goals)
+    return Query([v >= 0], [], goals)
 
 
 def obligations() -> list[Obligation]:
