@@ -4,8 +4,9 @@ In order:
 
 1. **frame**: when every field the goal's family reads is, term for term, the field of the state
    before, the goal is one of the hypotheses: proved without the solver;
-2. **focused proof**, goal by goal: every goal under the smallest set of hypotheses first (its
-   own family with the shapes of objects and capabilities), then each goal left under every
+2. **focused proof**, goal by goal: a goal with hypotheses known to suffice for it
+   (:data:`mlk.proofs.catalogue.GOAL_FOCUS`) under those first, every goal under the smallest set
+   of hypotheses next (its own family with the shapes of objects and capabilities), then each goal left under every
    family and under the families it is known to depend on (:data:`mlk.proofs.catalogue.FOCUS`),
    with small resource limits; with fewer quantified hypotheses Z3 instantiates far less (a goal
    that the smallest set proves in milliseconds can time out under a larger one, and some goals
@@ -74,16 +75,20 @@ def _check(
     return "unsat", None, None
 
 
-def _focused(tiers: Sequence[Sequence[Val]], goals: Sequence[Goal], deadline: float) -> list[Goal]:
-    """The goals that the tiers of hypotheses leave unproved. With several tiers (limits
-    :data:`TIER_RLIMITS`) the first (the goal's own family) tries every goal; then each goal left
-    in turn is tried under each later tier, and the first goal that none proves stops the
-    focused proof (the full proof takes over)."""
-    limits = TIER_RLIMITS if len(tiers) > 1 else (FOCUS_RLIMIT,) * len(tiers)
-    left = list(goals)
-    if len(tiers) > 1:
+def _focused(
+    tiers: Sequence[Sequence[Val]], goals: Sequence[Goal], deadline: float, limits: Sequence[int] = ()
+) -> list[Goal]:
+    """The goals that the tiers of hypotheses leave unproved. A goal with its own focus is
+    tried under it first (:data:`FOCUS_RLIMIT`). With several tiers (limits
+    ``limits``, default :data:`TIER_RLIMITS`; a tier whose limit is 0 is skipped) the first (the
+    goal's own family) tries every goal; then each goal left in turn is tried under each later
+    tier, and the first goal that none proves stops the focused proof (the full proof takes
+    over)."""
+    limits = tuple(limits) or (TIER_RLIMITS if len(tiers) > 1 else (FOCUS_RLIMIT,) * len(tiers))
+    left = [g for g in goals if not g.focus or _check(g.focus, [g], deadline, FOCUS_RLIMIT)[0] != "unsat"]
+    if len(tiers) > 1 and limits[0]:
         left = [g for g in left if _check(tiers[0], [g], deadline, limits[0])[0] != "unsat"]
-    rest = list(zip(tiers, limits, strict=True))[1 if len(tiers) > 1 else 0 :]
+    rest = [(h, rl) for h, rl in list(zip(tiers, limits, strict=True))[1 if len(tiers) > 1 else 0 :] if rl]
     while left and any(_check(h, left[:1], deadline, rl)[0] == "unsat" for h, rl in rest):
         left.pop(0)
     return left
@@ -126,7 +131,7 @@ def discharge(obligation: Obligation, timeout: float) -> Outcome:
     query: Query = obligation.build()
     if query.frame:
         return outcome(Status.PROVED, "frame")
-    left = _focused(query.focus, query.goals, deadline)
+    left = _focused(query.focus, query.goals, deadline, query.limits)
     if not left:
         return outcome(Status.PROVED, "focused")
     reserve = 0.0 if obligation.search_first or obligation.search is None else timeout * SEARCH_SHARE

@@ -9,7 +9,8 @@ the transition, facts about the event) imply each of its ``goals``. Each goal is
 whose universally quantified variables were replaced by fresh *witness* constants, so that a
 counterexample names the conjunct that broke and where it broke. ``focus`` lists parts of the
 hypotheses tried first, smallest first (the goal's own family, then with the families it is known
-to depend on); ``frame`` says the goal's
+to depend on), with the step limits ``limits`` (empty: :mod:`mlk.proofs.discharge`'s; 0 skips a
+tier); ``frame`` says the goal's
 fields are the very terms of the state before, so that the goal is one of the hypotheses.
 :mod:`mlk.proofs.discharge` decides them.
 """
@@ -35,11 +36,13 @@ class Status(StrEnum):
 @dataclass(frozen=True)
 class Goal:
     """One conjunct to prove: ``name`` (``family.conjunct``) and the term, with its quantified
-    variables replaced by the constants ``witnesses``."""
+    variables replaced by the constants ``witnesses``; ``focus``, when not empty, the hypotheses
+    known to suffice for it (tried before the query's tiers)."""
 
     name: str
     term: Val
     witnesses: Sequence[Val] = ()
+    focus: Sequence[Val] = ()
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class Query:
     frame: bool = False
     before: Any = None
     after: Any = None
+    limits: Sequence[int] = ()
 
 
 @dataclass(frozen=True)
