@@ -286,6 +286,123 @@ def split_focus(focus: str) -> tuple[str, str | None]:
     return name.strip(), want.strip() or None
 
 
+def issue_call(
+    rng: random.Random, state: State, root: ObjId, caps: dict[int, Cap], line: int | None = None
+) -> SyscallEvent | None:
+    """An IRQControl Issue of ``line`` (default: an inactive line drawn with ``rng``) into a free
+    slot of CSpace root ``root`` (whose capabilities are ``caps``), when the thread holds no IRQ
+    handler capability for it but IRQ control and its root's CNode capability; ``None``
+    otherwise."""
+    if any(c.type == CapType.IRQ_HANDLER and (line is None or c.obj == line) for c in caps.values()):
+        return None
+    controls = [i for i, c in caps.items() if c.type == CapType.IRQ_CONTROL]
+    roots = [i for i, c in caps.items() if c.type == CapType.CNODE and c.obj == root]
+    free = [i for i in range(RootSlot.FREE_FIRST, RootSlot.FREE_FIRST + 24) if i not in caps]
+    lines = [n for n in range(Gicd.FIRST_SPI, state.machine.irq_lines) if n not in state.irqs]
+    if line is not None:
+        lines = [line] if line not in state.irqs else []
+    if not (controls and roots and free and lines):
+        return None
+    info = msginfo.pack(Label.IRQ_CONTROL_ISSUE, 3)
+    return syscall_event(Syscall.CALL, cptr=controls[0], msginfo=info,
+                         mrs=(rng.choice(lines[:16]), roots[0], rng.choice(free)))  # fmt: skip
+
+
+class UartLine:
+    """The console UART's interrupt line in a program being written, for both program kinds (the
+    interpreter's ``UART_EDGE`` step, the assembly's): the steps that make a device interrupt
+    possible, for a program favouring outcome ``want`` of it (:meth:`setup`), when a thread raises
+    the line (:meth:`edge`, a share ``share`` of the steps that can), and what the spec sees of an
+    edge (:meth:`raised`, :meth:`after`)."""
+
+    def __init__(self, rng: random.Random, want: str | None, share: float) -> None:
+        self.rng = rng
+        self.want = want
+        self.share = share
+        #: Whether an edge of the UART's line is pending at the distributor (raised while the
+        #: line was masked): it arrives once the line is unmasked (see :meth:`after`).
+        self.pending = False
+
+    def setup(self, state: State, tcb: Tcb, caps: dict[int, Cap]) -> SyscallEvent | None:
+        """What a program favouring a device interrupt still needs, in order: the UART line's
+        handler (IRQControl Issue), a mapping of the UART's device frame (Frame Map at the first
+        free page from :data:`UART_VADDR`), a notification (Retype, often a badged copy: Mint) and
+        the line's notification (SetNotification; for NO_NOTIFICATION the line's Clear instead),
+        then, once the line is masked, its Ack (for AFTER_ACK only once an edge is pending);
+        ``None`` once all is there (or what is missing cannot be made)."""
+        assert tcb.cspace is not None
+        line = state.machine.console_irq
+        if line not in state.irqs:
+            return issue_call(self.rng, state, tcb.cspace, caps, line)
+        if uart_mapping(state, tcb) is None:
+            frames = [i for i, c in caps.items() if c.type == CapType.FRAME and c.obj == state.machine.console_base
+                      and c.mapped is None]  # fmt: skip
+            vspaces = [i for i, c in caps.items() if c.type == CapType.VSPACE and c.obj == tcb.vspace]
+            if not (frames and vspaces):
+                return None
+            info, rights = msginfo.pack(Label.FRAME_MAP, 3), Right.READ | Right.WRITE
+            for page in range(8):
+                event = syscall_event(Syscall.CALL, cptr=frames[0], msginfo=info,
+                                      mrs=(vspaces[0], UART_VADDR + (page << PAGE_BITS), rights))  # fmt: skip
+                if answers.answer(state, event) == "OK" and acceptable(state, event):
+                    return event
+            return None
+        handlers = [i for i, c in caps.items() if c.type == CapType.IRQ_HANDLER and c.obj == line]
+        irq = state.irqs[line]
+        if not handlers or irq.state != IrqState.SIGNAL:
+            return None
+        if (irq.ntfn is None) != (self.want == "NO_NOTIFICATION"):
+            if irq.ntfn is not None:
+                return syscall_event(Syscall.CALL, cptr=handlers[0], msginfo=msginfo.pack(Label.IRQ_HANDLER_CLEAR, 0))
+            ntfns = [i for i, c in caps.items() if c.type == CapType.NOTIFICATION and c.rights & Right.WRITE]
+            if not ntfns:
+                return retype_call(state, ObjectType.NOTIFICATION, self.rng.choice, 1)
+            if not any(caps[i].badge for i in ntfns) and self.rng.random() < 0.5:
+                # A badged copy, so that the signal's badge shows which capability the line has.
+                return _mint(ALL_RIGHTS, self.rng.randrange(1, 1 << 16), (CapType.NOTIFICATION,))(state)
+            info = msginfo.pack(Label.IRQ_HANDLER_SET_NOTIFICATION, 1)
+            return syscall_event(Syscall.CALL, cptr=handlers[0], msginfo=info, mrs=(self.rng.choice(ntfns),))
+        if irq.masked and (self.pending or self.want != "AFTER_ACK"):
+            return syscall_event(Syscall.CALL, cptr=handlers[0], msginfo=msginfo.pack(Label.IRQ_HANDLER_ACK, 0))
+        return None
+
+    def edge(self, state: State, tid: ObjId) -> int | None:
+        """Sometimes (``share``), when the UART's line is SIGNAL (a handler capability exists)
+        and thread ``tid``'s VSpace maps the UART's device frame writable: the address of that
+        mapping, through which the thread's next step raises the line. ``None`` otherwise."""
+        tcb = state.objects[tid]
+        assert isinstance(tcb, Tcb)
+        line = state.irqs.get(state.machine.console_irq)
+        if line is None or line.state != IrqState.SIGNAL:
+            return None
+        vaddr = uart_mapping(state, tcb)
+        if vaddr is None or self.rng.random() >= self.share:
+            return None
+        return vaddr
+
+    def raised(self, state: State, ctx: tuple[int, ...]) -> list[Event]:
+        """The events the spec will see for an edge of the line (the :meth:`edge` just drawn)
+        raised by the current thread with registers ``ctx``: the device interrupt at once when the
+        line is not masked; else none, and the edge stays pending until the line is unmasked
+        (:meth:`after`)."""
+        if state.irqs[state.machine.console_irq].masked:
+            self.pending = True
+            return []
+        return [IrqEvent(state.machine.console_irq, ctx)]
+
+    def after(self, state: State) -> list[Event]:
+        """The events that follow a step which led to ``state``: a pending edge of the UART's
+        line arrives as soon as its line is unmasked (by its handler's Ack); it is gone once the
+        line is inactive (the kernel clears it when the last handler capability goes)."""
+        line = state.irqs.get(state.machine.console_irq)
+        if not self.pending or (line is not None and line.state == IrqState.SIGNAL and line.masked):
+            return []
+        self.pending = False
+        if line is None or line.state != IrqState.SIGNAL:
+            return []
+        return [IrqEvent(state.machine.console_irq)]
+
+
 class _Writer:
     """The spec-driven script writer of :func:`generate`."""
 
@@ -305,9 +422,9 @@ class _Writer:
         self.focus, self.want = split_focus(focus)
         #: The steps still to make before the focus (see :data:`RECIPES`).
         self.recipe = list(recipe or RECIPES.get(f"{self.focus}:{self.want}", RECIPES.get(self.focus, ())))
-        #: Whether an edge of the UART's line is pending at the distributor (raised while the
-        #: line was masked): it arrives once the line is unmasked (see :meth:`after`).
-        self.pending = False
+        #: The UART's line: its setup when the program favours a device interrupt, its edges.
+        device = self.focus == "device_irq"
+        self.uart = UartLine(rng, self.want if device else None, EDGE_SHARE_FOCUSED if device else EDGE_SHARE)
 
     def syscall(self, state: State, tid: ObjId) -> SyscallEvent:
         """A system call for thread ``tid`` (the spec's current thread) not in ``exclude``: of
@@ -376,119 +493,24 @@ class _Writer:
         free slot of its CSpace root from an untyped region the final checkpoint holds (the
         spec's generator rarely draws that by itself: most untyped regions lie above the kernel,
         where :func:`acceptable` refuses to create objects). For a program favouring a device
-        interrupt, the next step of :meth:`_uart_setup`. ``None`` otherwise."""
+        interrupt, the next step of :meth:`UartLine.setup`. ``None`` otherwise."""
         tcb = state.objects[tid]
         assert isinstance(tcb, Tcb)
         if tcb.cspace is None:
             return None
         caps = {index: sl.cap for (cnode, index), sl in state.slots.items() if cnode == tcb.cspace}
         if self.focus == "device_irq":
-            return self._uart_setup(state, tcb, caps)
+            return self.uart.setup(state, tcb, caps)
         kind = _NEEDS.get(f"{self.focus}:{self.want}", _NEEDS.get(self.focus))
         if kind is None and self.focus not in _NEEDS_HANDLER:
             return None
-        issue = self._issue(state, tcb.cspace, caps) if self.focus in _NEEDS_HANDLER else None
+        issue = issue_call(self.rng, state, tcb.cspace, caps) if self.focus in _NEEDS_HANDLER else None
         if issue is not None or kind is None:
             return issue
         own = (tid, tcb.cspace, tcb.vspace)
         if any(c.type == CapType(kind) and c.obj not in own and c.mapped is None for c in caps.values()):
             return None
         return retype_call(state, kind, self.rng.choice, self.rng.choice((1, 2)))
-
-    def _uart_setup(self, state: State, tcb: Tcb, caps: dict[int, Cap]) -> SyscallEvent | None:
-        """What a program favouring a device interrupt still needs, in order: the UART line's
-        handler (IRQControl Issue), a mapping of the UART's device frame (Frame Map at the first
-        free page from :data:`UART_VADDR`), a notification (Retype, often a badged copy: Mint) and
-        the line's notification (SetNotification; for NO_NOTIFICATION the line's Clear instead), then, once the line is
-        masked, its Ack (for AFTER_ACK only once an edge is pending); ``None`` once all is there
-        (or what is missing cannot be made)."""
-        assert tcb.cspace is not None
-        line = state.machine.console_irq
-        if line not in state.irqs:
-            return self._issue(state, tcb.cspace, caps, line)
-        if uart_mapping(state, tcb) is None:
-            frames = [i for i, c in caps.items() if c.type == CapType.FRAME and c.obj == state.machine.console_base
-                      and c.mapped is None]  # fmt: skip
-            vspaces = [i for i, c in caps.items() if c.type == CapType.VSPACE and c.obj == tcb.vspace]
-            if not (frames and vspaces):
-                return None
-            info, rights = msginfo.pack(Label.FRAME_MAP, 3), Right.READ | Right.WRITE
-            for page in range(8):
-                event = syscall_event(Syscall.CALL, cptr=frames[0], msginfo=info,
-                                      mrs=(vspaces[0], UART_VADDR + (page << PAGE_BITS), rights))  # fmt: skip
-                if answers.answer(state, event) == "OK" and acceptable(state, event):
-                    return event
-            return None
-        handlers = [i for i, c in caps.items() if c.type == CapType.IRQ_HANDLER and c.obj == line]
-        irq = state.irqs[line]
-        if not handlers or irq.state != IrqState.SIGNAL:
-            return None
-        if (irq.ntfn is None) != (self.want == "NO_NOTIFICATION"):
-            if irq.ntfn is not None:
-                return syscall_event(Syscall.CALL, cptr=handlers[0], msginfo=msginfo.pack(Label.IRQ_HANDLER_CLEAR, 0))
-            ntfns = [i for i, c in caps.items() if c.type == CapType.NOTIFICATION and c.rights & Right.WRITE]
-            if not ntfns:
-                return retype_call(state, ObjectType.NOTIFICATION, self.rng.choice, 1)
-            if not any(caps[i].badge for i in ntfns) and self.rng.random() < 0.5:
-                # A badged copy, so that the signal's badge shows which capability the line has.
-                return _mint(ALL_RIGHTS, self.rng.randrange(1, 1 << 16), (CapType.NOTIFICATION,))(state)
-            info = msginfo.pack(Label.IRQ_HANDLER_SET_NOTIFICATION, 1)
-            return syscall_event(Syscall.CALL, cptr=handlers[0], msginfo=info, mrs=(self.rng.choice(ntfns),))
-        if irq.masked and (self.pending or self.want != "AFTER_ACK"):
-            return syscall_event(Syscall.CALL, cptr=handlers[0], msginfo=msginfo.pack(Label.IRQ_HANDLER_ACK, 0))
-        return None
-
-    def _issue(self, state: State, root: ObjId, caps: dict[int, Cap], line: int | None = None) -> SyscallEvent | None:
-        """An IRQControl Issue of ``line`` (default: an inactive line drawn) into a free slot of
-        CSpace root ``root`` (whose capabilities are ``caps``), when the thread holds no IRQ
-        handler capability for it but IRQ control and its root's CNode capability; ``None``
-        otherwise."""
-        if any(c.type == CapType.IRQ_HANDLER and (line is None or c.obj == line) for c in caps.values()):
-            return None
-        controls = [i for i, c in caps.items() if c.type == CapType.IRQ_CONTROL]
-        roots = [i for i, c in caps.items() if c.type == CapType.CNODE and c.obj == root]
-        free = [i for i in range(RootSlot.FREE_FIRST, RootSlot.FREE_FIRST + 24) if i not in caps]
-        lines = [n for n in range(Gicd.FIRST_SPI, state.machine.irq_lines) if n not in state.irqs]
-        if line is not None:
-            lines = [line] if line not in state.irqs else []
-        if not (controls and roots and free and lines):
-            return None
-        info = msginfo.pack(Label.IRQ_CONTROL_ISSUE, 3)
-        return syscall_event(Syscall.CALL, cptr=controls[0], msginfo=info,
-                             mrs=(self.rng.choice(lines[:16]), roots[0], self.rng.choice(free)))  # fmt: skip
-
-    def edge(self, state: State, tid: ObjId) -> tuple[Step, list[Event]] | None:
-        """Sometimes (:data:`EDGE_SHARE`), when the UART's line is SIGNAL (a handler capability
-        exists) and thread ``tid``'s VSpace maps the UART's device frame writable: a step that
-        raises the line, and the events the spec will see: the device interrupt at once when the
-        line is not masked; else none, and the edge stays pending until the line is unmasked
-        (:meth:`after`). ``None`` otherwise."""
-        tcb = state.objects[tid]
-        assert isinstance(tcb, Tcb)
-        line = state.irqs.get(state.machine.console_irq)
-        if line is None or line.state != IrqState.SIGNAL:
-            return None
-        vaddr = uart_mapping(state, tcb)
-        share = EDGE_SHARE_FOCUSED if self.focus == "device_irq" else EDGE_SHARE
-        if vaddr is None or self.rng.random() >= share:
-            return None
-        regs = (vaddr, *(0,) * (STEP_REGS - 1))
-        if line.masked:
-            self.pending = True
-            return Step(Op.UART_EDGE, regs), []
-        return Step(Op.UART_EDGE, regs), [IrqEvent(state.machine.console_irq, (*regs, *tcb.ctx[ContextReg.SP :]))]
-
-    def after(self, state: State) -> list[Event]:
-        """The events that follow a step which led to ``state``: a pending edge of the UART's
-        line arrives as soon as its line is unmasked (by its handler's Ack); it is gone once the
-        line is inactive (the kernel clears it when the last handler capability goes)."""
-        line = state.irqs.get(state.machine.console_irq)
-        if not self.pending or (line is not None and line.state == IrqState.SIGNAL and line.masked):
-            return []
-        self.pending = False
-        if line is None or line.state != IrqState.SIGNAL:
-            return []
-        return [IrqEvent(state.machine.console_irq)]
 
     def step(self, state: State, tid: ObjId) -> tuple[Step, list[Event]]:
         """The next step of thread ``tid`` and the events the spec will see for it."""
@@ -504,9 +526,10 @@ class _Writer:
             iterations = self.rng.choice((1_000, 60_000, 160_000, 300_000))
             ticks = iterations * _SPIN_INSTRUCTIONS // _TICK_INSTRUCTIONS
             return Step(Op.SPIN, (iterations, *(0,) * (STEP_REGS - 1))), [TickEvent()] * ticks
-        edge = self.edge(state, tid)
-        if edge is not None:
-            return edge
+        vaddr = self.uart.edge(state, tid)
+        if vaddr is not None:
+            regs = (vaddr, *(0,) * (STEP_REGS - 1))
+            return Step(Op.UART_EDGE, regs), self.uart.raised(state, (*regs, *tcb.ctx[ContextReg.SP :]))
         event = self.syscall(state, tid)
         return Step(Op.SYSCALL, event.ctx[:STEP_REGS]), [event]
 
@@ -540,7 +563,7 @@ def generate(
             scripts[i].append(next_step)
         for event in events:
             state = step(state, event)[0]
-        for event in writer.after(state):
+        for event in writer.uart.after(state):
             state = step(state, event)[0]
     return Program(tuple(Thread(p, tuple(s)) for p, s in zip(priorities, scripts, strict=True)))
 
