@@ -13,7 +13,14 @@ whose every register is set, and faults on purpose happen at chosen addresses:
   root image, the top of the user range, a non-canonical address), often with low bits set;
 * PC alignment faults: a jump to a misaligned address, mapped or not;
 * a misaligned or hostile SP followed by a load through it (``SP_LOAD``);
-* undefined instructions.
+* undefined instructions;
+* edges of the console UART's interrupt line (``UART_EDGE``), as in the interpreter mode and
+  with the same prediction (:class:`mlk.refinement.difftest.gen.UartLine`): a share of programs
+  (:data:`DEVICE_SHARE`) favours a device interrupt and one of its outcomes and makes the steps it
+  needs first (the line's handler, a mapping of the UART's frame, a notification); any thread
+  whose VSpace maps the frame while the line has a handler raises the line now and then. Every
+  register is set before an edge and checked after it: the kernel's interrupt entry and exit
+  must keep them all.
 
 ``tcb_write_registers`` is not drawn besides the kernel's gaps: a program that rewrites its own
 registers would defeat its own register checks (the interpreter mode draws it). As there, a call
@@ -30,16 +37,19 @@ from hypothesis import strategies as st
 
 from mlk.abi.labels import FaultLabel
 from mlk.abi.objects import PAGE_BITS, ROOT_IMAGE_MAX_PAGES, ROOT_IMAGE_VADDR
-from mlk.abi.platform import KernelWindow, Platform
+from mlk.abi.platform import KernelWindow, Pl011, Platform
 from mlk.abi.syscalls import ContextReg, Reg, Syscall
 from mlk.model import gen as spec_gen
 from mlk.model.events import Event, FaultEvent, SyscallEvent, TickEvent
 from mlk.model.kernel import classify, step
 from mlk.model.state import ObjId, State, Tcb
-from mlk.refinement.difftest import gen
+from mlk.refinement.difftest import answers, gen
 from mlk.refinement.difftest.asmprog import (
     CORRUPT_STATUS,
+    EDGE_VALUE,
+    FAULTS,
     GPRS,
+    SCRATCH,
     AsmOp,
     AsmProgram,
     AsmStep,
@@ -59,6 +69,8 @@ SPIN_SHARE = 0.08
 CHECKPOINT_SHARE = 0.04
 HOSTILE_SP_SHARE = 0.15
 HOSTILE_SHARE = 0.1
+#: Share of programs that favour a device interrupt (see :class:`_Writer`).
+DEVICE_SHARE = 0.25
 #: Addresses no user thread can access: faults on purpose happen there.
 FAULT_ADDRESSES = (
     0x0,
@@ -110,10 +122,17 @@ def _fault(rng: random.Random) -> tuple[AsmOp, int, int]:
 class _Writer:
     """The spec-driven writer of :func:`generate`."""
 
-    def __init__(self, rng: random.Random, exclude: frozenset[str]) -> None:
+    def __init__(self, rng: random.Random, exclude: frozenset[str], device: bool | None = None) -> None:
         self.rng = rng
         self.exclude = exclude
         self.events = spec_gen.EventGen(rng)
+        #: Whether the program favours a device interrupt (``device``; drawn when ``None``): then
+        #: each system call is the next step of the UART line's setup while one is due (programs
+        #: are short), for a drawn outcome.
+        drawn = "device_irq" not in exclude and rng.random() < DEVICE_SHARE
+        self.device = drawn if device is None else device
+        want = rng.choice(answers.DEVICE_IRQ_OUTCOMES) if self.device else None
+        self.uart = gen.UartLine(rng, want, gen.EDGE_SHARE_FOCUSED if self.device else gen.EDGE_SHARE)
 
     def registers(self) -> list[int]:
         """Values for x0..x30."""
@@ -125,6 +144,13 @@ class _Writer:
             regs = [0] * (Reg.RECV_SLOT + 1)
             regs[Reg.SYSNO] = Syscall.DEBUG_CHECKPOINT
             return SyscallEvent((*regs, *tail))
+        if self.device:
+            tcb = state.objects[state.current]
+            assert isinstance(tcb, Tcb)
+            caps = {i: sl.cap for (c, i), sl in state.slots.items() if c == tcb.cspace}
+            setup = self.uart.setup(state, tcb, caps) if tcb.cspace is not None else None
+            if setup is not None:
+                return SyscallEvent((*setup.ctx[: Reg.RECV_SLOT + 1], *tail))
         for _ in range(_TRIES):
             event = self.events.event(state)
             if not isinstance(event, SyscallEvent):
@@ -148,14 +174,21 @@ class _Writer:
         regs = self.registers()
         sp = self.rng.choice(HOSTILE_SPS) if self.rng.random() < HOSTILE_SP_SHARE else None
         tail = (sp if sp is not None else tcb.ctx[ContextReg.SP], tcb.ctx[ContextReg.PC])
-        roll = self.rng.random()
-        if roll < FAULT_SHARE and "user_fault" not in self.exclude:
+        # Faults and spins at the top of the roll, as in the interpreter mode: the first programs
+        # Hypothesis draws are made of zeros, and they should make system calls, not stop at once.
+        roll = 1 - self.rng.random()
+        if roll <= FAULT_SHARE and "user_fault" not in self.exclude:
             op, value, kind = _fault(self.rng)
             return AsmStep(op, tuple(regs), value & _MASK, sp), [FaultEvent(kind, 0, 0, (*regs[:11], *tail))]
-        if roll < FAULT_SHARE + SPIN_SHARE:
+        if roll <= FAULT_SHARE + SPIN_SHARE:
             iterations = self.rng.choice((1_000, 60_000, 160_000))
             ticks = iterations * _SPIN_INSTRUCTIONS // _TICK_INSTRUCTIONS
             return AsmStep(AsmOp.SPIN, tuple(regs), iterations, sp), [TickEvent()] * ticks
+        vaddr = self.uart.edge(state, tid)
+        if vaddr is not None:
+            regs[SCRATCH], regs[EDGE_VALUE] = vaddr, Pl011.INT_TX  # what the step loads into them
+            edge = self.uart.raised(state, (*regs[: Reg.RECV_SLOT + 1], *tail))
+            return AsmStep(AsmOp.UART_EDGE, tuple(regs), vaddr, sp), edge
         event = self.syscall(state, tail)
         regs[: Reg.RECV_SLOT + 1] = event.ctx[: Reg.RECV_SLOT + 1]
         return AsmStep(AsmOp.SYSCALL, tuple(regs), 0, sp), [event]
@@ -168,11 +201,12 @@ def generate(
     lengths: list[int],
     rng: random.Random,
     exclude: frozenset[str] = EXCLUDE,
+    device: bool | None = None,
 ) -> AsmProgram:
     """A program for threads ``tids`` (root task first) at ``priorities``, each of at most
     ``lengths[i]`` steps, written while the spec runs from ``initial``; a thread's fault on purpose
-    is its last step."""
-    writer = _Writer(rng, exclude)
+    is its last step. It favours a device interrupt when ``device`` says so (drawn when ``None``)."""
+    writer = _Writer(rng, exclude, device)
     steps: list[list[AsmStep]] = [[] for _ in tids]
     stopped = [False] * len(tids)
     index = {tid: i for i, tid in enumerate(tids)}
@@ -186,8 +220,10 @@ def generate(
         else:
             next_step, events = writer.step(state, state.current)
             steps[i].append(next_step)
-            stopped[i] = next_step.op not in (AsmOp.SYSCALL, AsmOp.SPIN)
+            stopped[i] = next_step.op in FAULTS
         for event in events:
+            state = step(state, event)[0]
+        for event in writer.uart.after(state):
             state = step(state, event)[0]
     return AsmProgram(tuple(AsmThread(p, tuple(s)) for p, s in zip(priorities, steps, strict=True)))
 
@@ -196,6 +232,9 @@ def generate(
 #: words, and every program is a kernel build.
 MAX_EXTRA_THREADS = 2
 MAX_STEPS = 6
+#: Steps the root task of a program made to favour a device interrupt makes at least: the line's
+#: handler, the mapping of the UART's frame, then room for an edge or two.
+MIN_DEVICE_STEPS = 5
 
 
 def programs(
@@ -203,18 +242,23 @@ def programs(
     exclude: frozenset[str] = EXCLUDE,
     max_extra_threads: int = MAX_EXTRA_THREADS,
     max_steps: int = MAX_STEPS,
+    device: bool | None = None,
 ) -> st.SearchStrategy[AsmProgram]:
     """Programs of a root task and up to ``max_extra_threads`` boot threads, each of up to
-    ``max_steps`` steps (see :func:`mlk.refinement.difftest.gen.programs`)."""
+    ``max_steps`` steps (see :func:`mlk.refinement.difftest.gen.programs`), favouring a device
+    interrupt when ``device`` says so (each program draws whether when ``None``); when it says so,
+    the root task makes at least :data:`MIN_DEVICE_STEPS` steps."""
+    least = min(MIN_DEVICE_STEPS, max_steps) if device else 0
 
     @st.composite
     def draw_program(draw: st.DrawFn) -> AsmProgram:
         extra = draw(st.lists(st.integers(1, ROOT_PRIORITY - 1), max_size=max_extra_threads))
         priorities = [ROOT_PRIORITY, *extra]
-        lengths = draw(st.lists(st.integers(0, max_steps), min_size=len(priorities), max_size=len(priorities)))
+        root = draw(st.integers(least, max_steps))
+        lengths = [root, *draw(st.lists(st.integers(0, max_steps), min_size=len(extra), max_size=len(extra)))]
         rng = draw(st.randoms(use_true_random=False))
         state, tids = boot_state(extra)
-        return generate(state, tids, priorities, lengths, rng, exclude)
+        return generate(state, tids, priorities, lengths, rng, exclude, device)
 
     return draw_program()
 

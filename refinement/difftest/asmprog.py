@@ -9,6 +9,11 @@ optionally, a hostile SP, then does one thing:
 * ``SYSCALL``: ``svc #0``, then checks that ``x11``..``x30`` and SP survived it;
 * ``SPIN``: counts ``x8`` down (timer ticks preempt it), then checks that ``x0``..``x7``,
   ``x9``..``x30`` and SP survived;
+* ``UART_EDGE``: raises the console UART's interrupt line once through the thread's mapping of
+  its device frame at ``x8``, as the interpreter's step does: the transmit interrupt's mask bit
+  (``x9``) off, on, off; the line rises at the second store and the interrupt (when the line is
+  not masked) comes before the third; then checks that ``x0``..``x7``, ``x10``..``x30`` and SP
+  survived the kernel's interrupt entry and exit;
 * a fault on purpose, which stops the thread: ``LOAD``/``STORE`` at an address (data abort),
   ``JUMP`` to an address (instruction abort, or a PC alignment fault when misaligned),
   ``SP_LOAD``: SP set to a hostile value, then a load through it (a data abort: QEMU does not
@@ -32,6 +37,7 @@ from mlk.abi import layout
 from mlk.abi.arch import ESR_DABT_WNR, ESR_EC, ExceptionClass
 from mlk.abi.labels import FaultLabel
 from mlk.abi.objects import ROOT_IMAGE_VADDR
+from mlk.abi.platform import Pl011
 from mlk.abi.syscalls import CONTEXT_REGS, ContextReg, Reg, Syscall
 
 #: Registers a step loads: x0 .. x30.
@@ -43,6 +49,10 @@ SCRATCH = int(Reg.SYSNO)
 PRESERVED_BY_SYSCALL = tuple(range(11, GPRS))
 #: The registers a check after a spin compares: every one but the spin's counter.
 PRESERVED_BY_SPIN = tuple(r for r in range(GPRS) if r != SCRATCH)
+#: The register holding the mask bit a UART edge stores (its address is in SCRATCH), and the
+#: registers a check after the edge compares: every other one.
+EDGE_VALUE = 9
+PRESERVED_BY_EDGE = tuple(r for r in range(GPRS) if r not in (SCRATCH, EDGE_VALUE))
 #: The second scratch register of the SP check at the end of a step's checks (already checked).
 _SPARE_AFTER_SPIN = 9
 _SPARE_AFTER_SYSCALL = 10
@@ -66,6 +76,7 @@ class AsmOp(IntEnum):
     JUMP = 5
     SP_LOAD = 6
     UNDEF = 7
+    UART_EDGE = 8
 
 
 #: Steps that stop the thread.
@@ -94,6 +105,9 @@ class AsmStep:
             return f"{name}({args}; x11..x30 set{sp})"
         if self.op is AsmOp.SPIN:
             return f"spin {self.value} iterations (x0..x30 set{sp}), then check the registers"
+        if self.op is AsmOp.UART_EDGE:
+            return (f"raise the UART's interrupt line (its device frame mapped at {self.value:#x}; x0..x30 set{sp}), "
+                    "then check the registers")  # fmt: skip
         if self.op is AsmOp.UNDEF:
             return f"undefined instruction{sp} (stops)"
         return f"{self.op.name.lower()} {self.value:#x}{sp} (a fault on purpose: stops)"
@@ -240,6 +254,11 @@ def _threads(program: AsmProgram, k: int) -> list[str]:
                 out += [_load(f"x{SCRATCH}", max(step.value, 1)), f"{label}:", f"    subs x{SCRATCH}, x{SCRATCH}, #1",
                         f"    b.ne {label}"]  # fmt: skip
                 out += _checks(t, s, step.regs, PRESERVED_BY_SPIN, sp)
+            elif step.op is AsmOp.UART_EDGE:
+                out += [_load(f"x{SCRATCH}", step.value), f"    mov w{EDGE_VALUE}, #PL011_INT_TX",
+                        f"    str wzr, [x{SCRATCH}, #PL011_IMSC]", f"    str w{EDGE_VALUE}, [x{SCRATCH}, #PL011_IMSC]",
+                        f"{label}:", f"    str wzr, [x{SCRATCH}, #PL011_IMSC]"]  # fmt: skip
+                out += _checks(t, s, step.regs, PRESERVED_BY_EDGE, sp)
             elif step.op is AsmOp.UNDEF:
                 out += [f"{label}:", "    .word 0x00000000    // UDF #0"]
             elif step.op is AsmOp.SP_LOAD:
@@ -337,6 +356,11 @@ def expected_entries(program: AsmProgram, t: int, symbols: dict[str, int], k: in
             continue
         if step.op is AsmOp.SPIN:
             known[SCRATCH] = known[_SPARE_AFTER_SPIN] = None  # the SP check's scratch registers
+            regs = (*known, sp, None)
+            continue
+        if step.op is AsmOp.UART_EDGE:
+            known[SCRATCH] = known[_SPARE_AFTER_SYSCALL] = None  # the SP check's scratch registers
+            known[EDGE_VALUE] = Pl011.INT_TX
             regs = (*known, sp, None)
             continue
         if step.op is AsmOp.UNDEF:

@@ -253,12 +253,14 @@ def run_search(
     stats: search.Stats | None = None,
     on_result: Callable[[AsmProgram, Result], None] | None = None,
     batch: int = BATCH,
+    device: bool | None = None,
 ) -> AsmFailure | None:
-    """Run up to ``examples`` generated programs, ``batch`` to a build; the first failure, shrunk
-    and minimized."""
+    """Run up to ``examples`` generated programs, ``batch`` to a build, favouring a device
+    interrupt when ``device`` says so (:func:`.asmgen.programs`); the first failure, shrunk and
+    minimized."""
     stats = stats or search.Stats()
     failures: list[tuple[AsmProgram, Result]] = []
-    start = time.monotonic()
+    start = time.monotonic() - stats.seconds  # a Stats shared by several searches adds up
     batches = -(-examples // batch)
     ran = [0]
 
@@ -266,7 +268,7 @@ def run_search(
               suppress_health_check=list(HealthCheck), phases=(Phase.generate,),
               report_multiple_bugs=False, print_blob=False)  # fmt: skip
     @hypothesis_seed(seed)
-    @given(st.lists(asmgen.programs(session.boot_state, exclude), min_size=batch, max_size=batch))
+    @given(st.lists(asmgen.programs(session.boot_state, exclude, device=device), min_size=batch, max_size=batch))
     def prop(programs: list[AsmProgram]) -> None:
         programs = programs[: examples - ran[0]]
         for program, result in zip(programs, session.run_batch(programs, "difftest", ""), strict=True):

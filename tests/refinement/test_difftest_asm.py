@@ -14,12 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from mlk.abi.objects import PAGE_BITS, ROOT_IMAGE_VADDR
-from mlk.abi.platform import KernelWindow, Platform
+from mlk.abi import msginfo
+from mlk.abi.labels import Label
+from mlk.abi.objects import PAGE_BITS, ROOT_IMAGE_VADDR, ObjectType, RootSlot
+from mlk.abi.platform import KernelWindow, Pl011, Platform
+from mlk.abi.rights import Right
 from mlk.abi.syscalls import Reg, Syscall
 from mlk.cli import main
 from mlk.refinement import mutants
-from mlk.refinement.difftest import asmcli, asmrun, search
+from mlk.refinement.difftest import answers, asmcli, asmprog, asmrun, gen, search
 from mlk.refinement.difftest.asmprog import (
     GPRS,
     AsmOp,
@@ -85,6 +88,45 @@ def test_a_program_with_every_fault_passes_and_shows_every_entry(session: asmrun
     assert len(entries) == 4 + 6  # the root's three calls and jump, one fault per other thread
 
 
+def _invoke(seed: int, label: Label, cptr: int, *mrs: int) -> AsmStep:
+    args = {f"x{Reg.MR0 + i}": v for i, v in enumerate(mrs)}
+    return AsmStep(AsmOp.SYSCALL, _regs(seed, x0=cptr, x1=msginfo.pack(label, len(mrs)), x8=Syscall.CALL, **args))
+
+
+_HANDLER, _NTFN = RootSlot.FREE_FIRST, RootSlot.FREE_FIRST + 1
+_EDGE = AsmStep(AsmOp.UART_EDGE, _regs(20), gen.UART_VADDR)
+#: Device interrupts with every outcome, every register set at each edge: the UART line's handler
+#: and a mapping of its frame; an edge (no notification: the line is only masked), an edge while
+#: masked (pending), the Ack (the interrupt comes at its return); a notification for the line,
+#: the Ack, an edge (it signals).
+DEVICE_IRQS = AsmProgram((AsmThread(255, (
+    _invoke(12, Label.IRQ_CONTROL_ISSUE, RootSlot.IRQ_CONTROL, Platform.UART0_IRQ, RootSlot.CNODE, _HANDLER),
+    _invoke(13, Label.FRAME_MAP, RootSlot.CONSOLE_FRAME, RootSlot.VSPACE, gen.UART_VADDR, Right.READ | Right.WRITE),
+    _EDGE, AsmStep(AsmOp.UART_EDGE, _regs(21), gen.UART_VADDR, 0x7), _invoke(14, Label.IRQ_HANDLER_ACK, _HANDLER),
+    _invoke(15, Label.UNTYPED_RETYPE, RootSlot.UNTYPED_FIRST, ObjectType.NOTIFICATION, 0, RootSlot.CNODE, _NTFN, 1),
+    _invoke(16, Label.IRQ_HANDLER_SET_NOTIFICATION, _HANDLER, _NTFN), _invoke(17, Label.IRQ_HANDLER_ACK, _HANDLER),
+    _EDGE)),))  # fmt: skip
+
+
+def test_uart_edges_make_every_device_interrupt_outcome_and_keep_every_register(
+    session: asmrun.AsmSession, tmp_path: Path
+) -> None:
+    result = session.run(DEVICE_IRQS, "device-irqs", "", keep=tmp_path)
+    assert result.outcome.passed, result.outcome.divergence.render() if result.outcome.divergence else \
+        result.outcome.message  # fmt: skip
+    assert result.trace is not None and result.initial is not None
+    cov = SpecCoverage()
+    cov.add(result.trace, result.initial)
+    assert not {"device_irq", *(f"device_irq:{o}" for o in answers.DEVICE_IRQ_OUTCOMES)} & set(cov.missed())
+    # The interrupt of an edge on an unmasked line comes between its second and third store (the
+    # step's label), with the step's registers: x8 the mapping, x9 the mask bit.
+    built = session.build([DEVICE_IRQS], tmp_path / "again")
+    irqs = [r for r in result.trace.records if r.kind.name == "IRQ"]
+    first = irqs[0].fields()
+    assert first["r12"] == asmprog.user_address(built.symbols, "asm_p0_t0_s2"), irqs[0]
+    assert (first["r8"], first["r9"], first["r0"]) == (gen.UART_VADDR, Pl011.INT_TX, _EDGE.regs[0])
+
+
 def test_the_ci_budget_passes(session: asmrun.AsmSession) -> None:
     cov = SpecCoverage()
     stats = search.Stats()
@@ -97,6 +139,11 @@ def test_the_ci_budget_passes(session: asmrun.AsmSession) -> None:
     assert failure is None, f"{failure.program.render()}\n{failure.result.outcome.message}" if failure else ""
     assert stats.programs == CI_EXAMPLES
     assert "user_fault" in cov.transitions and stats.syscalls > 0, cov.render()
+    # And a batch of programs favouring a device interrupt (the UART line set up, then edges).
+    failure = asmrun.run_search(session, asmrun.BATCH, CI_SEED, stats=stats, on_result=record, device=True)
+    assert failure is None, f"{failure.program.render()}\n{failure.result.outcome.message}" if failure else ""
+    assert "device_irq" in cov.transitions, cov.render()
+    print(f"asm CI budget: {stats.line()}; transitions reached: {', '.join(sorted(cov.transitions))}")
 
 
 def _corpus() -> list[Path]:
