@@ -70,13 +70,15 @@ def _focus(text: str) -> str:
     return text
 
 
-def replay(session: Session, path: Path) -> int:
-    """Run the saved program(s) at ``path``; 0 when every one passes."""
+def replay(session: Session, path: Path, mutant: str | None = None) -> int:
+    """Run the saved program(s) at ``path`` (on the kernel mutant ``mutant``, which ``session``
+    runs, when given); 0 when every one passes."""
     files = sorted(path.glob("*.json")) if path.is_dir() else [path]
     status = 0
     for file in files:
         _data, program = search.load(file)
-        result = session.run(program, file.stem, search.replay_command(file), keep=session.work / "replay" / file.stem)
+        command = search.replay_command(file, mutant)
+        result = session.run(program, file.stem, command, keep=session.work / "replay" / file.stem)
         print(result.outcome.summary())
         if not result.outcome.passed:
             status = 1
@@ -103,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         session = Session(args.work)
     if args.replay is not None:
-        return replay(session, args.replay)
+        return replay(session, args.replay, args.mutant)
     exclude = frozenset() if args.gaps else gen.KERNEL_GAPS
     cov = SpecCoverage()
     stats = search.Stats()
@@ -134,5 +136,5 @@ def main(argv: list[str] | None = None) -> int:
     outcome = failure.result.outcome
     print(outcome.divergence.render() if outcome.divergence else outcome.message)
     print(f"saved to {path}")
-    print(f"replay: {search.replay_command(path)}{mutant}")
+    print(f"replay: {search.replay_command(path, args.mutant)}")
     return 0 if mutant else 1

@@ -43,9 +43,10 @@ _EVENT_RECORDS = frozenset((RecordType.SYSCALL, RecordType.TICK, RecordType.IRQ,
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "tests" / "corpus" / "difftest"
 
 
-def replay_command(path: Path | str) -> str:
-    """The one-line command that replays a saved program."""
-    return f"mlk difftest --replay {path}"
+def replay_command(path: Path | str, mutant: str | None = None) -> str:
+    """The one-line command that replays a saved program (on the kernel mutant ``mutant``, when
+    it was found against one)."""
+    return f"mlk difftest --replay {path}" + (f" --mutant {mutant}" if mutant is not None else "")
 
 
 def failure_kind(outcome: report.Outcome) -> str | None:

@@ -186,7 +186,7 @@ def test_a_program_found_against_a_mutant_diverges_on_it_and_refines_on_the_kern
 ) -> None:
     name = entry.parent.name
     data, program = search.load(entry)
-    replay = f"{search.replay_command(entry)} --mutant {name}"
+    replay = search.replay_command(entry, name)
     outcome = mutant_session(mutants.BY_NAME[name], tmp_path).run(program, entry.stem, replay).outcome
     found_again = f"(the kernel changed? find it again: {data['found_by']} --corpus {entry.parent})"
     assert search.failure_kind(outcome) == data["failure"], f"{outcome.summary()} {found_again}"
