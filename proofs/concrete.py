@@ -77,21 +77,24 @@ def recorded_entry(s: State, ref: SlotRef) -> tuple[int, int] | None:
     return spec_recorded(s, s.slots[ref].cap)
 
 
-def _ptlevels(s: State) -> dict[ObjId, int]:
-    levels: dict[ObjId, int] = {}
-    frontier = [oid for oid, o in s.objects.items() if isinstance(o, VSpace)]
+def tables_reached(s: State) -> dict[ObjId, tuple[int, ObjId]]:
+    """The page tables reached from a VSpace through entries of levels 0 to 2: each with its
+    level and the VSpace it was reached from (the first, level by level, in a state where some
+    table is reached twice, which the invariants exclude)."""
+    reached: dict[ObjId, tuple[int, ObjId]] = {}
+    frontier = [(oid, oid) for oid, o in s.objects.items() if isinstance(o, VSpace)]
     for level in range(1, vm.LEAF_LEVEL + 1):
         nxt = []
-        for table in frontier:
+        for table, vspace in frontier:
             obj = s.objects.get(table)
             if not isinstance(obj, PageTable | VSpace):
                 continue
             for entry in obj.entries.values():
-                if isinstance(s.objects.get(entry.obj), PageTable) and entry.obj not in levels:
-                    levels[entry.obj] = level
-                    nxt.append(entry.obj)
+                if isinstance(s.objects.get(entry.obj), PageTable) and entry.obj not in reached:
+                    reached[entry.obj] = (level, vspace)
+                    nxt.append((entry.obj, vspace))
         frontier = nxt
-    return levels
+    return reached
 
 
 def _chain(s: State, ref: SlotRef) -> list[SlotRef]:
@@ -169,7 +172,9 @@ def abstract(s: State) -> SymState:
     v["pte"] = _rows("pte", {oid: {i: e.obj for i, e in o.entries.items()} for oid, o in tables.items()})
     v["pter"] = _rows("pter", {oid: {i: e.rights for i, e in o.entries.items()} for oid, o in tables.items()})
     v["nent"] = _arr("nent", ((oid, len(o.entries)) for oid, o in tables.items()))
-    v["ptlevel"] = _arr("ptlevel", _ptlevels(s).items())
+    reached = tables_reached(s)
+    v["ptlevel"] = _arr("ptlevel", ((t, level) for t, (level, _) in reached.items()))
+    v["ptvs"] = _arr("ptvs", ((t, vspace) for t, (_, vspace) in reached.items()))
     v["qlen"] = _arr("qlen", ((p, len(q)) for p, q in s.queues.items()))
     v["qat"] = _rows("qat", {p: dict(enumerate(q)) for p, q in s.queues.items()})
     v["qpos"] = _arr("qpos", ((t, i) for q in s.queues.values() for i, t in enumerate(q)))

@@ -1244,8 +1244,40 @@ ORIGINALS = Invariant(
     ),
 )
 
+TABLE_VSPACES = Invariant(
+    "table_vspaces",
+    "aux: a page table an entry of levels 0 to 2 names is under the VSpace of the table holding "
+    "the entry (the ghost ptvs), so no table is under two VSpaces. The spec's invariants say this "
+    "only through the one-to-one correspondence of entries and capabilities and the one "
+    "capability per page table, a chain the solver does not find",
+    (
+        _c("entries_in_tables", "obj pidx", lambda s, t, i: implies(ne(_entry(s, t, i), NONE), is_table(s, t))),
+        _c(
+            "vspace_entries",
+            "live pidx",
+            lambda s, v, i: implies(
+                and_(eq(kind(s, v), VS), ne(_entry(s, v, i), NONE), eq(kind(s, _entry(s, v, i)), PT)),
+                eq(at(s, "ptvs", _entry(s, v, i)), v),
+            ),
+        ),
+        _c(
+            "table_entries",
+            "live pidx",
+            lambda s, t, i: implies(
+                and_(
+                    eq(kind(s, t), PT),
+                    between(1, at(s, "ptlevel", t), vm.LEAF_LEVEL),
+                    ne(_entry(s, t, i), NONE),
+                    eq(kind(s, _entry(s, t, i)), PT),
+                ),
+                eq(at(s, "ptvs", _entry(s, t, i)), at(s, "ptvs", t)),
+            ),
+        ),
+    ),
+)
+
 #: Facts the proofs need beyond the spec's invariants (see the module documentation).
-AUX: tuple[Invariant, ...] = (CDT_PATHS, ORIGINALS)
+AUX: tuple[Invariant, ...] = (CDT_PATHS, ORIGINALS, TABLE_VSPACES)
 
 
 def _f(*names: str) -> Callable[..., list[Val]]:
@@ -1309,6 +1341,9 @@ TRIGGERS: dict[str, Callable[..., list[Val]]] = {
     "mappings_match_caps.entries_nonneg": _f("nent"),
     "mappings_match_caps.one_cap_per_table": lambda s, a, b: [[at(s, "cobj", a), at(s, "cobj", b)]],
     "mapping_rights_within_cap.frame_rights": _f("cmvs"),
+    "table_vspaces.entries_in_tables": _f2("pte"),
+    "table_vspaces.vspace_entries": _f2("pte"),
+    "table_vspaces.table_entries": _f2("pte"),
 }
 
 

@@ -256,6 +256,14 @@ class UnmapFullTable(Kernel):
         return OpResult(0, when(ne(cap.cmvs, NONE), done, s))
 
 
+class TableVSpaceUnrecorded(Kernel):
+    """(encoding) ``page_table_map`` does not record the VSpace its table is placed under."""
+
+    def page_table_map(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:
+        result = super().page_table_map(s, tid, ref, cap, args)
+        return OpResult(result.error, result.state.but(ptvs=s.ptvs))
+
+
 class InsertNoPathChild(Kernel):
     """(encoding) ``insert`` does not record the new slot as its parent's child on its path."""
 
@@ -380,6 +388,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("unmap-full-table", UnmapFullTable(), "preserve/page_table_unmap/mappings_match_caps"),
     Mutant("insert-no-path-child", InsertNoPathChild(), "preserve/cnode_copy/cdt_paths"),
     Mutant("retype-no-original", RetypeNoOriginal(), "preserve/untyped_retype/originals"),
+    Mutant("table-vspace-unrecorded", TableVSpaceUnrecorded(), "preserve/page_table_map/table_vspaces"),
     # -- security properties
     Mutant("copy-unmasked", MintUnmasked(), "security/cnode_copy/rights_never_grow"),
     Mutant("bind-without-read", BindWithoutRead(), "security/tcb_bind_notification/confinement"),

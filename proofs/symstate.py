@@ -109,6 +109,7 @@ SCHEMA: tuple[FieldSpec, ...] = (
     _f("pter", ("I", ("I", "W")), 0, "translation entry index -> Pte.rights"),
     _f("nent", OBJ_I, 0, "number of valid entries of a table", "ghost"),
     _f("ptlevel", OBJ_I, NONE, "level of a page table reached from a VSpace, -1 when none", "ghost"),
+    _f("ptvs", OBJ_I, NONE, "the VSpace a page table is reached from, -1 when none", "ghost"),
     # -- ready queues
     _f("qlen", OBJ_I, 0, "length of the ready queue of a priority"),
     _f("qat", OBJ_II, 0, "entries of the ready queue of a priority"),

@@ -284,6 +284,7 @@ class Ops(Delete):
             ("device", False),
             ("nent", 0),
             ("ptlevel", NONE),
+            ("ptvs", NONE),
         ]
         for name, value in init:
             s = put(s, name, o, value)

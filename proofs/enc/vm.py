@@ -117,6 +117,7 @@ class Vm(Ipc):
                 self.side += base_keeps_indices(vaddr, level)
         done = self.add_entry(s, table, index, cap.cobj, 0, ref)
         done = put(done, "ptlevel", cap.cobj, new_level)
+        done = put(done, "ptvs", cap.cobj, vspace)
         done = self.set_cap(done, ref, cap.but(cmvs=vspace, cmva=base))
         error = first_error(
             [
@@ -143,7 +144,8 @@ class Vm(Ipc):
             table = ite(hit, tables[level], table)
             index = ite(hit, table_index(cap.cmva, level), index)
         done = when(found, self.remove_entry(s, table, index), s)
-        return put(done, "ptlevel", cap.cobj, NONE)
+        done = put(done, "ptlevel", cap.cobj, NONE)
+        return put(done, "ptvs", cap.cobj, NONE)
 
     def page_table_unmap(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:
         """``vm.page_table_unmap``."""
