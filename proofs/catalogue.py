@@ -89,8 +89,8 @@ PROVED = (
 #: Transitions not in :data:`PROVED` whose preservation is proved for every family but these:
 #: their other ``preserve/*`` obligations run by default, these only with ``--pending``.
 PENDING_FAMILIES: dict[str, tuple[str, ...]] = {
-    "cnode_delete": ("no_kernel_mappings", "mappings_match_caps", "mapping_rights_within_cap"),
-    "cnode_revoke": ("no_kernel_mappings", "mappings_match_caps", "mapping_rights_within_cap"),
+    "cnode_delete": ("no_kernel_mappings", "mappings_match_caps", "mapping_rights_within_cap", "table_vspaces"),
+    "cnode_revoke": ("no_kernel_mappings", "mappings_match_caps", "mapping_rights_within_cap", "table_vspaces"),
 }
 
 #: Each proved spec transition stands for itself (the spec browser reads this).
