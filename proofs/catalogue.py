@@ -19,7 +19,7 @@ thread is running or queued) and ``valid_queues``: their ``preserve/*`` obligati
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
 from functools import cache, partial
 
@@ -28,14 +28,14 @@ import z3
 from mlk.model.boot import boot, qemu_virt
 from mlk.model.kernel import TRANSITIONS
 from mlk.proofs import lemmas, search
-from mlk.proofs.access import WORD, word
+from mlk.proofs.access import word
 from mlk.proofs.concrete import abstract, to_z3
 from mlk.proofs.enc import Kernel, SymEvent
 from mlk.proofs.enc.base import FAULT, SYSCALL
 from mlk.proofs.invariants import ALL, Invariant, by_name
 from mlk.proofs.obligation import Goal, Obligation, Query
 from mlk.proofs.symstate import SymState
-from mlk.proofs.terms import RefSort, Val, bor_axioms, select
+from mlk.proofs.terms import Val, bor_axioms, select
 
 #: The bound of the boot obligations: the boot state is that of one machine.
 BOOT_BOUND = "boot state of qemu_virt() (the default machine)"
@@ -86,13 +86,6 @@ PROVED = (
     "page_table_unmap",
 )
 
-#: Transitions not in :data:`PROVED` whose preservation is proved for every family but these:
-#: their other ``preserve/*`` obligations run by default, these only with ``--pending``.
-PENDING_FAMILIES: dict[str, tuple[str, ...]] = {
-    "cnode_delete": ("no_kernel_mappings", "mappings_match_caps", "mapping_rights_within_cap", "table_vspaces"),
-    "cnode_revoke": ("no_kernel_mappings", "mappings_match_caps", "mapping_rights_within_cap", "table_vspaces"),
-}
-
 #: Each proved spec transition stands for itself (the spec browser reads this).
 COVERED_TRANSITIONS: dict[str, tuple[str, ...]] = {name: (name,) for name in PROVED}
 
@@ -126,7 +119,7 @@ FOCUS: dict[str, tuple[str, ...]] = {
     "valid_queues": ("ct_not_in_q", "valid_blocked", "cur_tcb", "sched_highest", "valid_idle", "sym_refs"),
     "ct_not_in_q": ("valid_queues", "cur_tcb", "valid_idle", "sched_highest"),
     "valid_blocked": ("valid_queues", "ct_not_in_q", "cur_tcb", "sched_highest", "valid_idle", "sym_refs"),
-    "cur_tcb": ("valid_queues", "ct_not_in_q", "sched_highest", "valid_idle", "valid_reply_caps"),
+    "cur_tcb": ("valid_queues", "ct_not_in_q", "sched_highest", "valid_idle"),
     "sched_highest": ("valid_queues", "ct_not_in_q", "cur_tcb", "valid_blocked", "valid_idle"),
     "valid_global_refs": ("descendants_inc", "untyped_mdb"),
     "rights_never_grow": ("cdt_links",),
@@ -204,30 +197,6 @@ GOAL_FOCUS: dict[str, tuple[str, ...]] = {
 }
 
 
-#: For a transition, families every focused proof of its obligations assumes (in each tier):
-#: what the step needs to know of the slot or object it acts on. Revoke deletes the youngest
-#: child of a slot, which is occupied only by ``cdt_links`` (without it, ``sym_refs`` after
-#: Revoke is beyond 10 million steps under its focus families; with it, under 2 million).
-STEP_FAMILIES: dict[str, tuple[str, ...]] = {"cnode_revoke": ("cdt_links",)}
-
-
-def _few_children(s: SymState) -> Val:
-    r = z3.Const("bound.r", RefSort)
-    count = select(s.f["nchild"], r)
-    return z3.ForAll([r], count < WORD, patterns=[count])
-
-
-#: Bounds that some obligations assume (``preserve/<transition>/<family>``: the bound as printed
-#: next to the obligation, and the fact about the state before). Revoke replies with the number
-#: of children left, a register value, which ``valid_objs`` requires to be a 64-bit word: the
-#: families do not bound the number of a slot's children (each is a distinct occupied slot, so
-#: it is below the number of slots that fit in memory, a counting argument Z3 does not make);
-#: see proofs/README, *Bounds*.
-BOUNDS: dict[str, tuple[str, Callable[[SymState], Val]]] = {
-    "preserve/cnode_revoke/valid_objs": ("a slot has fewer than 2**64 children", _few_children),
-}
-
-
 def own_families(name: str) -> list[str]:
     """The families the smallest focused proof of family ``name`` assumes: itself and :data:`CORE`."""
     wanted = [name, *CORE]
@@ -242,18 +211,8 @@ def focus_families(name: str) -> list[str]:
 
 
 def pending_transitions() -> list[str]:
-    """The transitions whose preservation is not yet proved (see :data:`PROVED`), those proved
-    for some families followed by the families still pending (:data:`PENDING_FAMILIES`)."""
-    return [
-        f"{t} ({', '.join(PENDING_FAMILIES[t])})" if t in PENDING_FAMILIES else t for t in ENCODED if t not in PROVED
-    ]
-
-
-def proved_preservation(transition: str, family: str) -> bool:
-    """Whether ``preserve/<transition>/<family>`` is among the obligations run by default."""
-    if transition in PROVED:
-        return True
-    return transition in PENDING_FAMILIES and family not in PENDING_FAMILIES[transition]
+    """The transitions whose preservation is not yet proved (see :data:`PROVED`)."""
+    return [t for t in ENCODED if t not in PROVED]
 
 
 #: What the proofs do not cover yet (printed by ``mlk-prove``).
@@ -292,16 +251,11 @@ def event_facts(e: SymEvent) -> list[Val]:
     ]
 
 
-def _goals(inv: Invariant, s: SymState, tag: str, before: SymState | None = None) -> list[Goal]:
-    """The conjuncts of ``inv`` about ``s`` at fresh witnesses; with ``before`` (the state before
-    a step, whose families are the hypotheses) each goal is hinted with the same conjunct of
-    ``before`` at its witnesses (``pspace_aligned`` after Delete: immediate with the hint,
-    beyond 3 million steps without)."""
+def _goals(inv: Invariant, s: SymState, tag: str) -> list[Goal]:
     goals = []
     for c in inv.conjuncts:
         term, xs = c.instance(s, tag)
-        hints = [c.body(before, *xs)] if before is not None and xs else []
-        goals.append(Goal(f"{inv.name}.{c.name}", z3.simplify(term) if z3.is_expr(term) else term, xs, hints))
+        goals.append(Goal(f"{inv.name}.{c.name}", z3.simplify(term) if z3.is_expr(term) else term, xs))
     return goals
 
 
@@ -329,20 +283,9 @@ def _step(kernel: Kernel, transition: str) -> tuple[SymState, tuple[Val, ...]]:
     transition's guard, the facts about events, the definitions of the encoding's fresh
     constants and of bitwise OR."""
     s, e = _pre()
-    kernel.names.clear()
     post = kernel.effect(s, e, transition)
     guard = kernel.guard(s, e, transition)
-    _NAMES[kernel, transition] = dict(kernel.names)
     return post, (guard, *event_facts(e), *kernel.side_conditions(), *bor_axioms(64))
-
-
-_NAMES: dict[tuple[Kernel, str], dict[str, Val]] = {}
-
-
-def step_names(kernel: Kernel, transition: str) -> dict[str, Val]:
-    """The constants the encoding named in the step of :func:`_step` (``revoke.child``, ...)."""
-    _step(kernel, transition)
-    return _NAMES[kernel, transition]
 
 
 @cache
@@ -361,19 +304,16 @@ def preserve_query(kernel: Kernel, transition: str, inv: Invariant) -> Query:
     post, context = _step(kernel, transition)
     if all(post.f[f] is s.f[f] for f in read_set(inv)):
         return Query([], [], [], frame=True)
-    bound = BOUNDS.get(f"preserve/{transition}/{inv.name}")
-    context = (*context, bound[1](s)) if bound else context
-    step = STEP_FAMILIES.get(transition, ())
     return Query(
         [*_assume(f.name for f in ALL), *context],
         [
-            [*_assume(dict.fromkeys([*own_families(inv.name), *step])), *context],
+            [*_assume(own_families(inv.name)), *context],
             [*_assume(f.name for f in ALL), *context],
-            [*_assume(dict.fromkeys([*focus_families(inv.name), *step])), *context],
+            [*_assume(focus_families(inv.name)), *context],
         ],
         [
             replace(g, focus=[*_assume(GOAL_FOCUS[g.name]), *context]) if g.name in GOAL_FOCUS else g
-            for g in _goals(inv, post, "w", s)
+            for g in _goals(inv, post, "w")
         ],
         False,
         s,
@@ -397,16 +337,13 @@ def obligations(kernel: Kernel | None = None, pending: bool = False) -> list[Obl
         Obligation(f"boot/{inv.name}", partial(boot_query, inv), BOOT_BOUND, prepare=_boot_state) for inv in ALL
     ]
     result += lemmas.obligations()
-    for transition in ENCODED:
+    for transition in ENCODED if pending else PROVED:
         for inv in ALL:
-            if not (pending or proved_preservation(transition, inv.name)):
-                continue
-            name = f"preserve/{transition}/{inv.name}"
             result.append(
                 Obligation(
-                    name,
+                    f"preserve/{transition}/{inv.name}",
                     partial(preserve_query, k, transition, inv),
-                    BOUNDS[name][0] if name in BOUNDS else None,
+                    None,
                     partial(search.preserve_counterexample, k, transition, inv),
                     prepare=partial(prepare_preserve, k, transition),
                 )
