@@ -345,25 +345,31 @@ def descendants_inc(s: State) -> bool:
 
 
 def untyped_mdb(s: State) -> bool:
-    """Objects carved from untyped memory descend from its capability: any object's original
-    capability that has a parent has an untyped parent whose region contains the object, and the
-    objects the boot code made (parentless) lie outside every untyped region."""
+    """Objects carved from untyped memory descend from its capability: an object's capability
+    with a parent is a copy or has an untyped parent; and an object capability whose object
+    overlaps an untyped region descends from the region's capability, the object inside the region
+    below its watermark. So (every live object but the idle thread having a capability, the idle
+    thread lying in the kernel image) the memory between an untyped's watermark and its end holds
+    no object, and an untyped without children holds none at all: what Retype carves there
+    overwrites nothing. Boot objects, whose capabilities descend from nothing, lie outside every
+    untyped region."""
     untypeds = [
-        (sl.cap.obj, sl.cap.obj + (1 << sl.cap.size_bits)) for sl in s.slots.values() if sl.cap.type == CapType.UNTYPED
+        (ref, sl.cap.obj, sl.cap.obj + (1 << sl.cap.size_bits), sl.cap.obj + sl.cap.watermark)
+        for ref, sl in s.slots.items()
+        if sl.cap.type == CapType.UNTYPED
     ]
-    for slot in s.slots.values():
+    for ref, slot in s.slots.items():
         cap = slot.cap
         region = _region(s, cap)
         if cap.type == CapType.UNTYPED or region is None:
             continue
-        if slot.parent is None:
-            if any(lo < region[1] and region[0] < hi for lo, hi in untypeds):
-                return False
-        else:
+        if slot.parent is not None:
             parent = s.slots[slot.parent].cap
-            if _same_target(parent, cap):
-                continue
-            if parent.type != CapType.UNTYPED:
+            if not _same_target(parent, cap) and parent.type != CapType.UNTYPED:
+                return False
+        lo, hi = region
+        for u_ref, u_lo, u_hi, u_free in untypeds:
+            if lo < u_hi and u_lo < hi and not (u_lo <= lo and hi <= u_free and _descends(s, ref, u_ref)):
                 return False
     return True
 
@@ -378,18 +384,20 @@ def _descends(s: State, ref: SlotRef, ancestor: SlotRef) -> bool:
 
 
 def untyped_inc(s: State) -> bool:
-    """Untyped regions are nested or disjoint, and a region inside another descends from it: two
-    untyped capabilities never hand out the same memory twice."""
+    """Untyped regions are nested or disjoint, and a region inside another descends from it and
+    lies below its watermark: two untyped capabilities never hand out the same memory twice. (The
+    watermark clause follows from :func:`descendants_inc` along the derivation tree; stated here,
+    it relates any two nested regions directly, which the proofs need.)"""
     caps = [
-        (ref, sl.cap.obj, sl.cap.obj + (1 << sl.cap.size_bits))
+        (ref, sl.cap.obj, sl.cap.obj + (1 << sl.cap.size_bits), sl.cap.obj + sl.cap.watermark)
         for ref, sl in s.slots.items()
         if sl.cap.type == CapType.UNTYPED
     ]
-    for i, (ref_a, a_lo, a_hi) in enumerate(caps):
-        for ref_b, b_lo, b_hi in caps[i + 1 :]:
+    for i, (ref_a, a_lo, a_hi, a_free) in enumerate(caps):
+        for ref_b, b_lo, b_hi, b_free in caps[i + 1 :]:
             if a_lo < b_hi and b_lo < a_hi:
-                b_in_a = a_lo <= b_lo and b_hi <= a_hi and _descends(s, ref_b, ref_a)
-                a_in_b = b_lo <= a_lo and a_hi <= b_hi and _descends(s, ref_a, ref_b)
+                b_in_a = a_lo <= b_lo and b_hi <= a_free and _descends(s, ref_b, ref_a)
+                a_in_b = b_lo <= a_lo and a_hi <= b_free and _descends(s, ref_a, ref_b)
                 if not (b_in_a or a_in_b):
                     return False
     return True
@@ -416,13 +424,13 @@ def valid_reply_caps(s: State) -> bool:
 
 
 def valid_idle(s: State) -> bool:
-    """The idle thread exists inside the kernel image, is IDLE, holds and is held by nothing: no
-    capability names it, it is in no queue and no other thread references it."""
+    """The idle thread lies inside the kernel image (all of its bytes), is IDLE, holds and is held by
+    nothing: no capability names it, it is in no queue and no other thread references it."""
     m = s.machine
     idle = s.objects.get(m.idle_tcb)
     if not isinstance(idle, Tcb) or idle.state.kind != ThreadState.IDLE:
         return False
-    if not m.kernel_base <= m.idle_tcb < m.kernel_base + m.kernel_size:
+    if not m.kernel_base <= m.idle_tcb <= m.kernel_base + m.kernel_size - (1 << object_size_bits(idle)):
         return False
     if idle.bound is not None or idle.reply is not None or idle.cspace is not None or idle.vspace is not None:
         return False

@@ -3,7 +3,9 @@
 In order:
 
 1. **frame**: when every field the goal's family reads is, term for term, the field of the state
-   before, the goal is one of the hypotheses: proved without the solver;
+   before, the goal is one of the hypotheses: proved without the solver; then the query's
+   **lemmas** (:class:`mlk.proofs.obligation.Lemma`), each under its own few hypotheses: a lemma
+   not proved leaves the obligation unknown; proved, it is assumed by every attempt below;
 2. **focused proof**, goal by goal: a goal with hypotheses known to suffice for it
    (:data:`mlk.proofs.catalogue.GOAL_FOCUS`) under those first, every goal under the smallest set
    of hypotheses next (its own family with the shapes of objects and capabilities), then each goal left under every
@@ -47,6 +49,8 @@ OWN_RLIMIT = 500_000
 ALL_RLIMIT = 1_000_000
 FOCUS_RLIMIT = 3_000_000
 FULL_RLIMIT = 40_000_000
+#: The limit of each lemma's proof.
+LEMMA_RLIMIT = 2_000_000
 #: The limits of the tiers of a preservation query (:attr:`Query.focus`); a query with one tier
 #: (the security obligations) tries it with :data:`FOCUS_RLIMIT`.
 TIER_RLIMITS = (OWN_RLIMIT, ALL_RLIMIT, FOCUS_RLIMIT)
@@ -76,16 +80,23 @@ def _check(
 
 
 def _focused(
-    tiers: Sequence[Sequence[Val]], goals: Sequence[Goal], deadline: float, limits: Sequence[int] = ()
+    tiers: Sequence[Sequence[Val]],
+    goals: Sequence[Goal],
+    deadline: float,
+    limits: Sequence[int] = (),
+    facts: Sequence[Val] = (),
 ) -> list[Goal]:
     """The goals that the tiers of hypotheses leave unproved. A goal with its own focus is
     tried under it first (:data:`FOCUS_RLIMIT`). With several tiers (limits
     ``limits``, default :data:`TIER_RLIMITS`; a tier whose limit is 0 is skipped) the first (the
     goal's own family) tries every goal; then each goal left in turn is tried under each later
     tier, and the first goal that none proves stops the focused proof (the full proof takes
-    over)."""
+    over). Every attempt assumes ``facts`` too (the proved lemmas)."""
     limits = tuple(limits) or (TIER_RLIMITS if len(tiers) > 1 else (FOCUS_RLIMIT,) * len(tiers))
-    left = [g for g in goals if not g.focus or _check(g.focus, [g], deadline, FOCUS_RLIMIT)[0] != "unsat"]
+    tiers = [[*tier, *facts] for tier in tiers]
+    left = [
+        g for g in goals if not g.focus or _check([*g.focus, *facts], [g], deadline, FOCUS_RLIMIT)[0] != "unsat"
+    ]
     if len(tiers) > 1 and limits[0]:
         left = [g for g in left if _check(tiers[0], [g], deadline, limits[0])[0] != "unsat"]
     rest = [(h, rl) for h, rl in list(zip(tiers, limits, strict=True))[1 if len(tiers) > 1 else 0 :] if rl]
@@ -131,11 +142,17 @@ def discharge(obligation: Obligation, timeout: float) -> Outcome:
     query: Query = obligation.build()
     if query.frame:
         return outcome(Status.PROVED, "frame")
-    left = _focused(query.focus, query.goals, deadline, query.limits)
+    facts: list[Val] = []
+    for lemma in query.lemmas:
+        answer, _, info = _check([*lemma.hypotheses, *facts], [Goal(lemma.name, lemma.term)], deadline, LEMMA_RLIMIT)
+        if answer != "unsat":
+            return outcome(Status.UNKNOWN, "lemma", reason=f"lemma {lemma.name} not proved: {answer} {info or ''}")
+        facts.append(lemma.term)
+    left = _focused(query.focus, query.goals, deadline, query.limits, facts)
     if not left:
         return outcome(Status.PROVED, "focused")
     reserve = 0.0 if obligation.search_first or obligation.search is None else timeout * SEARCH_SHARE
-    answer, goal, info = _check(query.hypotheses, left, deadline - reserve, FULL_RLIMIT)
+    answer, goal, info = _check([*query.hypotheses, *facts], left, deadline - reserve, FULL_RLIMIT)
     if answer == "unsat":
         return outcome(Status.PROVED, "full")
     assert goal is not None

@@ -684,18 +684,21 @@ def _object_cap(s: SymState, r: Val) -> Val:
     return and_(occ(s, r), has_region(s, r), ne(ctype(s, r), UNTYPED))
 
 
+def _object_in_untyped(s: SymState, r: Val, u: Val) -> Val:
+    lo, hi = cobj(s, r), region_end(s, r)
+    overlapping = and_(
+        _object_cap(s, r), occ(s, u), eq(ctype(s, u), UNTYPED), overlaps(lo, hi, cobj(s, u), untyped_end(s, u))
+    )
+    below = and_(cobj(s, u) <= lo, hi <= cobj(s, u) + at(s, "cwm", u))
+    return implies(overlapping, and_(below, at2(s, "anc", r, u)))
+
+
 UNTYPED_MDB = Invariant(
     "untyped_mdb",
-    "an object's capability with a parent descends from an untyped; boot objects lie outside all untyped",
+    "an object's capability with a parent descends from an untyped; an object capability overlapping "
+    "an untyped region descends from it and lies below its watermark",
     (
-        _c(
-            "boot_objects_outside_untyped",
-            "ref ref",
-            lambda s, r, u: implies(
-                and_(_object_cap(s, r), not_(has_parent(s, r)), occ(s, u), eq(ctype(s, u), UNTYPED)),
-                not_(overlaps(cobj(s, r), region_end(s, r), cobj(s, u), untyped_end(s, u))),
-            ),
-        ),
+        _c("objects_below_watermark", "ref ref", _object_in_untyped),
         _c(
             "parent_untyped_or_copy",
             "ref",
@@ -717,14 +720,14 @@ def _anc_def(s: SymState, x: Val, y: Val) -> Val:
 def _untyped_pair(s: SymState, a: Val, b: Val) -> Val:
     a_lo, a_hi, b_lo, b_hi = cobj(s, a), untyped_end(s, a), cobj(s, b), untyped_end(s, b)
     both = and_(occ(s, a), occ(s, b), ne(a, b), eq(ctype(s, a), UNTYPED), eq(ctype(s, b), UNTYPED))
-    b_in_a = and_(a_lo <= b_lo, b_hi <= a_hi, at2(s, "anc", b, a))
-    a_in_b = and_(b_lo <= a_lo, a_hi <= b_hi, at2(s, "anc", a, b))
+    b_in_a = and_(a_lo <= b_lo, b_hi <= a_lo + at(s, "cwm", a), at2(s, "anc", b, a))
+    a_in_b = and_(b_lo <= a_lo, a_hi <= b_lo + at(s, "cwm", b), at2(s, "anc", a, b))
     return implies(and_(both, overlaps(a_lo, a_hi, b_lo, b_hi)), or_(b_in_a, a_in_b))
 
 
 UNTYPED_INC = Invariant(
     "untyped_inc",
-    "untyped regions are nested or disjoint, and a nested one descends from its container",
+    "untyped regions are nested or disjoint, and a nested one descends from its container and lies below its watermark",
     (
         _c(
             "ancestor_definition",
@@ -775,7 +778,7 @@ VALID_IDLE = Invariant(
     "the idle thread lives in the kernel image, is IDLE, holds and is held by nothing",
     (
         _c("idle_thread", "", lambda s: and_(is_tcb(s, s.idle), eq(tstate(s, s.idle), IDLE_STATE))),
-        _c("in_kernel_image", "", lambda s: and_(s.kbase <= s.idle, s.idle < s.kbase + s.ksize)),
+        _c("in_kernel_image", "", lambda s: and_(s.kbase <= s.idle, s.idle + obj_size(s, s.idle) <= s.kbase + s.ksize)),
         _c(
             "holds_nothing",
             "",
@@ -1307,7 +1310,7 @@ TRIGGERS: dict[str, Callable[..., list[Val]]] = {
     "valid_objs.device_frames": _f("device"),
     "pspace_aligned.aligned": _f("osize", "radix"),
     "pspace_distinct.disjoint": lambda s, a, b: [[at(s, "osize", a), at(s, "osize", b)]],
-    "untyped_mdb.boot_objects_outside_untyped": lambda s, r, u: [[at(s, "cobj", r), at(s, "usize", u)]],
+    "untyped_mdb.objects_below_watermark": lambda s, r, u: [[at(s, "cobj", r), at(s, "usize", u)]],
     "untyped_inc.nested_or_disjoint": lambda s, a, b: [[at(s, "usize", a), at(s, "usize", b)]],
     "valid_reply_caps.unique": lambda s, a, b: [[at(s, "reply", a), at(s, "reply", b)]],
     # facts that mention a slot's parent: only where that parent is read, so that they do not

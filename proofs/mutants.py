@@ -18,8 +18,9 @@ from mlk.proofs.access import FRAME, NTFN, ON_SEND, RUNNING, TCB
 from mlk.proofs.enc import Kernel
 from mlk.proofs.enc.base import OK, OpResult, first_error, get, get2, put, when
 from mlk.proofs.enc.cspace import SymCap, read_cap
+from mlk.proofs.enc.ops import Carve
 from mlk.proofs.symstate import SymState
-from mlk.proofs.terms import NONE, Val, and_, eq, ite, ne, no_ref, not_, or_, rights_of
+from mlk.proofs.terms import NONE, Val, and_, div, eq, ite, ne, no_ref, not_, or_, rights_of
 
 
 class TickOverfill(Kernel):
@@ -70,6 +71,14 @@ class RetypeReuses(Kernel):
 
     def retype(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:
         return super().retype(put(s, "nchild", ref, 0), tid, ref, cap, args)
+
+
+class RetypeOverlappingCarve(Kernel):
+    """``untyped.retype`` steps between the objects it carves by half an object's size (``i <<
+    bits - 1`` for ``i << bits``): each new object overlaps the one before."""
+
+    def carve_addr(self, c: Carve, k: Val) -> Val:
+        return c.start + self.times(k, div(c.unit, 2))
 
 
 class SendKeepsReceiverQueued(Kernel):
@@ -363,6 +372,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("send-blocks-on-cnode", SendBlocksOnCNode(), "preserve/endpoint_send/valid_tcb_state"),
     Mutant("retype-unaligned", RetypeUnaligned(), "preserve/untyped_retype/pspace_aligned"),
     Mutant("retype-reuses", RetypeReuses(), "preserve/untyped_retype/pspace_distinct"),
+    Mutant("retype-overlapping-carve", RetypeOverlappingCarve(), "preserve/untyped_retype/pspace_distinct"),
     Mutant("send-keeps-receiver-queued", SendKeepsReceiverQueued(), "preserve/endpoint_send/sym_refs"),
     Mutant("insert-uncounted", InsertUncounted(), "preserve/cnode_copy/refcounts_exact"),
     Mutant("delete-never-destroys", DeleteNeverDestroys(), "preserve/cnode_delete/if_live_then_nonz_cap"),

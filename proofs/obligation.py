@@ -46,8 +46,21 @@ class Goal:
 
 
 @dataclass(frozen=True)
+class Lemma:
+    """A fact the goals of a query may assume once it is proved: ``term``, under ``hypotheses``
+    (a few families about the state before and the transition's guard) and the lemmas before it.
+    Lemmas shorten the goals' proofs: each goal would otherwise have to find the fact itself,
+    under every hypothesis."""
+
+    name: str
+    term: Val
+    hypotheses: Sequence[Val]
+
+
+@dataclass(frozen=True)
 class Query:
-    """An implication to prove (see the module documentation)."""
+    """An implication to prove (see the module documentation); ``lemmas`` are proved first and
+    then assumed by every attempt at the goals."""
 
     hypotheses: Sequence[Val]
     focus: Sequence[Sequence[Val]]
@@ -56,6 +69,7 @@ class Query:
     before: Any = None
     after: Any = None
     limits: Sequence[int] = ()
+    lemmas: Sequence[Lemma] = ()
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import z3
 
 from mlk.model.kernel import step
 from mlk.proofs import search, secpairs
-from mlk.proofs.catalogue import _assume, _pre, _step, prepare_preserve, preserve_query
+from mlk.proofs.catalogue import RLIMITS, _assume, _lemmas, _pre, _step, prepare_preserve, preserve_query
 from mlk.proofs.concrete import abstract, domains, keys
 from mlk.proofs.counterexample import render_states
 from mlk.proofs.enc import Kernel, concrete_event
@@ -104,6 +104,8 @@ def security_query(kernel: Kernel, transition: str, prop: Property) -> Query:
         False,
         s,
         post,
+        (RLIMITS[transition][-1],) if transition in RLIMITS else (),
+        _lemmas(kernel, transition),
     )
 
 

@@ -111,12 +111,16 @@ class Kernel(Ops):
     def handler_result(self, s: SymState, t: Val, name: str, ref: Val, cap: SymCap) -> tuple[Val, OpResult]:
         """The operation ``name`` invoked by ``t`` on ``cap`` in ``ref``, after the common checks:
         (the common checks' error, the handler's result)."""
-        info = self.reg(s, t, int(Reg.MSGINFO))
-        length = info_length(info)
-        mrs = [self.reg(s, t, int(Reg.MR0) + i) for i in range(MSG_REGS)]
+        args = self.invocation_args(s, t)
         nargs = next(n for key, (n, _) in OPERATIONS.items() if HANDLERS[key] == name)
-        result: OpResult = getattr(self, name)(s, t, ref, cap, [*mrs, length])
-        return ite(length < nargs, int(Error.TRUNCATED_MESSAGE), OK), result
+        result: OpResult = getattr(self, name)(s, t, ref, cap, args)
+        return ite(args[-1] < nargs, int(Error.TRUNCATED_MESSAGE), OK), result
+
+    def invocation_args(self, s: SymState, t: Val) -> list[Val]:
+        """What a handler gets of thread ``t``'s message: every message register, then the
+        message's length (as the spec's ``len(args)``)."""
+        length = info_length(self.reg(s, t, int(Reg.MSGINFO)))
+        return [*(self.reg(s, t, int(Reg.MR0) + i) for i in range(MSG_REGS)), length]
 
     def invoke(self, s: SymState, t: Val, ref: Val, cap: SymCap, call: Val, name: str | None) -> SymState:
         """``invocation.invoke`` of operation ``name`` (``None``: no operation of that label)."""

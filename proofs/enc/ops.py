@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from mlk.abi.errors import Error
 from mlk.abi.objects import (
@@ -50,6 +51,31 @@ from mlk.proofs.terms import (
 #: Log2 sizes an object created by Retype can have (untyped regions, CNodes, fixed kinds).
 MIN_BITS = min(UNTYPED_MIN_BITS, *OBJECT_SIZE_BITS.values())
 MAX_BITS = UNTYPED_MAX_BITS
+
+
+@dataclass(frozen=True)
+class Carve:
+    """What ``untyped.retype`` computes before it changes the state: the first failing check's
+    ``error``; the object type and size argument; the destination CNode ``cn`` and slots
+    ``first`` .. ``first + count - 1``; log2 of an object's size ``bits`` and the size ``unit``;
+    the region's first free address ``free`` (the watermark, or its base when nothing carved from
+    it is left) and the carved range ``start`` .. ``end`` (``start`` is ``free`` aligned up)."""
+
+    error: Val
+    otype: Val
+    size: Val
+    cn: Val
+    first: Val
+    count: Val
+    bits: Val
+    unit: Val
+    free: Val
+    start: Val
+    end: Val
+
+    def dst(self, k: int) -> Val:
+        """The slot of the ``k``-th object's capability."""
+        return mkref(self.cn, self.first + k)
 
 
 def _constant(value: Val) -> Callable[[Val], Val]:
@@ -293,8 +319,8 @@ class Ops(Delete):
             s = put_row(s, name, o, lam(row, _constant(value)) if is_sym(row) else CArray(value))
         return s
 
-    def retype(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:
-        """``untyped.retype``."""
+    def carve(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> Carve:
+        """The checks of ``untyped.retype`` and where it carves (nothing changed yet)."""
         type_arg, size, cnode_cptr, first, count = args[0], args[1], args[2], args[3], args[4]
         known = or_(*(eq(type_arg, int(ot)) for ot in ObjectType))
         bad_size = or_(
@@ -321,16 +347,29 @@ class Ops(Delete):
                 (end > cap.cobj + cap.usize, Error.NOT_ENOUGH_MEMORY),
             ]
         )
-        d = self.set_cap(s, ref, cap.but(cwm=end - cap.cobj))
+        return Carve(error, type_arg, size, cn, first, count, bits, unit, free, start, end)
+
+    def retype(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:
+        """``untyped.retype``: the watermark moves past the objects, then each is created in
+        turn (:meth:`carve_one`)."""
+        c = self.carve(s, tid, ref, cap, args)
+        d = self.set_cap(s, ref, cap.but(cwm=c.end - cap.cobj))
         for k in range(RETYPE_MAX_OBJECTS):
-            addr = start + self.times(k, unit)
-            dst = mkref(cn, first + k)
-            child_untyped = SymCap(UNTYPED, addr, csb=size, usize=unit)
-            child = SymCap(type_arg, addr).select(child_untyped, ne(type_arg, UNTYPED))
-            made = when(ne(type_arg, UNTYPED), put(self.new_object(d, addr, type_arg, size), "osize", addr, unit), d)
-            made = self.insert(made, dst, child, ref)
-            d = when(k < count, made, d)
-        return OpResult(error, d)
+            d = when(k < c.count, self.carve_one(d, ref, c, k), d)
+        return OpResult(c.error, d)
+
+    def carve_one(self, s: SymState, ref: Val, c: Carve, k: int) -> SymState:
+        """The ``k``-th object of a Retype: a new object at its address (but an untyped region)
+        and its capability in its slot, a child of the untyped capability in ``ref``."""
+        addr = self.carve_addr(c, k)
+        child_untyped = SymCap(UNTYPED, addr, csb=c.size, usize=c.unit)
+        child = SymCap(c.otype, addr).select(child_untyped, ne(c.otype, UNTYPED))
+        made = when(ne(c.otype, UNTYPED), put(self.new_object(s, addr, c.otype, c.size), "osize", addr, c.unit), s)
+        return self.insert(made, c.dst(k), child, ref)
+
+    def carve_addr(self, c: Carve, k: Val) -> Val:
+        """The address of the ``k``-th object of a Retype."""
+        return c.start + self.times(k, c.unit)
 
     def carve_start(self, free: Val, bits: Val) -> Val:
         """Where Retype carves the first object: ``free`` aligned up to the object size."""

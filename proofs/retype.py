@@ -1,0 +1,141 @@
+"""Where Retype carves: lemmas of the ``untyped_retype`` obligations.
+
+Every ``preserve/untyped_retype/*`` and ``security/untyped_retype/*`` obligation first proves these
+facts about the state before and the step's arguments (each under a few families, in a few
+hundredths of a second), then assumes them (:class:`mlk.proofs.obligation.Lemma`). They say, in
+the solver's terms, why the new objects overwrite nothing: the region between the untyped
+capability's first free address and its end holds no object and no untyped region but the
+capability's own and its ancestors' (:data:`mlk.proofs.invariants.UNTYPED_MDB` and
+``UNTYPED_INC`` state that of every untyped region; the derivation tree gives the case of a
+region without children, whose first free address is its base); the carved range lies inside it;
+and the destination slots are empty. Without them each goal would have to find that chain
+(original capability, ancestor, watermark) by itself, through up to
+:data:`~mlk.abi.objects.RETYPE_MAX_OBJECTS` new objects at symbolic addresses: no goal did within
+a minute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import z3
+
+from mlk.abi.objects import RETYPE_MAX_OBJECTS
+from mlk.proofs.access import (
+    UNTYPED,
+    at,
+    at2,
+    cobj,
+    ctype,
+    has_region,
+    live,
+    obj_size,
+    occ,
+    overlaps,
+    region_end,
+    untyped_end,
+)
+from mlk.proofs.enc import Kernel, SymEvent
+from mlk.proofs.enc.base import OK, get, put_row
+from mlk.proofs.enc.ops import MIN_BITS, Carve
+from mlk.proofs.invariants import by_name
+from mlk.proofs.obligation import Lemma
+from mlk.proofs.symstate import SymState
+from mlk.proofs.terms import RefSort, Val, and_, eq, implies, ne, not_
+
+
+def carve_of(kernel: Kernel, s: SymState, e: SymEvent) -> tuple[SymState, Val, Carve]:
+    """The step ``untyped_retype`` from ``s`` on ``e`` as :meth:`Kernel.effect` takes it: the
+    state with the caller's registers saved, the untyped capability's slot, and the carve."""
+    s1 = put_row(s, "ctx", s.current, e.ctx)
+    t = s1.current
+    _, ref, cap = kernel.lookup_call(s1, t)
+    return s1, ref, kernel.carve(s1, t, ref, cap, kernel.invocation_args(s1, t))
+
+
+def lemmas(kernel: Kernel, s: SymState, e: SymEvent, context: Iterable[Val]) -> list[Lemma]:
+    """The lemmas of the step ``untyped_retype`` from ``s`` on ``e`` (``context``: the guard and
+    the facts about events), in the order they are proved; each assumes the ones before it."""
+    s1, ref, c = carve_of(kernel, s, e)
+    base = list(context)
+    lo = get(s1, "cobj", ref)
+    hi = untyped_end(s1, ref)
+    ok = eq(c.error, OK)
+    x = z3.Int("lemma.x")
+    y = z3.Const("lemma.y", RefSort)
+
+    def assume(*names: str) -> list[Val]:
+        """Families (``name``) or single conjuncts (``family.conjunct``) about ``s``, and ``base``."""
+        out = []
+        for name in names:
+            family, _, conjunct = name.partition(".")
+            out += [cj.assume(s) for cj in by_name(family).conjuncts if conjunct in ("", cj.name)]
+        return out + base
+
+    def obj_end(o: Val) -> Val:
+        return o + obj_size(s1, o)
+
+    def object_cap(r: Val) -> Val:
+        return and_(occ(s1, r), has_region(s1, r), ne(ctype(s1, r), UNTYPED))
+
+    def other_untyped(r: Val) -> Val:
+        return and_(occ(s1, r), eq(ctype(s1, r), UNTYPED), ne(r, ref))
+
+    def ancestor_region(r: Val) -> Val:
+        return and_(at2(s1, "anc", ref, r), cobj(s1, r) <= lo, hi <= cobj(s1, r) + at(s1, "cwm", r))
+
+    def objects_outside(a: Val, b: Val) -> Val:
+        body = implies(and_(live(s1, x), overlaps(x, obj_end(x), a, b)), obj_end(x) <= a)
+        return z3.ForAll([x], body, patterns=[get(s1, "kind", x)])
+
+    def untyped_outside(a: Val, b: Val) -> Val:
+        body = implies(and_(other_untyped(y), overlaps(cobj(s1, y), untyped_end(s1, y), a, b)), ancestor_region(y))
+        return z3.ForAll([y], body, patterns=[get(s1, "usize", y)])
+
+    dests = [implies(k < c.count, and_(not_(occ(s1, c.dst(k))), ne(c.dst(k), ref))) for k in range(RETYPE_MAX_OBJECTS)]
+    return [
+        Lemma(
+            "region_capabilities",
+            z3.ForAll(
+                [y],
+                not_(and_(object_cap(y), overlaps(cobj(s1, y), region_end(s1, y), c.free, hi))),
+                patterns=[get(s1, "cobj", y)],
+            ),
+            assume("untyped_mdb", "cdt_paths", "cdt_links", "valid_caps"),
+        ),
+        Lemma(
+            "region_objects",
+            objects_outside(c.free, hi),
+            assume(
+                "if_live_then_nonz_cap.live_has_original",
+                "valid_idle.in_kernel_image",
+                "valid_global_refs",
+                "valid_caps.target",
+            ),
+        ),
+        Lemma(
+            "region_untyped",
+            untyped_outside(c.free, hi),
+            assume("untyped_inc", "cdt_paths", "cdt_links", "valid_caps"),
+        ),
+        Lemma(
+            "carve_inside",
+            implies(
+                ok,
+                and_(
+                    occ(s1, ref),
+                    eq(ctype(s1, ref), UNTYPED),
+                    lo <= c.free,
+                    c.free <= c.start,
+                    c.end <= hi,
+                    c.unit >= 1 << MIN_BITS,
+                    c.count >= 1,
+                    c.count <= RETYPE_MAX_OBJECTS,
+                ),
+            ),
+            assume("valid_caps"),
+        ),
+        Lemma("carve_objects", implies(ok, objects_outside(c.start, c.end)), base),
+        Lemma("carve_untyped", implies(ok, untyped_outside(c.start, c.end)), base),
+        Lemma("destinations_empty", implies(ok, and_(*dests)), assume("valid_caps")),
+    ]
