@@ -140,7 +140,6 @@ def security_counterexample(
 PENDING: tuple[str, ...] = (
     "untyped_retype/confinement",
     "untyped_retype/integrity",
-    "untyped_retype/rights_never_grow",
     "cnode_revoke/confinement",
     "cnode_revoke/integrity",
 )
