@@ -1218,8 +1218,9 @@ def _descends_from(s: SymState, r: Val, root: Val) -> Val:
 ORIGINALS = Invariant(
     "originals",
     "aux: every capability to an object descends from (or is) the object's original, and every "
-    "handler capability of a line from the line's original handler capability; so deleting a "
-    "childless original deletes the last capability to its object or line",
+    "handler capability of a line from the line's original handler capability, which is the only "
+    "handler capability of the line without a parent of the same line; so deleting a childless "
+    "original deletes the last capability to its object or line",
     (
         _c(
             "caps_descend_from_original",
@@ -1242,6 +1243,18 @@ ORIGINALS = Invariant(
                     not_(has_parent(s, at(s, "handler", line))),
                     not_(same_target(s, parent(s, at(s, "handler", line)), at(s, "handler", line))),
                 ),
+            ),
+        ),
+        _c(
+            "original_handler_unique",
+            "ref",
+            lambda s, r: implies(
+                and_(
+                    occ(s, r),
+                    eq(ctype(s, r), IRQH),
+                    or_(not_(has_parent(s, r)), not_(same_target(s, parent(s, r), r))),
+                ),
+                eq(at(s, "handler", cobj(s, r)), r),
             ),
         ),
     ),
@@ -1327,6 +1340,7 @@ TRIGGERS: dict[str, Callable[..., list[Val]]] = {
     "originals.caps_descend_from_original": _f("cobj"),
     "originals.handlers_descend_from_original": _f("cobj"),
     "originals.line_handler_original": _f("handler"),
+    "originals.original_handler_unique": _f("cobj"),
     "valid_irq_handlers.signal_line_has_handler": _f("handler"),
     # address spaces: a fact about an entry where that entry is read, about a mapped capability
     # where its mapping is read

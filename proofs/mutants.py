@@ -102,6 +102,43 @@ class DeleteNeverDestroys(Kernel):
         return s
 
 
+class DestroyTcbNoSuspend(Kernel):
+    """``delete.destroy_tcb`` forgets to suspend the thread: a runnable thread stays in its ready
+    queue (a blocked one in its wait queue) after its TCB is gone."""
+
+    def destroy_tcb(self, s: SymState, t: Val) -> SymState:
+        s = self.unbind(s, t)
+        s = self.discard_reply(s, t)
+        s = self.drop_if(s, t, 0)
+        s = self.drop_if(s, t, 1)
+        return self.remove(s, t)
+
+
+class DestroyTcbKeepsRefs(Kernel):
+    """``delete.destroy_tcb`` does not release the thread's CSpace and VSpace (their ``tcb_refs``
+    still count it)."""
+
+    def destroy_tcb(self, s: SymState, t: Val) -> SymState:
+        s = self.suspend(s, t)
+        s = self.unbind(s, t)
+        s = self.discard_reply(s, t)
+        return self.remove(s, t)
+
+
+class DestroyNotificationBound(Kernel):
+    """``delete.destroy`` removes a notification without unbinding its bound thread."""
+
+    def destroy(self, s: SymState, cap: SymCap) -> SymState:
+        return when(eq(cap.ctype, NTFN), self.remove(s, cap.cobj), super().destroy(s, cap))
+
+
+class DestroyHandlerKeepsLine(Kernel):
+    """``delete.destroy`` of the last handler capability of a line leaves the line SIGNAL."""
+
+    def release(self, s: SymState, line: Val) -> SymState:
+        return s
+
+
 class UnlinkKeepsChild(Kernel):
     """``cspace.unlink`` empties the slot but leaves it in its parent's list of children."""
 
@@ -377,6 +414,11 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("insert-uncounted", InsertUncounted(), "preserve/cnode_copy/refcounts_exact"),
     Mutant("delete-never-destroys", DeleteNeverDestroys(), "preserve/cnode_delete/if_live_then_nonz_cap"),
     Mutant("unlink-keeps-child", UnlinkKeepsChild(), "preserve/cnode_delete/cdt_links"),
+    # -- the delete path (Delete and Revoke destroy objects)
+    Mutant("destroy-tcb-no-suspend", DestroyTcbNoSuspend(), "preserve/cnode_delete/valid_queues"),
+    Mutant("destroy-tcb-keeps-refs", DestroyTcbKeepsRefs(), "preserve/cnode_delete/refcounts_exact"),
+    Mutant("destroy-notification-bound", DestroyNotificationBound(), "preserve/cnode_delete/valid_tcb_state"),
+    Mutant("destroy-handler-keeps-line", DestroyHandlerKeepsLine(), "preserve/cnode_revoke/valid_irq_handlers"),
     Mutant("move-own-parent", MoveOwnParent(), "preserve/cnode_move/no_mloop"),
     Mutant("retype-keeps-watermark", RetypeKeepsWatermark(), "preserve/untyped_retype/descendants_inc"),
     Mutant("transfer-without-parent", TransferWithoutParent(), "preserve/cnode_copy/untyped_mdb"),

@@ -37,12 +37,16 @@ class Status(StrEnum):
 class Goal:
     """One conjunct to prove: ``name`` (``family.conjunct``) and the term, with its quantified
     variables replaced by the constants ``witnesses``; ``focus``, when not empty, the hypotheses
-    known to suffice for it (tried before the query's tiers)."""
+    known to suffice for it (tried before the query's tiers). ``hints`` are instances of the
+    hypotheses at the witnesses that the proof is likely to need (the same conjunct of the state
+    before, at the same witnesses): the solver gets them as ground facts, so that it need not find
+    that instantiation itself. They follow from the hypotheses, so adding them proves nothing new."""
 
     name: str
     term: Val
     witnesses: Sequence[Val] = ()
     focus: Sequence[Val] = ()
+    hints: Sequence[Val] = ()
 
 
 @dataclass(frozen=True)

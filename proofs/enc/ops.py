@@ -153,6 +153,7 @@ class Ops(Delete):
     def delete_slot(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:
         """``cnode.delete_slot``."""
         serr, target = self.slot_in(s, cap.cobj, args[0])
+        target = self.named("delete.target", target)
         present = get(s, "occ", target)
         derr = self.check_delete(s, target)
         error = first_error([(ne(serr, OK), serr), (and_(present, ne(derr, OK)), derr)])
@@ -161,9 +162,10 @@ class Ops(Delete):
     def revoke(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:
         """``cnode.revoke``."""
         serr, target = self.slot_in(s, cap.cobj, args[0])
+        target = self.named("revoke.target", target)
         n = get(s, "nchild", target)
         some = and_(get(s, "occ", target), n > 0)
-        child = get2(s, "childat", target, n - 1)
+        child = self.named("revoke.child", get2(s, "childat", target, n - 1))
         derr = self.check_delete(s, child)
         error = first_error([(ne(serr, OK), serr), (and_(some, ne(derr, OK)), derr)])
         left = ite(some, n - 1, 0)

@@ -17,6 +17,8 @@ class Sched:
     def __init__(self) -> None:
         #: Definitions of fresh constants introduced while building terms (:meth:`highest`).
         self.side: list[Val] = []
+        #: The constants :meth:`named` made, by name (the latest of each name).
+        self.names: dict[str, Val] = {}
 
     def set_state(
         self,
@@ -117,6 +119,17 @@ class Sched:
         some = z3.And(h >= 0, h < NUM_PRIORITIES, z3.Select(qlen, h) > 0, above_empty)
         self.side.append(z3.Or(none, some))
         return h
+
+    def named(self, name: str, value: Val) -> Val:
+        """``value`` itself on a concrete state; on a symbolic one a fresh constant ``name`` with
+        ``constant == value`` as a side condition (:meth:`side_conditions`), so that a term the
+        effect repeats everywhere (the slot Revoke deletes) is one symbol in every formula."""
+        if not is_sym(value):
+            return value
+        c = z3.FreshConst(value.sort(), name)
+        self.side.append(c == value)
+        self.names[name] = c
+        return c
 
     def side_conditions(self) -> list[Val]:
         """The definitions of the fresh constants built so far (see :meth:`highest`), and forget
