@@ -210,7 +210,10 @@ GOAL_FOCUS: dict[str, tuple[str, ...]] = {
     # After a device interrupt the idle thread runs only if the signal woke nobody: that needs the
     # line's notification to be a notification (valid_irq_handlers) and its waiters to be
     # threads blocked on it (sym_refs). Without them the goal was proved only by the full proof,
-    # bounded by wall time (8 to 62 s under load, unknown at load 9); with them, 0.1 s.
+    # bounded by wall time (8 to 62 s under load, unknown at load 9); with them, 0.8 s (1.5 s with 2
+    # jobs idle). It is tried first for every transition: where it fails (the faults, Send, Receive,
+    # Signal) it costs about 1 s before the tiers prove the goal; 29.7 s for all 40 sched_highest
+    # obligations idle, 37.3 s without it.
     "sched_highest.idle_alone": (
         "valid_objs",
         "valid_queues",
