@@ -2,7 +2,8 @@
 
 The same options as the interpreter mode: ``--examples N --seed S`` searches (a failure is shrunk,
 printed with its replay command and saved to the asm corpus, exit status 1), ``--replay FILE|DIR``
-runs saved programs, ``--mutant NAME`` searches a kernel mutant instead (exit 0 when found); the
+runs saved programs, ``--mutant NAME`` searches a kernel mutant instead (exit 0 when found; the
+shrunk program goes to ``WORK/asm/mutant/corpus``, replayed with ``--mutant NAME``); the
 spec coverage of the checked runs is printed after a search. :data:`MUTANTS` are bugs only this
 mode's register-level checks see.
 """
@@ -13,7 +14,7 @@ import argparse
 from pathlib import Path
 
 from mlk.refinement import mutants
-from mlk.refinement.difftest import asmgen, asmrun, search
+from mlk.refinement.difftest import asmgen, asmprog, asmrun, corpus, search
 from mlk.refinement.difftest.asmprog import AsmProgram
 from mlk.refinement.difftest.run import Result
 from mlk.refinement.difftest.speccov import SpecCoverage
@@ -31,23 +32,9 @@ MUTANTS = {
 }  # fmt: skip
 
 
-def replay(session: asmrun.AsmSession, path: Path) -> int:
-    """Run the saved program(s) at ``path``; 0 when every one passes."""
-    files = sorted(path.glob("*.json")) if path.is_dir() else [path]
-    status = 0
-    for file in files:
-        _data, program = asmrun.load(file)
-        result = session.run(program, file.stem, asmrun.replay_command(file), keep=session.work / "replay" / file.stem)
-        print(result.outcome.summary())
-        if not result.outcome.passed:
-            status = 1
-            print(program.render())
-            print(result.outcome.divergence.render() if result.outcome.divergence else result.outcome.message)
-    return status
-
-
-def main(args: argparse.Namespace) -> int:
-    """Run ``mlk difftest --mode asm`` with the parsed options."""
+def main(args: argparse.Namespace, files: list[Path]) -> int:
+    """Run ``mlk difftest --mode asm`` with the parsed options (``files``: the corpus entries
+    ``--replay`` names)."""
     work: Path = args.work / "asm"
     if args.mutant is not None:
         mutant = MUTANTS.get(args.mutant) or mutants.BY_NAME[args.mutant]
@@ -55,7 +42,8 @@ def main(args: argparse.Namespace) -> int:
     else:
         session = asmrun.AsmSession(work)
     if args.replay is not None:
-        return replay(session, args.replay)
+        return corpus.replay(session, files, asmprog.from_json,
+                             lambda f: corpus.replay_command(f, asm=True, mutant=args.mutant))  # fmt: skip
     exclude = asmgen.SELF_CHECKED if args.gaps else asmgen.EXCLUDE
     cov = SpecCoverage()
     stats = search.Stats()
@@ -74,15 +62,18 @@ def main(args: argparse.Namespace) -> int:
         print(f"no failure in {args.examples} programs (seed {args.seed})")
         return 0
     if args.mutant is not None:
-        print(f"mutant {args.mutant} found: {failure.result.outcome.summary()}")
-        print(failure.program.render())
-        return 0
-    corpus = asmrun.CORPUS_DIR if args.corpus == search.CORPUS_DIR else args.corpus
-    path = asmrun.save(failure, corpus, f"mlk difftest --mode asm --examples {args.examples} --seed {args.seed}")
+        saved_to = work / "mutant" / "corpus" if args.corpus == search.CORPUS_DIR else args.corpus
+        header = f"mutant {args.mutant} found"
+    else:
+        saved_to = asmrun.CORPUS_DIR if args.corpus == search.CORPUS_DIR else args.corpus
+        header = "FAILURE"
+    flag = f" --mutant {args.mutant}" if args.mutant is not None else ""
+    origin = f"mlk difftest --mode asm{flag} --examples {args.examples} --seed {args.seed}"
+    path = asmrun.save(failure, saved_to, origin)
     outcome = failure.result.outcome
-    print(f"FAILURE: {outcome.summary()}")
+    print(f"{header}: {outcome.summary()}")
     print(failure.program.render())
     print(outcome.divergence.render() if outcome.divergence else outcome.message)
     print(f"saved to {path}")
-    print(f"replay: {asmrun.replay_command(path)}")
-    return 1
+    print(f"replay: {corpus.replay_command(path, asm=True, mutant=args.mutant)}")
+    return 0 if args.mutant is not None else 1

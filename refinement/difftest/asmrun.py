@@ -22,7 +22,6 @@ saved to :data:`CORPUS_DIR`, which the test suite replays.
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from collections.abc import Callable
@@ -44,6 +43,7 @@ from mlk.model.state import ObjId, State, Tcb
 from mlk.refinement import capture, report, scenarios, tracefile
 from mlk.refinement.difftest import asmgen, asmprog, run, search
 from mlk.refinement.difftest.asmprog import CORRUPT_STATUS, GPRS, SP_INDEX, AsmOp, AsmProgram, AsmStep, AsmThread
+from mlk.refinement.difftest.corpus import write
 from mlk.refinement.difftest.program import ROOT_PRIORITY
 from mlk.refinement.difftest.run import CHECKPOINT_EVERY, Result
 
@@ -53,11 +53,6 @@ CONFIG = {"SCENARIO": int(Scenario.ASM), "TRACE": 1}
 CORPUS_DIR = search.CORPUS_DIR.parent / "difftest-asm"
 #: The file of the kernel sources a program replaces.
 PROGRAM_FILE = Path("user") / "asmprog.S"
-
-
-def replay_command(path: Path | str) -> str:
-    """The one-line command that replays a saved program."""
-    return f"mlk difftest --mode asm --replay {path}"
 
 
 def entry_problems(program: AsmProgram, built: kbuild.BuildResult, trace: tracefile.Trace, k: int = 0) -> list[str]:
@@ -300,18 +295,6 @@ def run_search(
 
 
 def save(failure: AsmFailure, corpus: Path, origin: str) -> Path:
-    """Write ``failure`` to ``corpus``; the path."""
-    corpus.mkdir(parents=True, exist_ok=True)
-    stem = (search.failure_kind(failure.result.outcome) or "pass").replace("divergence: ", "").replace(" ", "-")
-    n = 1
-    while (corpus / f"{stem.lower()}-{n}.json").exists():
-        n += 1
-    path = corpus / f"{stem.lower()}-{n}.json"
-    path.write_text(json.dumps(failure.to_json(path.stem, origin), indent=1) + "\n")
-    return path
-
-
-def load(path: Path) -> tuple[dict[str, Any], AsmProgram]:
-    """A corpus entry and its program."""
-    data: dict[str, Any] = json.loads(path.read_text())
-    return data, asmprog.from_json(data["program"])
+    """Write ``failure`` to ``corpus`` (:func:`mlk.refinement.difftest.corpus.write`) under a name
+    made of its failure; the path."""
+    return write(corpus, search.kind_stem(failure.result.outcome), lambda name: failure.to_json(name, origin))

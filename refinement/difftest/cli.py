@@ -12,8 +12,8 @@ import argparse
 from pathlib import Path
 
 from mlk.refinement import mutants
-from mlk.refinement.difftest import answers, asmcli, gen, search, sites
-from mlk.refinement.difftest.program import Program
+from mlk.refinement.difftest import answers, asmcli, corpus, gen, search, sites
+from mlk.refinement.difftest.program import Program, from_json
 from mlk.refinement.difftest.run import Result, Session, mutant_session
 from mlk.refinement.difftest.speccov import SpecCoverage
 from mlk.seeding import load_every_module
@@ -70,33 +70,23 @@ def _focus(text: str) -> str:
     return text
 
 
-def replay(session: Session, path: Path, mutant: str | None = None) -> int:
-    """Run the saved program(s) at ``path`` (on the kernel mutant ``mutant``, which ``session``
-    runs, when given); 0 when every one passes."""
-    files = sorted(path.glob("*.json")) if path.is_dir() else [path]
-    status = 0
-    for file in files:
-        _data, program = search.load(file)
-        command = search.replay_command(file, mutant)
-        result = session.run(program, file.stem, command, keep=session.work / "replay" / file.stem)
-        print(result.outcome.summary())
-        if not result.outcome.passed:
-            status = 1
-            print(program.render())
-            detail = result.outcome.divergence.render() if result.outcome.divergence else result.outcome.message
-            print(detail)
-            gaps = search.expected_failure(result, gen.KERNEL_GAPS)
-            if gaps:
-                print(f"(expected while the kernel does not implement {', '.join(sorted(gaps))})")
-    return status
+def _gap_note(result: Result) -> str | None:
+    """Why a replayed failure is expected: it reached a transition the kernel does not implement."""
+    gaps = search.expected_failure(result, gen.KERNEL_GAPS)
+    return f"(expected while the kernel does not implement {', '.join(sorted(gaps))})" if gaps else None
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``mlk difftest``."""
     args = parser().parse_args(argv)
     load_every_module()  # a seed then draws the same programs here as in the test suite
+    try:
+        files = corpus.entries(args.replay) if args.replay is not None else []
+    except corpus.CorpusError as exc:
+        print(f"mlk difftest: {exc}")
+        return 2
     if args.mode == "asm":
-        return asmcli.main(args)
+        return asmcli.main(args, files)
     if args.mutant in asmcli.MUTANTS:
         print(f"mlk difftest: mutant {args.mutant} is for --mode asm")
         return 2
@@ -105,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         session = Session(args.work)
     if args.replay is not None:
-        return replay(session, args.replay, args.mutant)
+        command = lambda f: corpus.replay_command(f, mutant=args.mutant)  # noqa: E731
+        return corpus.replay(session, files, from_json, command, _gap_note)
     exclude = frozenset() if args.gaps else gen.KERNEL_GAPS
     cov = SpecCoverage()
     stats = search.Stats()
@@ -126,15 +117,15 @@ def main(argv: list[str] | None = None) -> int:
     mutant = f" --mutant {args.mutant}" if args.mutant is not None else ""
     # A mutant's failure is no kernel bug: it goes to the work directory, not to the regression
     # corpus (unless --corpus names a place).
-    corpus = args.work / "mutant" / "corpus" if mutant and args.corpus == search.CORPUS_DIR else args.corpus
+    saved_to = args.work / "mutant" / "corpus" if mutant and args.corpus == search.CORPUS_DIR else args.corpus
     focus = f" --focus {args.focus}" if args.focus is not None else ""
     origin = f"mlk difftest{mutant}{focus} --examples {args.examples} --seed {args.seed}"
-    path = search.save(failure, corpus, origin)
+    path = search.save(failure, saved_to, origin)
     header = f"mutant {args.mutant} found" if mutant else "FAILURE"
     print(f"{header} ({failure.transition or 'no transition'}): {failure.result.outcome.summary()}")
     print(failure.program.render())
     outcome = failure.result.outcome
     print(outcome.divergence.render() if outcome.divergence else outcome.message)
     print(f"saved to {path}")
-    print(f"replay: {search.replay_command(path, args.mutant)}")
+    print(f"replay: {corpus.replay_command(path, mutant=args.mutant)}")
     return 0 if mutant else 1

@@ -14,7 +14,6 @@ replay; a failure that does not replay is reported as nondeterminism (Hypothesis
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +28,8 @@ from mlk.abi.trace import RecordType
 from mlk.model.kernel import classify, step
 from mlk.refinement import checker, report
 from mlk.refinement.difftest import gen
-from mlk.refinement.difftest.program import Program, from_json
+from mlk.refinement.difftest.corpus import write
+from mlk.refinement.difftest.program import Program
 from mlk.refinement.difftest.run import Result, Session
 
 if TYPE_CHECKING:
@@ -41,12 +41,6 @@ _R = TypeVar("_R")
 _EVENT_RECORDS = frozenset((RecordType.SYSCALL, RecordType.TICK, RecordType.IRQ, RecordType.FAULT))
 #: The regression corpus: every failure found, replayed by the test suite.
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "tests" / "corpus" / "difftest"
-
-
-def replay_command(path: Path | str, mutant: str | None = None) -> str:
-    """The one-line command that replays a saved program (on the kernel mutant ``mutant``, when
-    it was found against one)."""
-    return f"mlk difftest --replay {path}" + (f" --mutant {mutant}" if mutant is not None else "")
 
 
 def failure_kind(outcome: report.Outcome) -> str | None:
@@ -86,6 +80,12 @@ def transitions_reached(result: Result) -> set[str]:
             names.add(classify(state, event))
             state = step(state, event)[0]
     return names
+
+
+def kind_stem(outcome: report.Outcome) -> str:
+    """:func:`failure_kind` as part of a file name (``divergence: registers`` gives
+    ``registers``, ``pass`` for a pass)."""
+    return (failure_kind(outcome) or "pass").replace("divergence: ", "").replace(" ", "-")
 
 
 def expected_failure(result: Result, gaps: frozenset[str]) -> set[str]:
@@ -250,21 +250,7 @@ def search(
 
 
 def save(failure: Failure, corpus: Path, origin: str) -> Path:
-    """Write ``failure`` to ``corpus`` under a name made of its failure and transition and a
-    number; the path."""
-    corpus.mkdir(parents=True, exist_ok=True)
-    kind = (failure_kind(failure.result.outcome) or "pass").replace("divergence: ", "").replace(" ", "-")
+    """Write ``failure`` to ``corpus`` (:func:`mlk.refinement.difftest.corpus.write`) under a name
+    made of its transition and its failure; the path."""
     where = failure.transition or ("final-state" if failure.result.outcome.divergence else "run")
-    stem = f"{where}-{kind}".lower()
-    n = 1
-    while (corpus / f"{stem}-{n}.json").exists():
-        n += 1
-    path = corpus / f"{stem}-{n}.json"
-    path.write_text(json.dumps(failure.to_json(path.stem, origin), indent=1) + "\n")
-    return path
-
-
-def load(path: Path) -> tuple[dict[str, Any], Program]:
-    """A corpus entry and its program."""
-    data: dict[str, Any] = json.loads(path.read_text())
-    return data, from_json(data["program"])
+    return write(corpus, f"{where}-{kind_stem(failure.result.outcome)}", lambda name: failure.to_json(name, origin))

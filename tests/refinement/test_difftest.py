@@ -16,7 +16,7 @@ import pytest
 from mlk.abi.syscalls import Reg, Syscall
 from mlk.model.kernel import TRANSITIONS
 from mlk.refinement import mutants
-from mlk.refinement.difftest import answers, cli, gen, search, sites
+from mlk.refinement.difftest import answers, cli, corpus, gen, search, sites
 from mlk.refinement.difftest.program import (
     MAX_THREADS,
     Op,
@@ -128,8 +128,8 @@ def _corpus() -> list[Path]:
 @pytest.mark.qemu
 @pytest.mark.parametrize("entry", _corpus(), ids=lambda p: p.stem)
 def test_corpus_program_refines(entry: Path, session: Session) -> None:
-    _data, program = search.load(entry)
-    result = session.run(program, entry.stem, search.replay_command(entry))
+    _data, program = corpus.read(entry, from_json)
+    result = session.run(program, entry.stem, corpus.replay_command(entry))
     gaps = search.expected_failure(result, gen.KERNEL_GAPS)
     if not result.outcome.passed and gaps:
         pytest.xfail(f"the kernel does not implement {', '.join(sorted(gaps))} yet (issue 6)")
@@ -158,13 +158,13 @@ def test_search_finds_and_shrinks_a_kernel_mutant(
     # Saved, it reads back, prints readably with its replay command, and replays: failing on the
     # mutant, passing on the kernel.
     path = search.save(failure, tmp_path / "corpus", "the test")
-    data, program = search.load(path)
+    data, program = corpus.read(path, from_json)
     assert program == failure.program and data["transition"] == "debug_putchar" and data["found_by"] == "the test"
     capsys.readouterr()
-    assert cli.replay(broken, path) == 1
+    assert corpus.replay(broken, [path], from_json, corpus.replay_command) == 1
     out = capsys.readouterr().out
-    assert "DIVERGES" in out and "DEBUG_PUTCHAR(cptr=" in out and search.replay_command(path) in out, out
-    assert cli.replay(session, path) == 0
+    assert "DIVERGES" in out and "DEBUG_PUTCHAR(cptr=" in out and corpus.replay_command(path) in out, out
+    assert corpus.replay(session, [path], from_json, corpus.replay_command) == 0
 
 
 #: Programs the search found against kernel mutants and shrank (``mlk difftest --mutant NAME
@@ -185,10 +185,10 @@ def test_a_program_found_against_a_mutant_diverges_on_it_and_refines_on_the_kern
     entry: Path, session: Session, tmp_path: Path
 ) -> None:
     name = entry.parent.name
-    data, program = search.load(entry)
-    replay = search.replay_command(entry, name)
+    data, program = corpus.read(entry, from_json)
+    replay = corpus.replay_command(entry, mutant=name)
     outcome = mutant_session(mutants.BY_NAME[name], tmp_path).run(program, entry.stem, replay).outcome
     found_again = f"(the kernel changed? find it again: {data['found_by']} --corpus {entry.parent})"
     assert search.failure_kind(outcome) == data["failure"], f"{outcome.summary()} {found_again}"
     assert outcome.divergence is not None and MUTANT_FIELDS[name] in outcome.divergence.render(), found_again
-    assert session.run(program, entry.stem, search.replay_command(entry)).outcome.passed
+    assert session.run(program, entry.stem, corpus.replay_command(entry)).outcome.passed

@@ -22,7 +22,7 @@ from mlk.abi.rights import Right
 from mlk.abi.syscalls import Reg, Syscall
 from mlk.cli import main
 from mlk.refinement import mutants
-from mlk.refinement.difftest import answers, asmcli, asmprog, asmrun, gen, search
+from mlk.refinement.difftest import answers, asmcli, asmprog, asmrun, corpus, gen, search
 from mlk.refinement.difftest.asmprog import (
     GPRS,
     AsmOp,
@@ -152,8 +152,8 @@ def _corpus() -> list[Path]:
 
 @pytest.mark.parametrize("entry", _corpus(), ids=lambda p: p.stem)
 def test_corpus_program_refines(entry: Path, session: asmrun.AsmSession) -> None:
-    _data, program = asmrun.load(entry)
-    result = session.run(program, entry.stem, asmrun.replay_command(entry))
+    _data, program = corpus.read(entry, asmprog.from_json)
+    result = session.run(program, entry.stem, corpus.replay_command(entry, asm=True))
     assert result.outcome.passed, result.outcome.message
 
 
