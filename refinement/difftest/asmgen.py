@@ -41,7 +41,7 @@ from mlk.abi.platform import KernelWindow, Pl011, Platform
 from mlk.abi.syscalls import ContextReg, Reg, Syscall
 from mlk.model import gen as spec_gen
 from mlk.model.events import Event, FaultEvent, SyscallEvent, TickEvent
-from mlk.model.kernel import classify, step
+from mlk.model.kernel import classify
 from mlk.model.state import ObjId, State, Tcb
 from mlk.refinement.difftest import answers, gen
 from mlk.refinement.difftest.asmprog import (
@@ -206,25 +206,7 @@ def generate(
     """A program for threads ``tids`` (root task first) at ``priorities``, each of at most
     ``lengths[i]`` steps, written while the spec runs from ``initial``; a thread's fault on purpose
     is its last step. It favours a device interrupt when ``device`` says so (drawn when ``None``)."""
-    writer = _Writer(rng, exclude, device)
-    steps: list[list[AsmStep]] = [[] for _ in tids]
-    stopped = [False] * len(tids)
-    index = {tid: i for i, tid in enumerate(tids)}
-    state = initial
-    while state.halted is None and state.current in index:
-        i = index[state.current]
-        tcb = state.objects[state.current]
-        assert isinstance(tcb, Tcb)
-        if len(steps[i]) >= lengths[i] or stopped[i]:
-            events: list[Event] = [FaultEvent(FaultLabel.UNDEFINED_INSTRUCTION, 0, 0, tcb.ctx)]
-        else:
-            next_step, events = writer.step(state, state.current)
-            steps[i].append(next_step)
-            stopped[i] = next_step.op in FAULTS
-        for event in events:
-            state = step(state, event)[0]
-        for event in writer.uart.after(state):
-            state = step(state, event)[0]
+    steps = gen.write_scripts(initial, tids, lengths, _Writer(rng, exclude, device), lambda s: s.op in FAULTS)
     return AsmProgram(tuple(AsmThread(p, tuple(s)) for p, s in zip(priorities, steps, strict=True)))
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import random
 from collections.abc import Callable
+from typing import Protocol, TypeVar
 
 from hypothesis import strategies as st
 
@@ -534,6 +535,56 @@ class _Writer:
         return Step(Op.SYSCALL, event.ctx[:STEP_REGS]), [event]
 
 
+S = TypeVar("S")
+S_co = TypeVar("S_co", covariant=True)
+
+
+class StepWriter(Protocol[S_co]):
+    """What writes a thread's next step while the spec runs (:class:`_Writer` here, the assembly
+    mode's writer in :mod:`mlk.refinement.difftest.asmgen`)."""
+
+    #: The UART line the steps may raise; its edges after a step are the spec's interrupts.
+    uart: UartLine
+
+    def step(self, state: State, tid: ObjId) -> tuple[S_co, list[Event]]:
+        """Thread ``tid``'s next step in ``state`` and the events it makes the spec take."""
+        ...
+
+
+def write_scripts(
+    initial: State,
+    tids: list[ObjId],
+    lengths: list[int],
+    writer: StepWriter[S],
+    ends: Callable[[S], bool] = lambda _step: False,
+) -> list[list[S]]:
+    """The steps of each thread of ``tids``, written by ``writer`` while the spec runs from
+    ``initial``: whenever a thread of ``tids`` is current, its next step and the step's events
+    (then the UART's edges, :meth:`UartLine.after`). A thread whose script is full
+    (``lengths[i]`` steps) or whose last step ``ends`` it stops: the spec takes its END step (an
+    undefined-instruction fault). The run ends when the spec halts or no thread of ``tids`` is
+    current."""
+    scripts: list[list[S]] = [[] for _ in tids]
+    stopped = [False] * len(tids)
+    index = {tid: i for i, tid in enumerate(tids)}
+    state = initial
+    while state.halted is None and state.current in index:
+        i = index[state.current]
+        tcb = state.objects[state.current]
+        assert isinstance(tcb, Tcb)
+        if len(scripts[i]) >= lengths[i] or stopped[i]:
+            events: list[Event] = [FaultEvent(FaultLabel.UNDEFINED_INSTRUCTION, 0, 0, tcb.ctx)]
+        else:
+            next_step, events = writer.step(state, state.current)
+            scripts[i].append(next_step)
+            stopped[i] = ends(next_step)
+        for event in events:
+            state = step(state, event)[0]
+        for event in writer.uart.after(state):
+            state = step(state, event)[0]
+    return scripts
+
+
 def generate(
     initial: State,
     tids: list[ObjId],
@@ -548,23 +599,7 @@ def generate(
     ``initial``. A thread whose script is full stops (its END step); the run of the spec ends when
     no thread of the program is current (the finisher's or the idle thread's turn) or it halts.
     The program favours transition ``focus`` (drawn when ``None``)."""
-    writer = _Writer(rng, exclude, focus)
-    scripts: list[list[Step]] = [[] for _ in tids]
-    index = {tid: i for i, tid in enumerate(tids)}
-    state = initial
-    while state.halted is None and state.current in index:
-        i = index[state.current]
-        tcb = state.objects[state.current]
-        assert isinstance(tcb, Tcb)
-        if len(scripts[i]) >= lengths[i]:
-            events: list[Event] = [FaultEvent(FaultLabel.UNDEFINED_INSTRUCTION, 0, 0, tcb.ctx)]
-        else:
-            next_step, events = writer.step(state, state.current)
-            scripts[i].append(next_step)
-        for event in events:
-            state = step(state, event)[0]
-        for event in writer.uart.after(state):
-            state = step(state, event)[0]
+    scripts = write_scripts(initial, tids, lengths, _Writer(rng, exclude, focus))
     return Program(tuple(Thread(p, tuple(s)) for p, s in zip(priorities, scripts, strict=True)))
 
 
