@@ -88,8 +88,8 @@ def _focused(
     facts: Sequence[Val] = (),
 ) -> list[Goal]:
     """The goals that the tiers of hypotheses leave unproved. A goal with its own focus is
-    tried under it first (:data:`FOCUS_RLIMIT`). With several tiers (limits
-    ``limits``, default :data:`TIER_RLIMITS`; a tier whose limit is 0 is skipped) the first (the
+    tried under it first (its ``focus_rlimit``, default :data:`FOCUS_RLIMIT`). With several
+    tiers (limits ``limits``, default :data:`TIER_RLIMITS`; a tier whose limit is 0 is skipped) the first (the
     goal's own family) tries every goal; then each goal left in turn is tried under each later
     tier, and the first goal that none proves stops the focused proof (the full proof takes
     over); a goal no tier proves whole is tried in its parts (:func:`split`) through the same
@@ -97,7 +97,9 @@ def _focused(
     limits = tuple(limits) or (TIER_RLIMITS if len(tiers) > 1 else (FOCUS_RLIMIT,) * len(tiers))
     tiers = [[*tier, *facts] for tier in tiers]
     left = [
-        g for g in goals if not g.focus or _check([*g.focus, *facts], [g], deadline, FOCUS_RLIMIT)[0] != "unsat"
+        g
+        for g in goals
+        if not g.focus or _check([*g.focus, *facts], [g], deadline, g.focus_rlimit or FOCUS_RLIMIT)[0] != "unsat"
     ]
     first = len(tiers) > 1 and limits[0] > 0
     if first:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from mlk.abi.errors import Error
 from mlk.abi.objects import TIME_SLICE_TICKS
-from mlk.proofs.access import FRAME, NTFN, ON_SEND, RUNNING, TCB
+from mlk.proofs.access import FRAME, NTFN, ON_SEND, PT, RUNNING, TCB
 from mlk.proofs.enc import Kernel
 from mlk.proofs.enc.base import OK, OpResult, first_error, get, get2, put, when
 from mlk.proofs.enc.cspace import SymCap, read_cap
@@ -137,6 +137,32 @@ class DestroyHandlerKeepsLine(Kernel):
 
     def release(self, s: SymState, line: Val) -> SymState:
         return s
+
+
+class DeleteKeepsFrameMapping(Kernel):
+    """``delete.delete`` unmaps only page-table capabilities: a deleted frame capability's entry
+    stays, naming a frame that is gone when the capability was its last."""
+
+    def delete(self, s: SymState, ref: Val) -> SymState:
+        cap = read_cap(s, ref)
+        return super().delete(put(s, "cmvs", ref, ite(eq(cap.ctype, FRAME), NONE, cap.cmvs)), ref)
+
+
+class DeleteKeepsTableMapping(Kernel):
+    """``delete.delete`` unmaps only frame capabilities: the entry mapping a deleted page table
+    stays, recorded by an empty slot and naming a table that is gone."""
+
+    def delete(self, s: SymState, ref: Val) -> SymState:
+        cap = read_cap(s, ref)
+        return super().delete(put(s, "cmvs", ref, ite(eq(cap.ctype, PT), NONE, cap.cmvs)), ref)
+
+
+class DeleteBusyTable(Kernel):
+    """``delete.is_busy`` forgets that a page table with entries is busy: deleting its capability
+    destroys it with frames still mapped through it, whose walks then fail."""
+
+    def is_busy(self, s: SymState, cap: SymCap) -> Val:
+        return and_(ne(cap.ctype, PT), super().is_busy(s, cap))
 
 
 class UnlinkKeepsChild(Kernel):
@@ -419,6 +445,9 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("destroy-tcb-keeps-refs", DestroyTcbKeepsRefs(), "preserve/cnode_delete/refcounts_exact"),
     Mutant("destroy-notification-bound", DestroyNotificationBound(), "preserve/cnode_delete/valid_tcb_state"),
     Mutant("destroy-handler-keeps-line", DestroyHandlerKeepsLine(), "preserve/cnode_revoke/valid_irq_handlers"),
+    Mutant("delete-keeps-frame-mapping", DeleteKeepsFrameMapping(), "preserve/cnode_delete/no_kernel_mappings"),
+    Mutant("delete-keeps-table-mapping", DeleteKeepsTableMapping(), "preserve/cnode_delete/mappings_match_caps"),
+    Mutant("delete-busy-table", DeleteBusyTable(), "preserve/cnode_delete/mapping_rights_within_cap"),
     Mutant("move-own-parent", MoveOwnParent(), "preserve/cnode_move/no_mloop"),
     Mutant("retype-keeps-watermark", RetypeKeepsWatermark(), "preserve/untyped_retype/descendants_inc"),
     Mutant("transfer-without-parent", TransferWithoutParent(), "preserve/cnode_copy/untyped_mdb"),

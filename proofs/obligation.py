@@ -40,13 +40,16 @@ class Goal:
     known to suffice for it (tried before the query's tiers). ``hints`` are instances of the
     hypotheses at the witnesses that the proof is likely to need (the same conjunct of the state
     before, at the same witnesses): the solver gets them as ground facts, so that it need not find
-    that instantiation itself. They follow from the hypotheses, so adding them proves nothing new."""
+    that instantiation itself. They follow from the hypotheses, so adding them proves nothing new.
+    ``focus_rlimit`` is the step limit of the attempt under ``focus`` (0: the default of
+    :mod:`mlk.proofs.discharge`)."""
 
     name: str
     term: Val
     witnesses: Sequence[Val] = ()
     focus: Sequence[Val] = ()
     hints: Sequence[Val] = ()
+    focus_rlimit: int = 0
 
 
 @dataclass(frozen=True)

@@ -82,10 +82,15 @@ class Vm(Ipc):
         done = self.set_cap(done, ref, cap.but(cmvs=vspace, cmva=vaddr))
         return OpResult(error, done)
 
+    def frame_entry(self, s: SymState, cap: SymCap) -> tuple[Val, Val]:
+        """The entry ``vm.unmap_frame`` removes for the mapped frame capability ``cap``: (table,
+        index), the level-3 entry on the walk it records."""
+        _, leaf = self.walk(s, cap.cmvs, cap.cmva, LEAF)
+        return leaf, table_index(cap.cmva, LEAF)
+
     def unmap_frame(self, s: SymState, cap: SymCap) -> SymState:
         """``vm.unmap_frame``."""
-        _, leaf = self.walk(s, cap.cmvs, cap.cmva, LEAF)
-        return self.remove_entry(s, leaf, table_index(cap.cmva, LEAF))
+        return self.remove_entry(s, *self.frame_entry(s, cap))
 
     def frame_unmap(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:
         """``vm.frame_unmap``."""
@@ -129,9 +134,9 @@ class Vm(Ipc):
         )
         return OpResult(error, done)
 
-    def unmap_table(self, s: SymState, cap: SymCap) -> SymState:
-        """``vm.unmap_table``: remove the first entry on the walk that points at the table (one
-        entry, chosen by level: one change of the state instead of one per level)."""
+    def table_entry(self, s: SymState, cap: SymCap) -> tuple[Val, Val, Val]:
+        """The entry ``vm.unmap_table`` removes for the mapped page-table capability ``cap``:
+        (found, table, index), the first entry on the walk it records that points at the table."""
         tables = [cap.cmvs]
         for level in range(LEAF - 1):
             tables.append(get2(s, "pte", tables[level], table_index(cap.cmva, level)))
@@ -143,6 +148,12 @@ class Vm(Ipc):
             found = or_(hit, found)
             table = ite(hit, tables[level], table)
             index = ite(hit, table_index(cap.cmva, level), index)
+        return found, table, index
+
+    def unmap_table(self, s: SymState, cap: SymCap) -> SymState:
+        """``vm.unmap_table``: remove the first entry on the walk that points at the table (one
+        entry, chosen by level: one change of the state instead of one per level)."""
+        found, table, index = self.table_entry(s, cap)
         done = when(found, self.remove_entry(s, table, index), s)
         done = put(done, "ptlevel", cap.cobj, NONE)
         return put(done, "ptvs", cap.cobj, NONE)
