@@ -40,7 +40,10 @@ def _entry(path: Path, program: object) -> Path:
         ('{"program": {"threads": [', ":1:"),  # not JSON: the line and column
         ('["a list"]', 'no "program" object'),
         ('{"program": {"thread": []}}', "malformed program: 'threads' is missing or unknown"),
-        ('{"program": {"threads": [{"priority": 3, "steps": [["no_such_step", 1]]}]}}', "'NO_SUCH_STEP' is missing or unknown"),
+        (
+            '{"program": {"threads": [{"priority": 3, "steps": [["no_such_step", 1]]}]}}',
+            "'NO_SUCH_STEP' is missing or unknown",
+        ),
         ('{"program": {"threads": [{"priority": "high", "steps": []}]}}', "ValueError"),
     ],
 )
