@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mlk.proofs import catalogue, report, runner, search, secproofs
+from mlk.proofs import catalogue, hints, report, runner, search, secproofs
 from mlk.proofs.cache import DEFAULT_DIR, Cache, source_digest
 from mlk.proofs.mutants import MUTANTS
 from mlk.proofs.mutants import by_name as mutant_by_name
@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--list", action="store_true", help="list the selected obligations and what is not encoded, then exit"
     )
+    p.add_argument(
+        "--no-hints", action="store_true", help="ignore the record of how an earlier run proved each goal (hints.json)"
+    )
+    p.add_argument(
+        "--write-hints", action="store_true", help="write the record (hints.json) from this run's outcomes"
+    )
     p.add_argument("--pending", action="store_true", help="also run the obligations of transitions not yet proved")
     p.add_argument("--mutants", action="store_true", help="check that every seeded spec bug is refuted")
     p.add_argument("--mutant", metavar="NAME", help="run the obligations against one seeded bug")
@@ -86,6 +92,18 @@ def _status(outcomes: Sequence[Outcome]) -> int:
     return 0
 
 
+def load_hints(no_hints: bool) -> dict[str, hints.Hint]:
+    """The record of :mod:`mlk.proofs.hints` (none with ``no_hints``, or when it cannot be read:
+    the proofs do not depend on it, so a warning names the cause and the run goes on)."""
+    if no_hints:
+        return {}
+    try:
+        return hints.load()
+    except hints.HintsError as exc:
+        print(f"mlk-prove: warning: hints ignored: {exc}", file=sys.stderr)
+        return {}
+
+
 def _run(
     console: Console, obligations: list[Obligation], args: argparse.Namespace, cache: Cache | None
 ) -> list[Outcome]:
@@ -106,7 +124,7 @@ def _run(
             progress.update(task, advance=1, description=f"{outcome.status}: {outcome.name}")
             progress.refresh()
 
-        fresh = runner.run(todo, jobs=args.jobs, timeout=args.timeout, on_done=done)
+        fresh = runner.run(todo, jobs=args.jobs, timeout=args.timeout, on_done=done, hints=load_hints(args.no_hints))
     by_name = {o.name: o for o in fresh} | cached
     if cache:
         for outcome in fresh:
@@ -123,7 +141,9 @@ def _mutants(console: Console, args: argparse.Namespace) -> int:
     targets = []
     for m in selected:
         obligation = next(o for o in catalogue.obligations(m.kernel, pending=True) if o.name == m.target)
-        targets.append(replace(obligation, name=f"{m.name}:{m.target}", search_first=True))
+        # each mutant is its own kernel: its process builds the one step it needs (preparing all of
+        # every mutant's steps would take longer than the search)
+        targets.append(replace(obligation, name=f"{m.name}:{m.target}", search_first=True, prepare=None))
     search.pool()
     outcomes = runner.run(targets, jobs=args.jobs, timeout=args.timeout)
     tab = Table(title="Seeded spec bugs")
@@ -179,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.jobs < 1 or args.timeout <= 0:
         print("mlk-prove: --jobs and --timeout must be positive", file=sys.stderr)
         return USAGE_STATUS
+    if args.write_hints and (args.mutant or args.mutants):
+        print("mlk-prove: --write-hints records the faithful encoding's proofs, not a mutant's", file=sys.stderr)
+        return USAGE_STATUS
     console = Console(highlight=False)
     console.print(f"Z3 {z3_version()}")
     if args.mutants:
@@ -210,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     wall = time.perf_counter() - start
     console.print(report.table(outcomes))
     report.print_failures(console, outcomes, args.mutant)
+    if args.write_hints:
+        hints.save(hints.updated(load_hints(False), outcomes))
+        console.print(f"hints written to {hints.PATH}")
     counts = report.totals(outcomes)
     console.print(
         f"{len(outcomes)} obligations: {counts['proved']} proved, {counts['refuted']} refuted, "

@@ -15,12 +15,22 @@ In order:
    are proved faster under every family than under a focus set). Fewer hypotheses make a weaker
    assumption, so *unsat* here is a proof. Each attempt has a resource limit (a count of solver
    steps, so that the outcome does not depend on the machine's load);
-3. **full proof** of the goals left, under every hypothesis, with a larger resource limit, until
-   a share of the time limit is left;
-4. **counterexample search** on concrete reachable states (:mod:`mlk.proofs.search`), in that
-   share: Z3 rarely finds models of false quantified obligations, but evaluating the encoding on
-   real states finds bugs quickly, and shows them as spec states. A seeded bug (expected to
-   fail) is searched first, before any proof attempt.
+3. **full proof** of the goals left, under every hypothesis, with a larger resource limit;
+4. **counterexample search** on concrete reachable states (:mod:`mlk.proofs.search`), in a
+   share of the time limit: Z3 rarely finds models of false quantified obligations, but
+   evaluating the encoding on real states finds bugs quickly, and shows them as spec states. A
+   seeded bug (expected to fail) is searched first, before any proof attempt.
+
+Every solver attempt is bounded by a count of solver steps (Z3's ``rlimit``), never by wall
+time, so that what is proved does not depend on the machine's load; the time limit of the
+obligation is only a safety net (the runner's hard limit, and the solver's timeout set to what is
+left of it).
+
+**Hints** (:mod:`mlk.proofs.hints`): a goal may come with the attempt that proved it in an
+earlier run (its label, :data:`GOAL`, ``t0``..., :data:`FULL` or :data:`PARTS`). That attempt is
+made first, alone; if it does not answer *unsat* (a stale hint) the goal goes through the whole
+sequence above, without repeating the attempt that failed. A hint changes only the order of the
+attempts, never what an attempt assumes: the proof is still an *unsat* answer of this run.
 
 Only an *unsat* answer is a proof. A *sat* answer of the full proof is a counterexample (Z3's
 models of quantified formulas satisfy them); Z3's unknown, its time limit or the runner's hard
@@ -30,8 +40,8 @@ limit give *unknown* (exit status 2), never *proved*.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 import z3
 
@@ -43,26 +53,56 @@ from mlk.proofs.terms import Val
 #: first because it is expected to fail, a larger one).
 SEARCH_SHARE = 0.15
 MUTANT_SEARCH_SHARE = 0.6
-#: The solver's resource limits (deterministic counts of its steps, about a million per second on
-#: the reference machine): a focused attempt under a goal's own family, under every family, under
-#: the focus families, and the full proof.
+#: The solver's resource limits (deterministic counts of its steps, 0.5 to 2 million per second
+#: on the reference machine depending on the query): a focused attempt under a goal's own family,
+#: under every family, under the focus families, and the full proof (the largest full proof of the
+#: suite takes 7 million steps; 20 million take at most 40 s at the slowest rate measured, so the
+#: step count, not the default time limit of 60 s, ends a full proof).
 OWN_RLIMIT = 500_000
 ALL_RLIMIT = 1_000_000
 FOCUS_RLIMIT = 3_000_000
-FULL_RLIMIT = 40_000_000
+FULL_RLIMIT = 20_000_000
 #: The limit of each lemma's proof.
 LEMMA_RLIMIT = 2_000_000
 #: The limits of the tiers of a preservation query (:attr:`Query.focus`); a query with one tier
 #: (the security obligations) tries it with :data:`FOCUS_RLIMIT`.
 TIER_RLIMITS = (OWN_RLIMIT, ALL_RLIMIT, FOCUS_RLIMIT)
 
+#: Labels of the attempts that prove a goal (:attr:`mlk.proofs.obligation.Outcome.proofs`, and
+#: the hints): under the goal's own focus (:attr:`Goal.focus`), under every hypothesis (the full
+#: proof), in parts (:func:`split`; the label is ``parts:`` followed by the label of each part,
+#: comma-separated); ``t<k>`` is the ``k``-th tier of :attr:`Query.focus` (``t0`` the goal's own
+#: family, ``t1`` every family, ``t2`` the focus families of a preservation query).
+GOAL = "goal"
+FULL = "full"
+PARTS = "parts:"
+
+
+@dataclass
+class _Tally:
+    """What one discharge spent and how it proved each goal: the solver steps of every attempt,
+    the label of the attempt that proved each goal, and the attempts that failed (``(goal or
+    part, label)``, not repeated)."""
+
+    steps: int = 0
+    proofs: dict[str, str] = field(default_factory=dict)
+    failed: set[tuple[str, str]] = field(default_factory=set)
+
+
+def _count(solver: z3.Solver) -> int:
+    """The count of solver steps of the Z3 context so far (it grows across solvers)."""
+    try:
+        return int(solver.statistics().get_key_value("rlimit count"))
+    except z3.Z3Exception:  # no step counted yet
+        return 0
+
 
 def _check(
-    hypotheses: Sequence[Val], goals: Sequence[Goal], deadline: float, rlimit: int
+    hypotheses: Sequence[Val], goals: Sequence[Goal], deadline: float, rlimit: int, tally: _Tally
 ) -> tuple[str, Goal | None, object]:
-    """Prove each goal under ``hypotheses`` with ``rlimit`` steps each, all before ``deadline``:
-    ("unsat", None, None) when all are proved, ("sat", goal, model) for a refuted goal,
-    ("unknown", goal, reason) otherwise."""
+    """Prove each goal under ``hypotheses`` with ``rlimit`` steps each (``deadline`` is only a
+    safety net): ("unsat", None, None) when all are proved, ("sat", goal, model) for a refuted
+    goal, ("unknown", goal, reason) otherwise. The steps spent are added to ``tally``."""
     for goal in goals:
         left = deadline - time.perf_counter()
         if left <= 0:
@@ -72,7 +112,9 @@ def _check(
         solver.set("rlimit", rlimit)
         solver.add(*hypotheses, *goal.hints)
         solver.add(z3.Not(goal.term))
+        before = _count(solver)
         answer = solver.check()
+        tally.steps += _count(solver) - before
         if answer == z3.sat:
             return "sat", goal, solver.model()
         if answer != z3.unsat:
@@ -80,42 +122,83 @@ def _check(
     return "unsat", None, None
 
 
-def _focused(
-    tiers: Sequence[Sequence[Val]],
-    goals: Sequence[Goal],
-    deadline: float,
-    limits: Sequence[int] = (),
-    facts: Sequence[Val] = (),
-) -> list[Goal]:
-    """The goals that the tiers of hypotheses leave unproved. A goal with its own focus is
-    tried under it first (its ``focus_rlimit``, default :data:`FOCUS_RLIMIT`). With several
-    tiers (limits ``limits``, default :data:`TIER_RLIMITS`; a tier whose limit is 0 is skipped) the first (the
-    goal's own family) tries every goal; then each goal left in turn is tried under each later
-    tier, and the first goal that none proves stops the focused proof (the full proof takes
-    over); a goal no tier proves whole is tried in its parts (:func:`split`) through the same
-    tiers first. Every attempt assumes ``facts`` too (the proved lemmas)."""
-    limits = tuple(limits) or (TIER_RLIMITS if len(tiers) > 1 else (FOCUS_RLIMIT,) * len(tiers))
-    tiers = [[*tier, *facts] for tier in tiers]
-    left = [
-        g
-        for g in goals
-        if not g.focus or _check([*g.focus, *facts], [g], deadline, g.focus_rlimit or FOCUS_RLIMIT)[0] != "unsat"
-    ]
-    first = len(tiers) > 1 and limits[0] > 0
-    if first:
-        left = [g for g in left if _check(tiers[0], [g], deadline, limits[0])[0] != "unsat"]
-    rest = [(h, rl) for h, rl in list(zip(tiers, limits, strict=True))[1 if len(tiers) > 1 else 0 :] if rl]
+class _Attempts:
+    """The attempts that ``query`` offers its goals, by label (:data:`GOAL`), each assuming
+    ``facts`` too (the proved lemmas)."""
 
-    def tiered(goal: Goal) -> bool:
-        return any(_check(h, [goal], deadline, rl)[0] == "unsat" for h, rl in rest)
+    def __init__(self, query: Query, facts: Sequence[Val], deadline: float, tally: _Tally) -> None:
+        tiers = query.focus
+        limits = tuple(query.limits) or (TIER_RLIMITS if len(tiers) > 1 else (FOCUS_RLIMIT,) * len(tiers))
+        self.tiers = {
+            f"t{k}": ([*tier, *facts], rl) for k, (tier, rl) in enumerate(zip(tiers, limits, strict=True)) if rl
+        }
+        #: With several tiers the first (the goal's own family) is tried on every goal before the
+        #: others are tried goal by goal.
+        self.first = ["t0"] if len(tiers) > 1 and "t0" in self.tiers else []
+        self.rest = [label for label in self.tiers if label not in self.first]
+        self.everything = ([*query.hypotheses, *facts], FULL_RLIMIT)
+        self.facts = facts
+        self.deadline = deadline
+        self.tally = tally
 
-    def in_parts(goal: Goal) -> bool:
+    def attempt(self, goal: Goal, label: str, key: str) -> bool:
+        """Whether the attempt ``label`` (not :data:`PARTS`) proves ``goal``, named ``key`` (a
+        goal or a part); an attempt that failed before, or that the query does not offer, fails."""
+        if (key, label) in self.tally.failed:
+            return False
+        if label == GOAL:
+            offered = ([*goal.focus, *self.facts], goal.focus_rlimit or FOCUS_RLIMIT) if goal.focus else None
+        elif label == FULL:
+            offered = self.everything
+        else:
+            offered = self.tiers.get(label)
+        if offered is not None and _check(offered[0], [goal], self.deadline, offered[1], self.tally)[0] == "unsat":
+            return True
+        self.tally.failed.add((key, label))
+        return False
+
+    def prove(self, goal: Goal, labels: Sequence[str]) -> bool:
+        """Whether the first of ``labels`` that proves ``goal`` exists (it is recorded)."""
+        for label in labels:
+            if self.attempt(goal, label, goal.name):
+                self.tally.proofs[goal.name] = label
+                return True
+        return False
+
+    def prove_parts(self, goal: Goal, labels: Sequence[Sequence[str]] | None = None) -> bool:
+        """Whether ``goal``, of several parts (:func:`split`), is proved part by part: part ``k``
+        by the first of ``labels[k]`` that proves it (default: the tiers in order)."""
         parts = split(goal)
-        return len(parts) > 1 and all(
-            (first and _check(tiers[0], [p], deadline, limits[0])[0] == "unsat") or tiered(p) for p in parts
-        )
+        if len(parts) < 2 or (labels is not None and len(labels) != len(parts)):
+            return False
+        used = []
+        for k, part in enumerate(parts):
+            tried = labels[k] if labels is not None else [*self.first, *self.rest]
+            label = next((lb for lb in tried if self.attempt(part, lb, f"{goal.name}#{k}")), None)
+            if label is None:
+                return False
+            used.append(label)
+        self.tally.proofs[goal.name] = PARTS + ",".join(used)
+        return True
 
-    while left and (tiered(left[0]) or in_parts(left[0])):
+    def hinted(self, goal: Goal, hint: str) -> bool:
+        """Whether the attempt ``hint`` (a label recorded by an earlier run) proves ``goal``."""
+        if hint.startswith(PARTS):
+            return self.prove_parts(goal, [[label] for label in hint.removeprefix(PARTS).split(",")])
+        return self.prove(goal, [hint])
+
+
+def _focused(attempts: _Attempts, goals: Sequence[Goal], hints: Mapping[str, str]) -> list[Goal]:
+    """The goals that the focused attempts leave unproved. A goal with a hint is tried by that
+    attempt first. Then a goal with its own focus is tried under it (its ``focus_rlimit``, default
+    :data:`FOCUS_RLIMIT`); the first tier (the goal's own family, when there are several) tries
+    every goal left; then each goal left in turn is tried under each later tier, and the first
+    goal that none proves stops the focused proof (the full proof takes over); a goal no tier
+    proves whole is tried in its parts (:func:`split`) through every tier first."""
+    left = [g for g in goals if not (g.name in hints and attempts.hinted(g, hints[g.name]))]
+    left = [g for g in left if not (g.focus and attempts.prove(g, [GOAL]))]
+    left = [g for g in left if not attempts.prove(g, attempts.first)]
+    while left and (attempts.prove(left[0], attempts.rest) or attempts.prove_parts(left[0])):
         left.pop(0)
     return left
 
@@ -139,10 +222,12 @@ def split(goal: Goal) -> list[Goal]:
     return [goal]
 
 
-def discharge(obligation: Obligation, timeout: float) -> Outcome:
-    """Decide ``obligation`` within about ``timeout`` seconds (the runner adds a hard limit)."""
+def discharge(obligation: Obligation, timeout: float, hints: Mapping[str, str] | None = None) -> Outcome:
+    """Decide ``obligation`` within about ``timeout`` seconds (the runner adds a hard limit);
+    ``hints`` maps goal names to the label of the attempt that proved them before."""
     start = time.perf_counter()
     deadline = start + timeout
+    tally = _Tally()
 
     def outcome(
         status: Status,
@@ -160,6 +245,8 @@ def discharge(obligation: Obligation, timeout: float) -> Outcome:
             counterexample=counterexample,
             reason=reason,
             method=method,
+            steps=tally.steps,
+            proofs=dict(tally.proofs) if status == Status.PROVED else {},
         )
 
     def searched() -> Outcome | None:
@@ -178,16 +265,18 @@ def discharge(obligation: Obligation, timeout: float) -> Outcome:
         return outcome(Status.PROVED, "frame")
     facts: list[Val] = []
     for lemma in query.lemmas:
-        answer, _, info = _check([*lemma.hypotheses, *facts], [Goal(lemma.name, lemma.term)], deadline, LEMMA_RLIMIT)
+        hypotheses = [*lemma.hypotheses, *facts]
+        answer, _, info = _check(hypotheses, [Goal(lemma.name, lemma.term)], deadline, LEMMA_RLIMIT, tally)
         if answer != "unsat":
             return outcome(Status.UNKNOWN, "lemma", reason=f"lemma {lemma.name} not proved: {answer} {info or ''}")
         facts.append(lemma.term)
-    left = _focused(query.focus, query.goals, deadline, query.limits, facts)
+    left = _focused(_Attempts(query, facts, deadline, tally), query.goals, hints or {})
     if not left:
         return outcome(Status.PROVED, "focused")
     reserve = 0.0 if obligation.search_first or obligation.search is None else timeout * SEARCH_SHARE
-    answer, goal, info = _check([*query.hypotheses, *facts], left, deadline - reserve, FULL_RLIMIT)
+    answer, goal, info = _check([*query.hypotheses, *facts], left, deadline - reserve, FULL_RLIMIT, tally)
     if answer == "unsat":
+        tally.proofs.update(dict.fromkeys((g.name for g in left), FULL))
         return outcome(Status.PROVED, "full")
     assert goal is not None
     if answer == "sat":

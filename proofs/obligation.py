@@ -85,8 +85,9 @@ class Obligation:
     next to the obligation. ``build`` makes the query; ``search`` looks for a counterexample among
     concrete states (the names of the broken conjuncts and a rendering, or ``None``), before the
     proof attempts when ``search_first`` (seeded bugs, which are expected to fail). ``prepare``
-    builds (and memoizes) what ``build`` shares with other obligations; the runner calls it before
-    forking the prover process, so that processes inherit it instead of each building it again."""
+    builds (and memoizes) what ``build`` shares with other obligations; the runner calls it for
+    every obligation before it forks any prover process, so that processes inherit it instead of
+    each building it again, and all start from the same terms."""
 
     name: str
     build: Callable[[], Query]
@@ -100,7 +101,10 @@ class Obligation:
 class Outcome:
     """The result of one obligation. ``conjunct`` is the goal that a counterexample falsifies,
     ``counterexample`` its rendering; ``reason`` explains an unknown; ``method`` how it was
-    decided (frame, focused proof, full proof, concrete search)."""
+    decided (frame, focused proof, full proof, concrete search). ``steps`` counts the solver steps
+    of every attempt (Z3's ``rlimit`` count: unlike ``seconds``, independent of the machine's
+    load); ``proofs`` maps each goal of a proved obligation to the label of the attempt that proved
+    it (:data:`mlk.proofs.discharge.GOAL`; the hints of later runs, :mod:`mlk.proofs.hints`)."""
 
     name: str
     status: Status
@@ -110,6 +114,8 @@ class Outcome:
     counterexample: str | None = None
     reason: str | None = None
     method: str | None = None
+    steps: int = 0
+    proofs: dict[str, str] = field(default_factory=dict)
     cached: bool = field(default=False, compare=False)
 
     def to_json(self) -> dict[str, object]:
@@ -123,6 +129,8 @@ class Outcome:
             "counterexample": self.counterexample,
             "reason": self.reason,
             "method": self.method,
+            "steps": self.steps,
+            "proofs": self.proofs,
             "cached": self.cached,
         }
 
@@ -136,6 +144,9 @@ class Outcome:
 
         seconds = data["seconds"]
         assert isinstance(seconds, int | float)
+        steps = data.get("steps", 0)
+        proofs = data.get("proofs") or {}
+        assert isinstance(steps, int) and isinstance(proofs, dict)
         return cls(
             name=str(data["name"]),
             status=Status(str(data["status"])),
@@ -145,4 +156,6 @@ class Outcome:
             counterexample=opt("counterexample"),
             reason=opt("reason"),
             method=opt("method"),
+            steps=steps,
+            proofs={str(k): str(v) for k, v in proofs.items()},
         )

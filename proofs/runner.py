@@ -4,6 +4,12 @@ Every obligation runs in a forked child process (at most ``jobs`` at once). Z3 g
 itself; if the child has not answered shortly after it, the runner kills that child and reports
 the obligation as unknown. A child that dies without answering is reported as unknown too: an
 obligation is proved only by an *unsat* answer that reached the parent.
+
+Before it forks any process the runner builds what the obligations share (their ``prepare``),
+once. With a record of an earlier run (:mod:`mlk.proofs.hints`) the costliest obligations start first
+and each goal's recorded attempt is made first. A fresh process per obligation makes each
+obligation's solver steps independent of which obligations ran before it, hence of the
+scheduling: Z3's steps for a query depend on what the same process solved before.
 """
 
 from __future__ import annotations
@@ -11,10 +17,11 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 
+from mlk.proofs import hints as hint_record
 from mlk.proofs.discharge import discharge
 from mlk.proofs.obligation import Obligation, Outcome, Status
 
@@ -22,9 +29,9 @@ from mlk.proofs.obligation import Obligation, Outcome, Status
 GRACE = 2.0
 
 
-def _child(obligation: Obligation, timeout: float, conn: Connection) -> None:
+def _child(obligation: Obligation, timeout: float, hints: Mapping[str, str], conn: Connection) -> None:
     try:
-        outcome = discharge(obligation, timeout)
+        outcome = discharge(obligation, timeout, hints)
     except Exception as exc:  # reported as unknown, never as proved
         outcome = Outcome(obligation.name, Status.UNKNOWN, 0.0, obligation.bound, reason=f"error: {exc!r}")
     conn.send(outcome.to_json())
@@ -46,10 +53,13 @@ def run(
     timeout: float,
     on_start: Callable[[Obligation], None] = lambda _: None,
     on_done: Callable[[Outcome], None] = lambda _: None,
+    hints: Mapping[str, hint_record.Hint] | None = None,
 ) -> list[Outcome]:
-    """Discharge ``obligations`` with ``jobs`` processes; return the outcomes in input order."""
+    """Discharge ``obligations`` with ``jobs`` processes, using the record ``hints``; return the
+    outcomes in input order."""
     ctx = multiprocessing.get_context("fork")
-    pending = list(reversed(obligations))
+    record = hints or {}
+    pending = list(reversed(hint_record.costliest_first(obligations, record)))
     running: dict[Connection, _Running] = {}
     outcomes: dict[str, Outcome] = {}
 
@@ -59,15 +69,17 @@ def run(
         outcomes[item.obligation.name] = outcome
         on_done(outcome)
 
+    for obligation in obligations:
+        if obligation.prepare is not None:
+            # a failure here is the child's to report: it builds the query again
+            with contextlib.suppress(Exception):
+                obligation.prepare()
     while pending or running:
         while pending and len(running) < max(1, jobs):
             obligation = pending.pop()
-            if obligation.prepare is not None:
-                # a failure here is the child's to report: it builds the query again
-                with contextlib.suppress(Exception):
-                    obligation.prepare()
             parent, child = ctx.Pipe(duplex=False)
-            process = ctx.Process(target=_child, args=(obligation, timeout, child), daemon=True)
+            proofs = record[obligation.name].proofs if obligation.name in record else {}
+            process = ctx.Process(target=_child, args=(obligation, timeout, proofs, child), daemon=True)
             process.start()
             child.close()
             running[parent] = _Running(obligation, process, parent, time.perf_counter())

@@ -25,7 +25,7 @@ from mlk.proofs.catalogue import (
     _lemmas,
     _pre,
     _step,
-    prepare_preserve,
+    prepare,
     preserve_query,
     step_names,
 )
@@ -111,7 +111,7 @@ STEP_HINTS: dict[str, Callable[[dict[str, Val]], list[Val]]] = {"cnode_revoke": 
 def security_query(kernel: Kernel, transition: str, prop: Property) -> Query:
     """``security/<transition>/<prop>``: the state before, the step and the hypotheses are those
     of the preservation obligations of ``transition`` (built once, see
-    :func:`mlk.proofs.catalogue.prepare_preserve`)."""
+    :func:`mlk.proofs.catalogue.prepare`)."""
     s, e = _pre()
     post, context = _step(kernel, transition)
     if all(post.f[f] is s.f[f] for f in _READS[prop.name]):
@@ -184,7 +184,7 @@ def obligations(kernel: Kernel, transitions: Sequence[str], pending: bool = Fals
                     partial(security_query, kernel, transition, prop),
                     None,
                     partial(security_counterexample, kernel, transition, prop),
-                    prepare=partial(prepare_preserve, kernel, transition),
+                    prepare=partial(prepare, kernel),
                 )
             )
         out.append(
@@ -193,7 +193,7 @@ def obligations(kernel: Kernel, transitions: Sequence[str], pending: bool = Fals
                 partial(preserve_query, kernel, transition, rights),
                 None,
                 partial(search.preserve_counterexample, kernel, transition, rights),
-                prepare=partial(prepare_preserve, kernel, transition),
+                prepare=partial(prepare, kernel),
             )
         )
     return [o for o in out if pending or o.name.removeprefix("security/") not in PENDING]
