@@ -366,14 +366,20 @@ class Recorder(dict[str, Val]):
 
 
 @cache
+def conjunct_reads(inv: Invariant) -> tuple[frozenset[str], ...]:
+    """The state fields each conjunct of family ``inv`` reads."""
+    reads = []
+    for c in inv.conjuncts:
+        rec = Recorder(SymState.fresh("r").f)
+        c.instance(SymState(rec), "r")
+        reads.append(frozenset(rec.read))
+    return tuple(reads)
+
+
+@cache
 def read_set(inv: Invariant) -> frozenset[str]:
     """The state fields family ``inv`` reads."""
-    s = SymState.fresh("r")
-    rec = Recorder(s.f)
-    traced = SymState(rec)
-    for c in inv.conjuncts:
-        c.instance(traced, "r")
-    return frozenset(rec.read)
+    return frozenset().union(*conjunct_reads(inv))
 
 
 def event_facts(e: SymEvent) -> list[Val]:
@@ -471,12 +477,26 @@ def boot_query(inv: Invariant) -> Query:
     return Query([], [], _goals(inv, _boot_state(), "w"))
 
 
+def preserve_framed(kernel: Kernel, transition: str, inv: Invariant) -> bool:
+    """Whether every field family ``inv`` reads is, term for term, the field of the state before
+    ``transition`` (the family after is then the hypothesis about the state before)."""
+    s, _ = _pre()
+    post = _step(kernel, transition)[0]
+    return all(post.f[f] is s.f[f] for f in read_set(inv))
+
+
 def preserve_query(kernel: Kernel, transition: str, inv: Invariant) -> Query:
     """``preserve/<transition>/<inv>``."""
     s, _ = _pre()
     post, context = _step(kernel, transition)
-    if all(post.f[f] is s.f[f] for f in read_set(inv)):
+    if preserve_framed(kernel, transition, inv):
         return Query([], [], [], frame=True)
+    # a conjunct whose fields are all unchanged is the hypothesis about the state before itself
+    framed = {
+        f"{inv.name}.{c.name}"
+        for c, reads in zip(inv.conjuncts, conjunct_reads(inv), strict=True)
+        if all(post.f[f] is s.f[f] for f in reads)
+    }
     bound = BOUNDS.get(f"preserve/{transition}/{inv.name}")
     context = (*context, bound[1](s)) if bound else context
     step = STEP_FAMILIES.get(transition, ())
@@ -487,12 +507,17 @@ def preserve_query(kernel: Kernel, transition: str, inv: Invariant) -> Query:
             [*_assume(f.name for f in ALL), *context],
             [*_assume(dict.fromkeys([*focus_families(inv.name), *step])), *context],
         ],
-        [_focus_of(g, transition, context) for g in _goals(inv, post, "w", s if transition in HINTED else None)],
+        [
+            _focus_of(g, transition, context)
+            for g in _goals(inv, post, "w", s if transition in HINTED else None)
+            if g.name not in framed
+        ],
         False,
         s,
         post,
         tier_limits(transition, inv.name),
         _lemmas(kernel, transition, inv.name),
+        sorted(framed),
     )
 
 
@@ -536,6 +561,7 @@ def obligations(kernel: Kernel | None = None, pending: bool = False) -> list[Obl
                     BOUNDS[name][0] if name in BOUNDS else None,
                     partial(search.preserve_counterexample, k, transition, inv),
                     prepare=partial(prepare, k),
+                    framed=partial(preserve_framed, k, transition, inv),
                 )
             )
     from mlk.proofs import secproofs  # noqa: PLC0415  (it builds on this module)

@@ -61,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--write-hints", action="store_true", help="write the record (hints.json) from this run's outcomes"
     )
+    p.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="try every attempt on every goal and record the cheapest (with --write-hints; slower)",
+    )
     p.add_argument("--pending", action="store_true", help="also run the obligations of transitions not yet proved")
     p.add_argument("--mutants", action="store_true", help="check that every seeded spec bug is refuted")
     p.add_argument("--mutant", metavar="NAME", help="run the obligations against one seeded bug")
@@ -124,7 +129,14 @@ def _run(
             progress.update(task, advance=1, description=f"{outcome.status}: {outcome.name}")
             progress.refresh()
 
-        fresh = runner.run(todo, jobs=args.jobs, timeout=args.timeout, on_done=done, hints=load_hints(args.no_hints))
+        fresh = runner.run(
+            todo,
+            jobs=args.jobs,
+            timeout=args.timeout,
+            on_done=done,
+            hints=load_hints(args.no_hints),
+            calibrate=args.calibrate,
+        )
     by_name = {o.name: o for o in fresh} | cached
     if cache:
         for outcome in fresh:
@@ -198,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if exc.code == 0 else USAGE_STATUS
     if args.jobs < 1 or args.timeout <= 0:
         print("mlk-prove: --jobs and --timeout must be positive", file=sys.stderr)
+        return USAGE_STATUS
+    if args.calibrate and not args.write_hints:
+        print("mlk-prove: --calibrate is for --write-hints (it records the cheapest attempts)", file=sys.stderr)
         return USAGE_STATUS
     if args.write_hints and (args.mutant or args.mutants):
         print("mlk-prove: --write-hints records the faithful encoding's proofs, not a mutant's", file=sys.stderr)

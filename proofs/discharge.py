@@ -3,7 +3,8 @@
 In order:
 
 1. **frame**: when every field the goal's family reads is, term for term, the field of the state
-   before, the goal is one of the hypotheses: proved without the solver; then the query's
+   before, the goal is one of the hypotheses: proved without the solver (so is each conjunct
+   whose fields are unchanged, :attr:`mlk.proofs.obligation.Query.framed`); then the query's
    **lemmas** (:class:`mlk.proofs.obligation.Lemma`), each under its own few hypotheses: a lemma
    not proved leaves the obligation unknown; proved, it is assumed by every attempt below;
 2. **focused proof**, goal by goal: a goal with hypotheses known to suffice for it
@@ -56,8 +57,8 @@ MUTANT_SEARCH_SHARE = 0.6
 #: The solver's resource limits (deterministic counts of its steps, 0.5 to 2 million per second
 #: on the reference machine depending on the query): a focused attempt under a goal's own family,
 #: under every family, under the focus families, and the full proof (the largest full proof of the
-#: suite takes 7 million steps; 20 million take at most 40 s at the slowest rate measured, so the
-#: step count, not the default time limit of 60 s, ends a full proof).
+#: suite takes 7 million steps, a few seconds at any load seen; a goal that no attempt proves
+#: may reach the time limit first under heavy load, and is unknown either way).
 OWN_RLIMIT = 500_000
 ALL_RLIMIT = 1_000_000
 FOCUS_RLIMIT = 3_000_000
@@ -70,11 +71,13 @@ TIER_RLIMITS = (OWN_RLIMIT, ALL_RLIMIT, FOCUS_RLIMIT)
 
 #: Labels of the attempts that prove a goal (:attr:`mlk.proofs.obligation.Outcome.proofs`, and
 #: the hints): under the goal's own focus (:attr:`Goal.focus`), under every hypothesis (the full
-#: proof), in parts (:func:`split`; the label is ``parts:`` followed by the label of each part,
-#: comma-separated); ``t<k>`` is the ``k``-th tier of :attr:`Query.focus` (``t0`` the goal's own
-#: family, ``t1`` every family, ``t2`` the focus families of a preservation query).
+#: proof), by frame without the solver (:attr:`Query.framed`, never attempted), in parts
+#: (:func:`split`; the label is ``parts:`` followed by the label of each part, comma-separated);
+#: ``t<k>`` is the ``k``-th tier of :attr:`Query.focus` (``t0`` the goal's own family, ``t1``
+#: every family, ``t2`` the focus families of a preservation query).
 GOAL = "goal"
 FULL = "full"
+FRAME = "frame"
 PARTS = "parts:"
 
 
@@ -181,6 +184,18 @@ class _Attempts:
         self.tally.proofs[goal.name] = PARTS + ",".join(used)
         return True
 
+    def cheapest(self, goal: Goal, labels: Sequence[str]) -> bool:
+        """Whether one of ``labels`` proves ``goal``, trying them all (calibration): the one that
+        proves it in the fewest steps is recorded."""
+        best: tuple[int, str] | None = None
+        for label in labels:
+            before = self.tally.steps
+            if self.attempt(goal, label, goal.name) and (best is None or self.tally.steps - before < best[0]):
+                best = (self.tally.steps - before, label)
+        if best is not None:
+            self.tally.proofs[goal.name] = best[1]
+        return best is not None
+
     def hinted(self, goal: Goal, hint: str) -> bool:
         """Whether the attempt ``hint`` (a label recorded by an earlier run) proves ``goal``."""
         if hint.startswith(PARTS):
@@ -188,13 +203,19 @@ class _Attempts:
         return self.prove(goal, [hint])
 
 
-def _focused(attempts: _Attempts, goals: Sequence[Goal], hints: Mapping[str, str]) -> list[Goal]:
+def _focused(attempts: _Attempts, goals: Sequence[Goal], hints: Mapping[str, str], calibrate: bool) -> list[Goal]:
     """The goals that the focused attempts leave unproved. A goal with a hint is tried by that
     attempt first. Then a goal with its own focus is tried under it (its ``focus_rlimit``, default
     :data:`FOCUS_RLIMIT`); the first tier (the goal's own family, when there are several) tries
     every goal left; then each goal left in turn is tried under each later tier, and the first
     goal that none proves stops the focused proof (the full proof takes over); a goal no tier
-    proves whole is tried in its parts (:func:`split`) through every tier first."""
+    proves whole is tried in its parts (:func:`split`) through every tier first. To
+    ``calibrate``, every goal is tried under its focus and every tier instead, and the cheapest
+    attempt that proves it is recorded (:meth:`_Attempts.cheapest`); the goals none proves whole
+    are then tried in parts as above."""
+    if calibrate:
+        every = [*attempts.first, *attempts.rest]
+        goals = [g for g in goals if not attempts.cheapest(g, [*([GOAL] if g.focus else []), *every])]
     left = [g for g in goals if not (g.name in hints and attempts.hinted(g, hints[g.name]))]
     left = [g for g in left if not (g.focus and attempts.prove(g, [GOAL]))]
     left = [g for g in left if not attempts.prove(g, attempts.first)]
@@ -222,9 +243,13 @@ def split(goal: Goal) -> list[Goal]:
     return [goal]
 
 
-def discharge(obligation: Obligation, timeout: float, hints: Mapping[str, str] | None = None) -> Outcome:
+def discharge(
+    obligation: Obligation, timeout: float, hints: Mapping[str, str] | None = None, calibrate: bool = False
+) -> Outcome:
     """Decide ``obligation`` within about ``timeout`` seconds (the runner adds a hard limit);
-    ``hints`` maps goal names to the label of the attempt that proved them before."""
+    ``hints`` maps goal names to the label of the attempt that proved them before. With
+    ``calibrate`` every attempt is made on every goal, to record the cheapest (the hints of later
+    runs): slower, and as much a proof."""
     start = time.perf_counter()
     deadline = start + timeout
     tally = _Tally()
@@ -263,6 +288,7 @@ def discharge(obligation: Obligation, timeout: float, hints: Mapping[str, str] |
     query: Query = obligation.build()
     if query.frame:
         return outcome(Status.PROVED, "frame")
+    tally.proofs.update(dict.fromkeys(query.framed, FRAME))
     facts: list[Val] = []
     for lemma in query.lemmas:
         hypotheses = [*lemma.hypotheses, *facts]
@@ -270,7 +296,7 @@ def discharge(obligation: Obligation, timeout: float, hints: Mapping[str, str] |
         if answer != "unsat":
             return outcome(Status.UNKNOWN, "lemma", reason=f"lemma {lemma.name} not proved: {answer} {info or ''}")
         facts.append(lemma.term)
-    left = _focused(_Attempts(query, facts, deadline, tally), query.goals, hints or {})
+    left = _focused(_Attempts(query, facts, deadline, tally), query.goals, hints or {}, calibrate)
     if not left:
         return outcome(Status.PROVED, "focused")
     reserve = 0.0 if obligation.search_first or obligation.search is None else timeout * SEARCH_SHARE

@@ -67,7 +67,9 @@ class Lemma:
 @dataclass(frozen=True)
 class Query:
     """An implication to prove (see the module documentation); ``lemmas`` are proved first and
-    then assumed by every attempt at the goals."""
+    then assumed by every attempt at the goals. ``framed`` names the conjuncts of the claim left
+    out of ``goals`` because they are proved by frame: every field they read is, term for term,
+    the field of the state before, so each is one of the hypotheses."""
 
     hypotheses: Sequence[Val]
     focus: Sequence[Sequence[Val]]
@@ -77,6 +79,7 @@ class Query:
     after: Any = None
     limits: Sequence[int] = ()
     lemmas: Sequence[Lemma] = ()
+    framed: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,9 @@ class Obligation:
     proof attempts when ``search_first`` (seeded bugs, which are expected to fail). ``prepare``
     builds (and memoizes) what ``build`` shares with other obligations; the runner calls it for
     every obligation before it forks any prover process, so that processes inherit it instead of
-    each building it again, and all start from the same terms."""
+    each building it again, and all start from the same terms. ``framed``, after ``prepare``, says
+    whether the query would be proved by frame (:attr:`Query.frame`) without building any term:
+    the runner then records the obligation proved by frame without starting a process."""
 
     name: str
     build: Callable[[], Query]
@@ -95,6 +100,7 @@ class Obligation:
     search: Callable[[float], tuple[list[str], str] | None] | None = None
     search_first: bool = False
     prepare: Callable[[], object] | None = None
+    framed: Callable[[], bool] | None = None
 
 
 @dataclass

@@ -6,7 +6,8 @@ the obligation as unknown. A child that dies without answering is reported as un
 obligation is proved only by an *unsat* answer that reached the parent.
 
 Before it forks any process the runner builds what the obligations share (their ``prepare``),
-once. With a record of an earlier run (:mod:`mlk.proofs.hints`) the costliest obligations start first
+once, and records the obligations proved by frame (their ``framed``: about half of them), which
+need no process. With a record of an earlier run (:mod:`mlk.proofs.hints`) the costliest obligations start first
 and each goal's recorded attempt is made first. A fresh process per obligation makes each
 obligation's solver steps independent of which obligations ran before it, hence of the
 scheduling: Z3's steps for a query depend on what the same process solved before.
@@ -29,13 +30,26 @@ from mlk.proofs.obligation import Obligation, Outcome, Status
 GRACE = 2.0
 
 
-def _child(obligation: Obligation, timeout: float, hints: Mapping[str, str], conn: Connection) -> None:
+def _child(
+    obligation: Obligation, timeout: float, hints: Mapping[str, str], calibrate: bool, conn: Connection
+) -> None:
     try:
-        outcome = discharge(obligation, timeout, hints)
+        outcome = discharge(obligation, timeout, hints, calibrate)
     except Exception as exc:  # reported as unknown, never as proved
         outcome = Outcome(obligation.name, Status.UNKNOWN, 0.0, obligation.bound, reason=f"error: {exc!r}")
     conn.send(outcome.to_json())
     conn.close()
+
+
+def _framed(obligation: Obligation) -> bool:
+    """Whether ``obligation`` is proved by frame, decided here without a prover process (no term
+    is built: what it compares was prepared); any failure leaves it to a prover process."""
+    if obligation.framed is None or obligation.search_first:
+        return False
+    try:
+        return obligation.framed()
+    except Exception:  # the prover process reports it
+        return False
 
 
 @dataclass
@@ -54,8 +68,10 @@ def run(
     on_start: Callable[[Obligation], None] = lambda _: None,
     on_done: Callable[[Outcome], None] = lambda _: None,
     hints: Mapping[str, hint_record.Hint] | None = None,
+    calibrate: bool = False,
 ) -> list[Outcome]:
-    """Discharge ``obligations`` with ``jobs`` processes, using the record ``hints``; return the
+    """Discharge ``obligations`` with ``jobs`` processes, using the record ``hints`` (or making
+    every attempt to ``calibrate`` it, :func:`mlk.proofs.discharge.discharge`); return the
     outcomes in input order."""
     ctx = multiprocessing.get_context("fork")
     record = hints or {}
@@ -74,12 +90,17 @@ def run(
             # a failure here is the child's to report: it builds the query again
             with contextlib.suppress(Exception):
                 obligation.prepare()
+    for obligation in list(pending):
+        if _framed(obligation):
+            pending.remove(obligation)
+            outcomes[obligation.name] = Outcome(obligation.name, Status.PROVED, 0.0, obligation.bound, method="frame")
+            on_done(outcomes[obligation.name])
     while pending or running:
         while pending and len(running) < max(1, jobs):
             obligation = pending.pop()
             parent, child = ctx.Pipe(duplex=False)
             proofs = record[obligation.name].proofs if obligation.name in record else {}
-            process = ctx.Process(target=_child, args=(obligation, timeout, proofs, child), daemon=True)
+            process = ctx.Process(target=_child, args=(obligation, timeout, proofs, calibrate, child), daemon=True)
             process.start()
             child.close()
             running[parent] = _Running(obligation, process, parent, time.perf_counter())

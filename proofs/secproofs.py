@@ -26,6 +26,7 @@ from mlk.proofs.catalogue import (
     _pre,
     _step,
     prepare,
+    preserve_framed,
     preserve_query,
     step_names,
 )
@@ -108,13 +109,21 @@ def _revoke_hints(names: dict[str, Val]) -> list[Val]:
 STEP_HINTS: dict[str, Callable[[dict[str, Val]], list[Val]]] = {"cnode_revoke": _revoke_hints}
 
 
+def security_framed(kernel: Kernel, transition: str, prop: Property) -> bool:
+    """Whether every field ``prop`` reads of the state after ``transition`` is, term for term,
+    the field of the state before (then the property holds: nothing it is about changed)."""
+    s, _ = _pre()
+    post = _step(kernel, transition)[0]
+    return all(post.f[f] is s.f[f] for f in _READS[prop.name])
+
+
 def security_query(kernel: Kernel, transition: str, prop: Property) -> Query:
     """``security/<transition>/<prop>``: the state before, the step and the hypotheses are those
     of the preservation obligations of ``transition`` (built once, see
     :func:`mlk.proofs.catalogue.prepare`)."""
     s, e = _pre()
     post, context = _step(kernel, transition)
-    if all(post.f[f] is s.f[f] for f in _READS[prop.name]):
+    if security_framed(kernel, transition, prop):
         return Query([], [], [], frame=True)
     goals = []
     hints = STEP_HINTS[transition](step_names(kernel, transition)) if transition in STEP_HINTS else []
@@ -185,6 +194,7 @@ def obligations(kernel: Kernel, transitions: Sequence[str], pending: bool = Fals
                     None,
                     partial(security_counterexample, kernel, transition, prop),
                     prepare=partial(prepare, kernel),
+                    framed=partial(security_framed, kernel, transition, prop),
                 )
             )
         out.append(
@@ -194,6 +204,7 @@ def obligations(kernel: Kernel, transitions: Sequence[str], pending: bool = Fals
                 None,
                 partial(search.preserve_counterexample, kernel, transition, rights),
                 prepare=partial(prepare, kernel),
+                framed=partial(preserve_framed, kernel, transition, rights),
             )
         )
     return [o for o in out if pending or o.name.removeprefix("security/") not in PENDING]

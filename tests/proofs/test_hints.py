@@ -9,7 +9,10 @@ import pytest
 import z3
 
 from mlk.proofs import catalogue, hints
+from mlk.proofs.cli import main
 from mlk.proofs.discharge import discharge
+from mlk.proofs.invariants import by_name as by_family
+from mlk.proofs.mutants import by_name
 from mlk.proofs.obligation import Goal, Obligation, Outcome, Query, Status
 
 
@@ -75,3 +78,23 @@ def test_bad_record_names_file_and_cause(tmp_path: Path, text: str, cause: str) 
     with pytest.raises(hints.HintsError, match=cause) as info:
         hints.load(path)
     assert str(path) in str(info.value)
+
+
+def test_only_unchanged_conjuncts_are_framed() -> None:
+    """A conjunct is left out of the goals only when every field it reads is unchanged: the
+    mutant that refills a slice to 6 at the tick keeps its broken conjunct among the goals."""
+    mutant = by_name("tick-overfill")
+    query = next(o for o in catalogue.obligations(mutant.kernel) if o.name == mutant.target).build()
+    goals = {g.name for g in query.goals}
+    assert "valid_objs.tcb_priority_slice" in goals
+    assert query.framed and goals.isdisjoint(query.framed)
+    assert goals | set(query.framed) == {f"valid_objs.{c.name}" for c in by_family("valid_objs").conjuncts}
+
+
+def test_calibration_records_an_attempt_per_goal(capsys: pytest.CaptureFixture[str]) -> None:
+    obligation = _obligation("preserve/tick/sched_highest")
+    outcome = discharge(obligation, 60, calibrate=True)
+    assert outcome.status == Status.PROVED
+    assert set(outcome.proofs) == {g.name for g in obligation.build().goals}
+    assert main(["--calibrate", "--only", "boot/*"]) == 2
+    assert "--calibrate is for --write-hints" in capsys.readouterr().err
