@@ -133,8 +133,13 @@ def obj_size(s: SymState, o: Val) -> Val:
 
 def obj_aligned(s: SymState, o: Val) -> Val:
     """Whether ``o`` is aligned to the size of the object there."""
-    k = kind(s, o)
-    result: Val = aligned(o, at(s, "radix", o) + CNODE_SLOT_BITS, 1 + CNODE_SLOT_BITS, MAX_RADIX + CNODE_SLOT_BITS)
+    return aligned_for(kind(s, o), at(s, "radix", o), o)
+
+
+def aligned_for(k: Val, radix: Val, o: Val) -> Val:
+    """Whether ``o`` is aligned to the size of an object of kind ``k`` (radix ``radix``, read for
+    a CNode)."""
+    result: Val = aligned(o, radix + CNODE_SLOT_BITS, 1 + CNODE_SLOT_BITS, MAX_RADIX + CNODE_SLOT_BITS)
     for ot, bits in OBJECT_SIZE_BITS.items():
         result = ite(eq(k, int(ot)), aligned(o, bits, bits, bits), result)
     return result

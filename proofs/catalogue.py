@@ -92,13 +92,11 @@ PROVED = (
 #: Transitions not in :data:`PROVED` whose preservation is proved for every family but these:
 #: their other ``preserve/*`` obligations run by default, these only with ``--pending``.
 PENDING_FAMILIES: dict[str, tuple[str, ...]] = {
-    # proved for 14 families (proofs/README.md, *Retype*); these are proved slowly, in some runs
-    # only, or time out
+    # proved for 17 families (proofs/README.md, *Retype*); these are proved slowly, or in some
+    # runs only, or time out
     "untyped_retype": (
         "valid_objs",
         "valid_caps",
-        "pspace_aligned",
-        "pspace_distinct",
         "refcounts_exact",
         "if_live_then_nonz_cap",
         "no_mloop",
@@ -110,7 +108,6 @@ PENDING_FAMILIES: dict[str, tuple[str, ...]] = {
         "mappings_match_caps",
         "cdt_paths",
         "originals",
-        "table_vspaces",
     ),
 }
 
@@ -280,11 +277,22 @@ def _focus_of(goal: Goal, transition: str, context: Sequence[Val]) -> Goal:
 STEP_FAMILIES: dict[str, tuple[str, ...]] = {"cnode_revoke": ("cdt_links",)}
 
 
-#: Transitions whose preservation goals are hinted (:func:`_goals`): those that destroy objects.
-#: Hints are not given elsewhere: the other transitions were proved without them, and with them
-#: some goals took far longer (``preserve/notification_signal/sched_highest``: its goal focus went
-#: from well under a second to 32 s, past its step limit, in the full suite's process history).
-HINTED = ("cnode_delete", "cnode_revoke")
+#: Transitions whose preservation goals are hinted (:func:`_goals`): those that destroy objects;
+#: and ``transition/family`` pairs: Retype's ``pspace_aligned`` and ``pspace_distinct``, whose
+#: goals name an object that may be new or old (with the hint 1 to 3 million steps; without it,
+#: unknown within 15 million under the same hypotheses). Hinting every Retype family left
+#: ``valid_caps.target`` and ``refcounts_exact`` unknown and made ``valid_objs``, ``sym_refs``,
+#: ``valid_tcb_state`` no cheaper. Hints are
+#: not given elsewhere: the other transitions were proved without them, and with them some goals
+#: took far longer (``preserve/notification_signal/sched_highest``: its goal focus went from well
+#: under a second to 32 s, past its step limit, in the full suite's process history).
+HINTED = ("cnode_delete", "cnode_revoke", "untyped_retype/pspace_aligned", "untyped_retype/pspace_distinct")
+
+
+def hinted(transition: str, family: str) -> bool:
+    """Whether the goals of ``preserve/<transition>/<family>`` are hinted (:data:`HINTED` names
+    the transition, or ``transition/family``)."""
+    return transition in HINTED or f"{transition}/{family}" in HINTED
 
 
 def _few_children(s: SymState) -> Val:
@@ -450,7 +458,10 @@ def _step_lemmas(kernel: Kernel, transition: str) -> tuple[Lemma, ...]:
     """The lemmas about the step ``transition`` (none for most)."""
     s, e = _pre()
     if transition == "untyped_retype":
-        return tuple(retype.lemmas(kernel, s, e, [kernel.guard(s, e, transition), *event_facts(e)]))
+        names = step_names(kernel, transition)
+        defined = [d for d in _step(kernel, transition)[1] if _defines(d, names)]
+        base = [kernel.guard(s, e, transition), *event_facts(e), *defined]
+        return tuple(retype.lemmas(kernel, s, e, names, base))
     if transition in deletion.DELETED:
         post, context = _step(kernel, transition)
         d = step_names(kernel, transition)[deletion.DELETED[transition]]
@@ -458,13 +469,19 @@ def _step_lemmas(kernel: Kernel, transition: str) -> tuple[Lemma, ...]:
     return ()
 
 
+def _defines(fact: Val, names: dict[str, Val]) -> bool:
+    """Whether ``fact`` is the definition of one of the constants ``names``."""
+    return z3.is_eq(fact) and any(fact.arg(0).eq(c) for c in names.values())
+
+
 def _lemmas(kernel: Kernel, transition: str, name: str) -> tuple[Lemma, ...]:
     """The lemmas of the obligation of ``transition`` about family or security property
-    ``name``: :mod:`mlk.proofs.retype`'s for every Retype obligation, :mod:`mlk.proofs.deletion`'s
-    for those of Delete and Revoke about the address spaces (:data:`mlk.proofs.deletion.FAMILIES`)."""
+    ``name``: :mod:`mlk.proofs.retype`'s for Retype (some only for some families,
+    :data:`mlk.proofs.retype.ONLY`), :mod:`mlk.proofs.deletion`'s for those of Delete and Revoke
+    about the address spaces (:data:`mlk.proofs.deletion.FAMILIES`)."""
     if transition in deletion.DELETED and name not in deletion.FAMILIES:
         return ()
-    return _step_lemmas(kernel, transition)
+    return tuple(lemma for lemma in _step_lemmas(kernel, transition) if retype.wanted(lemma, name))
 
 
 @cache
@@ -509,7 +526,7 @@ def preserve_query(kernel: Kernel, transition: str, inv: Invariant) -> Query:
         ],
         [
             _focus_of(g, transition, context)
-            for g in _goals(inv, post, "w", s if transition in HINTED else None)
+            for g in _goals(inv, post, "w", s if hinted(transition, inv.name) else None)
             if g.name not in framed
         ],
         False,

@@ -81,6 +81,32 @@ class RetypeOverlappingCarve(Kernel):
         return c.start + self.times(k, div(c.unit, 2))
 
 
+class RetypeFirstUncapped(Kernel):
+    """``untyped.retype`` creates its first object but inserts no capability for it: a live
+    object that no capability names."""
+
+    def carve_one(self, s: SymState, ref: Val, c: Carve, k: int) -> SymState:
+        if k != 0:
+            return super().carve_one(s, ref, c, k)
+        addr = self.carve_addr(c, k)
+        return when(ne(c.otype, 1), put(self.new_object(s, addr, c.otype, c.size), "osize", addr, c.unit), s)
+
+
+class RetypeNoObject(Kernel):
+    """``untyped.retype`` inserts the new capabilities but creates no objects for them."""
+
+    def new_object(self, s: SymState, o: Val, otype: Val, size: Val) -> SymState:
+        return s
+
+
+class RetypeObjectOrphan(Kernel):
+    """``untyped.retype`` inserts a new object's capability without linking it below the untyped
+    capability."""
+
+    def insert(self, s: SymState, ref: Val, cap: SymCap, parent: Val) -> SymState:
+        return super().insert(s, ref, cap, ite(eq(cap.ctype, 1), parent, no_ref(ref)))
+
+
 class SendKeepsReceiverQueued(Kernel):
     """``ipc.send`` delivers to the head receiver without taking it out of the queue."""
 
@@ -436,6 +462,9 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("retype-unaligned", RetypeUnaligned(), "preserve/untyped_retype/pspace_aligned"),
     Mutant("retype-reuses", RetypeReuses(), "preserve/untyped_retype/pspace_distinct"),
     Mutant("retype-overlapping-carve", RetypeOverlappingCarve(), "preserve/untyped_retype/pspace_distinct"),
+    Mutant("retype-first-uncapped", RetypeFirstUncapped(), "preserve/untyped_retype/if_live_then_nonz_cap"),
+    Mutant("retype-no-object", RetypeNoObject(), "preserve/untyped_retype/valid_caps"),
+    Mutant("retype-object-orphan", RetypeObjectOrphan(), "preserve/untyped_retype/untyped_mdb"),
     Mutant("send-keeps-receiver-queued", SendKeepsReceiverQueued(), "preserve/endpoint_send/sym_refs"),
     Mutant("insert-uncounted", InsertUncounted(), "preserve/cnode_copy/refcounts_exact"),
     Mutant("delete-never-destroys", DeleteNeverDestroys(), "preserve/cnode_delete/if_live_then_nonz_cap"),

@@ -17,12 +17,14 @@ a minute.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import fields
 
 import z3
 
 from mlk.abi.objects import RETYPE_MAX_OBJECTS
 from mlk.proofs.access import (
     UNTYPED,
+    aligned_for,
     at,
     at2,
     cobj,
@@ -43,20 +45,34 @@ from mlk.proofs.obligation import Lemma
 from mlk.proofs.symstate import SymState
 from mlk.proofs.terms import RefSort, Val, and_, eq, implies, ne, not_
 
+#: Lemmas (by name up to the first dot) that only the obligations of some families prove and
+#: assume; the others serve every obligation. The alignment of the new objects is about their
+#: addresses modulo every power of two an object's size can be: the solver spends a million steps
+#: on each proof, and assuming it burdens every goal that does not read alignment.
+ONLY: dict[str, tuple[str, ...]] = {"carve_aligned": ("pspace_aligned",)}
 
-def carve_of(kernel: Kernel, s: SymState, e: SymEvent) -> tuple[SymState, Val, Carve]:
+
+def wanted(lemma: Lemma, family: str | None) -> bool:
+    """Whether the obligation of ``family`` (``None``: a security obligation) proves and assumes
+    ``lemma``."""
+    only = ONLY.get(lemma.name.partition(".")[0])
+    return only is None or family in only
+
+
+def carve_of(kernel: Kernel, s: SymState, e: SymEvent, names: dict[str, Val]) -> tuple[SymState, Val, Carve]:
     """The step ``untyped_retype`` from ``s`` on ``e`` as :meth:`Kernel.effect` takes it: the
-    state with the caller's registers saved, the untyped capability's slot, and the carve."""
+    state with the caller's registers saved, the untyped capability's slot, and the carve, whose
+    quantities are the constants the step named (``names``, see :meth:`Kernel.named`)."""
     s1 = put_row(s, "ctx", s.current, e.ctx)
-    t = s1.current
-    _, ref, cap = kernel.lookup_call(s1, t)
-    return s1, ref, kernel.carve(s1, t, ref, cap, kernel.invocation_args(s1, t))
+    _, ref, _ = kernel.lookup_call(s1, s1.current)
+    return s1, ref, Carve(**{f.name: names[f"retype.{f.name}"] for f in fields(Carve)})
 
 
-def lemmas(kernel: Kernel, s: SymState, e: SymEvent, context: Iterable[Val]) -> list[Lemma]:
-    """The lemmas of the step ``untyped_retype`` from ``s`` on ``e`` (``context``: the guard and
-    the facts about events), in the order they are proved; each assumes the ones before it."""
-    s1, ref, c = carve_of(kernel, s, e)
+def lemmas(kernel: Kernel, s: SymState, e: SymEvent, names: dict[str, Val], context: Iterable[Val]) -> list[Lemma]:
+    """The lemmas of the step ``untyped_retype`` from ``s`` on ``e`` (``names``: the constants the
+    step named; ``context``: the guard, the facts about events and the definitions of those
+    constants), in the order they are proved; each assumes the ones before it."""
+    s1, ref, c = carve_of(kernel, s, e, names)
     base = list(context)
     lo = get(s1, "cobj", ref)
     hi = untyped_end(s1, ref)
@@ -134,6 +150,17 @@ def lemmas(kernel: Kernel, s: SymState, e: SymEvent, context: Iterable[Val]) -> 
                 ),
             ),
             assume("valid_caps"),
+        ),
+        *(
+            Lemma(
+                f"carve_aligned.{k}",
+                implies(
+                    and_(ok, ne(c.otype, UNTYPED), k < c.count),
+                    aligned_for(c.otype, c.size, kernel.carve_addr(c, k)),
+                ),
+                base,
+            )
+            for k in range(RETYPE_MAX_OBJECTS)
         ),
         Lemma("carve_objects", implies(ok, objects_outside(c.start, c.end)), base),
         Lemma("carve_untyped", implies(ok, untyped_outside(c.start, c.end)), base),

@@ -219,6 +219,26 @@ def store(a: Val, key: Val, value: Val) -> Val:
     return z3.Store(a, _lift(key), _lift(value, z3.FreshConst(a.sort().range())) if not is_sym(value) else value)
 
 
+def guarded(cond: Val, a: Val, b: Val) -> Val:
+    """``a`` if ``cond`` else ``b``, like :func:`ite`; when ``a`` is ``b`` with some entries
+    stored, the same stores into ``b`` whose values are guarded instead (``b[k] := cond ? v :
+    b[k]``, in order): equal, and a chain of stores rather than a choice between two arrays, which
+    the solver reads far more cheaply at a point (``select`` needs no case split on ``cond``)."""
+    if not (is_sym(cond) and is_sym(a) and is_sym(b) and z3.is_array(a)):
+        return ite(cond, a, b)
+    stores = []
+    rest = a
+    while not rest.eq(b) and z3.is_store(rest):
+        stores.append((rest.arg(1), rest.arg(2)))
+        rest = rest.arg(0)
+    if not rest.eq(b):
+        return ite(cond, a, b)
+    out = b
+    for key, value in reversed(stores):
+        out = z3.Store(out, key, z3.If(cond, value, z3.Select(out, key)))
+    return out
+
+
 def store2(a: Val, k1: Val, k2: Val, value: Val) -> Val:
     """Two-level array ``a`` with ``a[k1][k2]`` set to ``value``."""
     return store(a, k1, store(select(a, k1), k2, value))

@@ -18,7 +18,7 @@ import z3
 from mlk.abi.errors import Error
 from mlk.abi.syscalls import CONTEXT_REGS
 from mlk.proofs.symstate import SymState
-from mlk.proofs.terms import NONE, CArray, Val, ite, select, store
+from mlk.proofs.terms import NONE, CArray, Val, guarded, ite, select, store
 
 OK = int(Error.OK)
 
@@ -61,6 +61,17 @@ def first_error(checks: Sequence[tuple[Val, Val]], rest: Val = OK) -> Val:
 def when(cond: Val, then: SymState, otherwise: SymState) -> SymState:
     """``then`` where ``cond`` holds, else ``otherwise``."""
     return then.select(otherwise, cond)
+
+
+def when_stored(cond: Val, then: SymState, otherwise: SymState, fields: tuple[str, ...]) -> SymState:
+    """``when(cond, then, otherwise)``, with the ``fields`` that ``then`` stores into
+    ``otherwise``'s as chains of guarded stores (:func:`~mlk.proofs.terms.guarded`)."""
+    return SymState(
+        {
+            n: guarded(cond, v, otherwise.f[n]) if n in fields else ite(cond, v, otherwise.f[n])
+            for n, v in then.f.items()
+        }
+    )
 
 
 @dataclass(frozen=True)
