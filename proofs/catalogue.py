@@ -96,7 +96,6 @@ PENDING_FAMILIES: dict[str, tuple[str, ...]] = {
     # runs only, or time out
     "untyped_retype": (
         "valid_objs",
-        "valid_caps",
         "refcounts_exact",
         "if_live_then_nonz_cap",
         "no_mloop",

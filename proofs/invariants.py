@@ -377,8 +377,12 @@ PSPACE_ALIGNED = Invariant(
 
 PSPACE_DISTINCT = Invariant(
     "pspace_distinct",
-    "no two objects overlap",
+    "every object occupies memory and no two objects overlap",
     (
+        # the spec's objects are instances of its object classes, each of which has a size of at
+        # least one byte; without this a live object of no object type could have size 0 and so
+        # lie anywhere, even where Retype carves
+        _c("occupies", "live", lambda s, o: implies(live(s, o), at(s, "osize", o) >= 1)),
         _c(
             "disjoint",
             "live live",
@@ -1322,6 +1326,7 @@ TRIGGERS: dict[str, Callable[..., list[Val]]] = {
     "valid_objs.table_indices": _f2("pte"),
     "valid_objs.device_frames": _f("device"),
     "pspace_aligned.aligned": _f("osize", "radix"),
+    "pspace_distinct.occupies": _f("osize"),
     "pspace_distinct.disjoint": lambda s, a, b: [[at(s, "osize", a), at(s, "osize", b)]],
     "untyped_mdb.objects_below_watermark": lambda s, r, u: [[at(s, "cobj", r), at(s, "usize", u)]],
     "untyped_inc.nested_or_disjoint": lambda s, a, b: [[at(s, "usize", a), at(s, "usize", b)]],
