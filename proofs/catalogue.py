@@ -103,7 +103,6 @@ PENDING_FAMILIES: dict[str, tuple[str, ...]] = {
         "untyped_mdb",
         "untyped_inc",
         "valid_reply_caps",
-        "sched_highest",
         "mappings_match_caps",
         "cdt_paths",
         "originals",
