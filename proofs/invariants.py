@@ -996,6 +996,13 @@ def _entry(s: SymState, t: Val, i: Val) -> Val:
     return at2(s, "pte", t, i)
 
 
+def _inner_entry(s: SymState, t: Val, i: Val) -> tuple[Val, Val, Val]:
+    """``t`` is a page table of a level above the leaves and its entry ``i`` is not empty: the
+    antecedent of the facts about the table such an entry names (as conjuncts, joined with the
+    caller's own)."""
+    return eq(kind(s, t), PT), between(1, at(s, "ptlevel", t), vm.LEAF_LEVEL), ne(_entry(s, t, i), NONE)
+
+
 NO_KERNEL_MAPPINGS = Invariant(
     "no_kernel_mappings",
     "a VSpace's tree maps page tables at levels 0-2 and user frames at level 3",
@@ -1012,11 +1019,7 @@ NO_KERNEL_MAPPINGS = Invariant(
             "table_entries",
             "live pidx",
             lambda s, t, i: implies(
-                and_(
-                    eq(kind(s, t), PT),
-                    between(1, at(s, "ptlevel", t), vm.LEAF_LEVEL),
-                    ne(_entry(s, t, i), NONE),
-                ),
+                and_(*_inner_entry(s, t, i)),
                 and_(
                     eq(kind(s, _entry(s, t, i)), PT),
                     eq(at(s, "ptlevel", _entry(s, t, i)), at(s, "ptlevel", t) + 1),
@@ -1284,12 +1287,7 @@ TABLE_VSPACES = Invariant(
             "table_entries",
             "live pidx",
             lambda s, t, i: implies(
-                and_(
-                    eq(kind(s, t), PT),
-                    between(1, at(s, "ptlevel", t), vm.LEAF_LEVEL),
-                    ne(_entry(s, t, i), NONE),
-                    eq(kind(s, _entry(s, t, i)), PT),
-                ),
+                and_(*_inner_entry(s, t, i), eq(kind(s, _entry(s, t, i)), PT)),
                 eq(at(s, "ptvs", _entry(s, t, i)), at(s, "ptvs", t)),
             ),
         ),
