@@ -11,6 +11,7 @@ mode's register-level checks see.
 from __future__ import annotations
 
 import argparse
+import functools
 from pathlib import Path
 
 from mlk.refinement import mutants
@@ -42,8 +43,8 @@ def main(args: argparse.Namespace, files: list[Path]) -> int:
     else:
         session = asmrun.AsmSession(work)
     if args.replay is not None:
-        return corpus.replay(session, files, asmprog.from_json,
-                             lambda f: corpus.replay_command(f, asm=True, mutant=args.mutant))  # fmt: skip
+        command = functools.partial(corpus.replay_command, asm=True, mutant=args.mutant)
+        return corpus.replay(session, files, asmprog.from_json, command)
     exclude = asmgen.SELF_CHECKED if args.gaps else asmgen.EXCLUDE
     cov = SpecCoverage()
     stats = search.Stats()
@@ -61,19 +62,6 @@ def main(args: argparse.Namespace, files: list[Path]) -> int:
     if failure is None:
         print(f"no failure in {args.examples} programs (seed {args.seed})")
         return 0
-    if args.mutant is not None:
-        saved_to = work / "mutant" / "corpus" if args.corpus == search.CORPUS_DIR else args.corpus
-        header = f"mutant {args.mutant} found"
-    else:
-        saved_to = asmrun.CORPUS_DIR if args.corpus == search.CORPUS_DIR else args.corpus
-        header = "FAILURE"
-    flag = f" --mutant {args.mutant}" if args.mutant is not None else ""
-    origin = f"mlk difftest --mode asm{flag} --examples {args.examples} --seed {args.seed}"
-    path = asmrun.save(failure, saved_to, origin)
-    outcome = failure.result.outcome
-    print(f"{header}: {outcome.summary()}")
-    print(failure.program.render())
-    print(outcome.divergence.render() if outcome.divergence else outcome.message)
-    print(f"saved to {path}")
-    print(f"replay: {corpus.replay_command(path, asm=True, mutant=args.mutant)}")
-    return 0 if args.mutant is not None else 1
+    return corpus.keep(args, failure.program, failure.result.outcome,
+                       lambda where, origin: asmrun.save(failure, where, origin), work=work,
+                       corpus_dir=asmrun.CORPUS_DIR, asm=True)  # fmt: skip

@@ -41,16 +41,15 @@ from mlk.kernel_aarch64.config import Scenario
 from mlk.kernel_aarch64.diagnostics import BuildError
 from mlk.model.state import ObjId, State, Tcb
 from mlk.refinement import capture, report, scenarios, tracefile
-from mlk.refinement.difftest import asmgen, asmprog, run, search
+from mlk.refinement.difftest import asmgen, asmprog, corpus, run, search
 from mlk.refinement.difftest.asmprog import CORRUPT_STATUS, GPRS, SP_INDEX, AsmOp, AsmProgram, AsmStep, AsmThread
-from mlk.refinement.difftest.corpus import write
 from mlk.refinement.difftest.program import ROOT_PRIORITY
 from mlk.refinement.difftest.run import CHECKPOINT_EVERY, Result
 
 #: The build configuration of every program.
 CONFIG = {"SCENARIO": int(Scenario.ASM), "TRACE": 1}
 #: The regression corpus of this mode.
-CORPUS_DIR = search.CORPUS_DIR.parent / "difftest-asm"
+CORPUS_DIR = corpus.CORPUS_DIR.parent / "difftest-asm"
 #: The file of the kernel sources a program replaces.
 PROGRAM_FILE = Path("user") / "asmprog.S"
 
@@ -294,7 +293,7 @@ def run_search(
     return AsmFailure(program, result)
 
 
-def save(failure: AsmFailure, corpus: Path, origin: str) -> Path:
-    """Write ``failure`` to ``corpus`` (:func:`mlk.refinement.difftest.corpus.write`) under a name
+def save(failure: AsmFailure, where: Path, origin: str) -> Path:
+    """Write ``failure`` to the corpus directory ``where`` (:func:`mlk.refinement.difftest.corpus.write`) under a name
     made of its failure; the path."""
-    return write(corpus, search.kind_stem(failure.result.outcome), lambda name: failure.to_json(name, origin))
+    return corpus.write(where, search.kind_stem(failure.result.outcome), lambda name: failure.to_json(name, origin))

@@ -9,6 +9,7 @@ runs is printed. ``--mutant NAME`` searches a kernel mutant instead and exits 0 
 from __future__ import annotations
 
 import argparse
+import functools
 from pathlib import Path
 
 from mlk.refinement import mutants
@@ -35,7 +36,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--gaps", action="store_true",
                    help="also draw the transitions the kernel does not implement yet (KERNEL_GAPS)")  # fmt: skip
     p.add_argument("--replay", type=Path, metavar="FILE", help="run a saved program (or a directory of them)")
-    p.add_argument("--corpus", type=Path, default=search.CORPUS_DIR, help="where failures are saved")
+    p.add_argument("--corpus", type=Path, default=corpus.CORPUS_DIR, help="where failures are saved")
     p.add_argument("--mode", choices=("interp", "asm"), default="interp",
                    help="interp: scripts for the EL0 interpreter, one build per session (default); asm: generated "
                    "assembly, one guarded keystone build per batch of programs, with register-level and fault-report "
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         session = Session(args.work)
     if args.replay is not None:
-        command = lambda f: corpus.replay_command(f, mutant=args.mutant)  # noqa: E731
+        command = functools.partial(corpus.replay_command, mutant=args.mutant)
         return corpus.replay(session, files, from_json, command, _gap_note)
     exclude = frozenset() if args.gaps else gen.KERNEL_GAPS
     cov = SpecCoverage()
@@ -114,18 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     if failure is None:
         print(f"no failure in {args.examples} programs (seed {args.seed})")
         return 0
-    mutant = f" --mutant {args.mutant}" if args.mutant is not None else ""
-    # A mutant's failure is no kernel bug: it goes to the work directory, not to the regression
-    # corpus (unless --corpus names a place).
-    saved_to = args.work / "mutant" / "corpus" if mutant and args.corpus == search.CORPUS_DIR else args.corpus
-    focus = f" --focus {args.focus}" if args.focus is not None else ""
-    origin = f"mlk difftest{mutant}{focus} --examples {args.examples} --seed {args.seed}"
-    path = search.save(failure, saved_to, origin)
-    header = f"mutant {args.mutant} found" if mutant else "FAILURE"
-    print(f"{header} ({failure.transition or 'no transition'}): {failure.result.outcome.summary()}")
-    print(failure.program.render())
-    outcome = failure.result.outcome
-    print(outcome.divergence.render() if outcome.divergence else outcome.message)
-    print(f"saved to {path}")
-    print(f"replay: {corpus.replay_command(path, mutant=args.mutant)}")
-    return 0 if mutant else 1
+    return corpus.keep(args, failure.program, failure.result.outcome,
+                       lambda where, origin: search.save(failure, where, origin), work=args.work,
+                       corpus_dir=corpus.CORPUS_DIR, options=f" --focus {args.focus}" if args.focus is not None else "",
+                       about=f" ({failure.transition or 'no transition'})")  # fmt: skip

@@ -14,15 +14,21 @@ could read).
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from mlk.refinement import report
 from mlk.refinement.difftest.run import Result
 
 P = TypeVar("P")
 P_contra = TypeVar("P_contra", contravariant=True)
+
+
+#: The regression corpus: every failure found, replayed by the test suite.
+CORPUS_DIR = Path(__file__).resolve().parents[2] / "tests" / "corpus" / "difftest"
 
 
 class CorpusError(Exception):
@@ -55,7 +61,7 @@ def read(path: Path, parse: Callable[[dict[str, Any]], P]) -> tuple[dict[str, An
     except json.JSONDecodeError as exc:
         raise CorpusError(f"{path}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("program"), dict):
-        raise CorpusError(f"{path}: not a corpus entry: no \"program\" object")
+        raise CorpusError(f'{path}: not a corpus entry: no "program" object')
     try:
         return data, parse(data["program"])
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
@@ -135,3 +141,36 @@ def replay(
             if note is not None:
                 print(note)
     return status
+
+
+def keep(
+    args: argparse.Namespace,
+    program: Renders,
+    outcome: report.Outcome,
+    save: Callable[[Path, str], Path],
+    *,
+    work: Path,
+    corpus_dir: Path,
+    asm: bool = False,
+    options: str = "",
+    about: str = "",
+) -> int:
+    """Save the failure a search of ``mlk difftest`` (options ``args``) found, ``program`` with
+    ``outcome``, by ``save(directory, origin)``, and print it with its replay command; the exit
+    status: 0 when a kernel mutant was searched (it was to be found), 1 for a failure of the
+    kernel. A kernel failure goes to ``corpus_dir`` (the regression corpus the suite replays), a
+    mutant's to ``work/mutant/corpus`` (it is no kernel bug), unless ``--corpus`` names a place.
+    The origin names the command that found it (``options``: the search options it names
+    besides the count and the seed); ``about`` follows the header."""
+    mode = " --mode asm" if asm else ""
+    flag = f" --mutant {args.mutant}" if args.mutant is not None else ""
+    default = work / "mutant" / "corpus" if args.mutant is not None else corpus_dir
+    where = default if args.corpus == CORPUS_DIR else args.corpus
+    path = save(where, f"mlk difftest{mode}{flag}{options} --examples {args.examples} --seed {args.seed}")
+    header = f"mutant {args.mutant} found" if args.mutant is not None else "FAILURE"
+    print(f"{header}{about}: {outcome.summary()}")
+    print(program.render())
+    print(outcome.divergence.render() if outcome.divergence else outcome.message)
+    print(f"saved to {path}")
+    print(f"replay: {replay_command(path, asm=asm, mutant=args.mutant)}")
+    return 0 if args.mutant is not None else 1

@@ -39,8 +39,6 @@ _P = TypeVar("_P", Program, "AsmProgram")
 _R = TypeVar("_R")
 
 _EVENT_RECORDS = frozenset((RecordType.SYSCALL, RecordType.TICK, RecordType.IRQ, RecordType.FAULT))
-#: The regression corpus: every failure found, replayed by the test suite.
-CORPUS_DIR = Path(__file__).resolve().parents[2] / "tests" / "corpus" / "difftest"
 
 
 def failure_kind(outcome: report.Outcome) -> str | None:
@@ -249,8 +247,9 @@ def search(
     return Failure(program, result, failing_transition(result))
 
 
-def save(failure: Failure, corpus: Path, origin: str) -> Path:
-    """Write ``failure`` to ``corpus`` (:func:`mlk.refinement.difftest.corpus.write`) under a name
-    made of its transition and its failure; the path."""
-    where = failure.transition or ("final-state" if failure.result.outcome.divergence else "run")
-    return write(corpus, f"{where}-{kind_stem(failure.result.outcome)}", lambda name: failure.to_json(name, origin))
+def save(failure: Failure, where: Path, origin: str) -> Path:
+    """Write ``failure`` to the corpus directory ``where``
+    (:func:`mlk.refinement.difftest.corpus.write`) under a name made of its transition and its
+    failure; the path."""
+    at = failure.transition or ("final-state" if failure.result.outcome.divergence else "run")
+    return write(where, f"{at}-{kind_stem(failure.result.outcome)}", lambda name: failure.to_json(name, origin))

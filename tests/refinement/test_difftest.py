@@ -122,7 +122,7 @@ def test_ci_budget_refines_and_reaches_every_target(session: Session) -> None:
 
 
 def _corpus() -> list[Path]:
-    return sorted(search.CORPUS_DIR.glob("*.json"))
+    return sorted(corpus.CORPUS_DIR.glob("*.json"))
 
 
 @pytest.mark.qemu
@@ -171,7 +171,7 @@ def test_search_finds_and_shrinks_a_kernel_mutant(
 #: --focus ... --corpus DIR``: each entry's ``found_by``), one directory per mutant, and the field of
 #: the kernel's state each mutant's divergence names. The searches take seconds to minutes (the
 #: badge mutant: 60 programs, 100 s), their programs a few QEMU runs.
-MUTANT_CORPUS = search.CORPUS_DIR.parent / "difftest-mutants"
+MUTANT_CORPUS = corpus.CORPUS_DIR.parent / "difftest-mutants"
 MUTANT_FIELDS = {"irq-not-masked": "].masked:", "irq-ack-keeps-masked": "].masked:", "irq-badge-dropped": "].badge:"}
 
 

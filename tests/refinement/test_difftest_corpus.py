@@ -3,6 +3,7 @@ entries that can still run (:mod:`mlk.refinement.difftest.corpus`)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -11,10 +12,10 @@ import pytest
 from mlk.cli import main
 from mlk.refinement import report
 from mlk.refinement.difftest import asmprog, corpus
-from mlk.refinement.difftest.program import Op, Program, Step, Thread, from_json
+from mlk.refinement.difftest.program import STEP_REGS, Op, Program, Step, Thread, from_json
 from mlk.refinement.difftest.run import Result
 
-GOOD = Program((Thread(3, (Step(Op.SYSCALL, (0,) * 8),)),))
+GOOD = Program((Thread(3, (Step(Op.SYSCALL, (0,) * STEP_REGS),)),))
 
 
 class Recording:
@@ -101,3 +102,54 @@ def test_the_command_exits_2_naming_a_missing_or_empty_corpus(
     assert main(["difftest", *mode, "--work", str(tmp_path / "w"), "--replay", str(empty)]) == 2
     assert "no *.json entries" in capsys.readouterr().out
     assert not (tmp_path / "w").exists(), "nothing is built for a corpus that cannot be read"
+
+
+@pytest.mark.parametrize(
+    ("mutant", "asm", "corpus_given", "status", "saved_under", "origin", "replay"),
+    [
+        (None, False, False, 1, "corpus", "mlk difftest --focus yield --examples 5 --seed 7",
+         "mlk difftest --replay {path}"),
+        ("m", False, False, 0, "work/mutant/corpus", "mlk difftest --mutant m --focus yield --examples 5 --seed 7",
+         "mlk difftest --replay {path} --mutant m"),
+        ("m", True, True, 0, "given", "mlk difftest --mode asm --mutant m --focus yield --examples 5 --seed 7",
+         "mlk difftest --mode asm --replay {path} --mutant m"),
+    ],
+)  # fmt: skip
+def test_a_search_failure_is_kept_where_its_kind_belongs(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    mutant: str | None,
+    asm: bool,
+    corpus_given: bool,
+    status: int,
+    saved_under: str,
+    origin: str,
+    replay: str,
+) -> None:
+    """A kernel failure goes to the regression corpus, a mutant's to the work directory, both to
+    ``--corpus`` when it names a place; the origin and the printed replay command name the mode
+    and the mutant; a mutant found is a success."""
+    args = argparse.Namespace(mutant=mutant, examples=5, seed=7,
+                              corpus=tmp_path / "given" if corpus_given else corpus.CORPUS_DIR)  # fmt: skip
+    saved: list[tuple[Path, str]] = []
+
+    def save(where: Path, found_by: str) -> Path:
+        saved.append((where, found_by))
+        return where / "yield-registers-1.json"
+
+    outcome = report.Outcome("p", None, divergence=None, error="QemuTimeout", message="no answer")
+    kept = corpus.keep(args, GOOD, outcome, save, work=tmp_path / "work", corpus_dir=tmp_path / "corpus", asm=asm,
+                       options=" --focus yield", about=" (yield)")  # fmt: skip
+    assert kept == status
+    assert saved == [(tmp_path / saved_under, origin)]
+    out = capsys.readouterr().out
+    path = tmp_path / saved_under / "yield-registers-1.json"
+    header = f"mutant {mutant} found" if mutant else "FAILURE"
+    lines = [
+        f"{header} (yield): ERROR     p: QemuTimeout: no answer",
+        GOOD.render(),
+        "no answer",
+        f"saved to {path}",
+        "replay: " + replay.format(path=path),
+    ]
+    assert out == "\n".join(lines) + "\n", out
