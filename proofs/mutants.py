@@ -376,6 +376,22 @@ class RetypeNoOriginal(Kernel):
         return s
 
 
+class RetypeOwnParent(Kernel):
+    """``untyped.retype`` records each new capability's own slot as its parent (the destination
+    passed where the untyped capability's slot belongs): a loop in the derivation tree."""
+
+    def carve_one(self, s: SymState, ref: Val, c: Carve, k: int) -> SymState:
+        return put(super().carve_one(s, ref, c, k), "parent", c.dst(k), c.dst(k))
+
+
+class RetypeRootDepth(Kernel):
+    """(encoding) ``untyped.retype`` records each new capability at depth 0, as a root: its
+    ancestor, the untyped capability, is not shallower."""
+
+    def carve_one(self, s: SymState, ref: Val, c: Carve, k: int) -> SymState:
+        return put(super().carve_one(s, ref, c, k), "depth", c.dst(k), 0)
+
+
 class BindWithoutRead(Kernel):
     """``tcb.bind_notification`` binds through a notification capability without READ (the
     rights check is skipped): the thread receives signals it had no right to wait for."""
@@ -498,6 +514,8 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("unmap-full-table", UnmapFullTable(), "preserve/page_table_unmap/mappings_match_caps"),
     Mutant("insert-no-path-child", InsertNoPathChild(), "preserve/cnode_copy/cdt_paths"),
     Mutant("retype-no-original", RetypeNoOriginal(), "preserve/untyped_retype/originals"),
+    Mutant("retype-own-parent", RetypeOwnParent(), "preserve/untyped_retype/no_mloop"),
+    Mutant("retype-root-depth", RetypeRootDepth(), "preserve/untyped_retype/cdt_paths"),
     Mutant("table-vspace-unrecorded", TableVSpaceUnrecorded(), "preserve/page_table_map/table_vspaces"),
     # -- security properties
     Mutant("copy-unmasked", MintUnmasked(), "security/cnode_copy/rights_never_grow"),

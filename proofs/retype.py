@@ -8,10 +8,11 @@ capability's first free address and its end holds no object and no untyped regio
 capability's own and its ancestors' (:data:`mlk.proofs.invariants.UNTYPED_MDB` and
 ``UNTYPED_INC`` state that of every untyped region; the derivation tree gives the case of a
 region without children, whose first free address is its base); the carved range lies inside it;
-and the destination slots are empty. Without them each goal would have to find that chain
-(original capability, ancestor, watermark) by itself, through up to
-:data:`~mlk.abi.objects.RETYPE_MAX_OBJECTS` new objects at symbolic addresses: no goal did within
-a minute.
+no live object is where a new one goes (``carve_vacant``); and the destination slots are empty.
+Without them each goal would have to find that chain (original capability, ancestor, watermark)
+by itself, through up to :data:`~mlk.abi.objects.RETYPE_MAX_OBJECTS` new objects at symbolic
+addresses: no goal did within a minute. Some goals also have hypotheses known to suffice for them
+(:data:`GOAL_FOCUS`).
 """
 
 from __future__ import annotations
@@ -48,8 +49,55 @@ from mlk.proofs.terms import RefSort, Val, and_, eq, implies, ne, not_
 #: Lemmas (by name up to the first dot) that only the obligations of some families prove and
 #: assume; the others serve every obligation. The alignment of the new objects is about their
 #: addresses modulo every power of two an object's size can be: the solver spends a million steps
-#: on each proof, and assuming it burdens every goal that does not read alignment.
-ONLY: dict[str, tuple[str, ...]] = {"carve_aligned": ("pspace_aligned",)}
+#: on each proof, and assuming it burdens every goal that does not read alignment. ``carve_vacant``
+#: (no live object at a new object's address) serves the families that read the object an old
+#: capability designates (:data:`GOAL_FOCUS`).
+ONLY: dict[str, tuple[str, ...]] = {
+    "carve_aligned": ("pspace_aligned",),
+    "carve_vacant": ("untyped_mdb", "descendants_inc", "untyped_inc", "originals"),
+}
+
+#: The derivation tree's families after Retype: hypotheses known to suffice for each goal (families
+#: and single conjuncts, as :data:`mlk.proofs.catalogue.FOCUS`), with the lemmas, and the step limit
+#: of that attempt, which :func:`mlk.proofs.catalogue.preserve_query` makes first (the goal's
+#: ``focus``). A new slot's parent is the untyped capability, which is occupied and so not
+#: ``NO_REF`` (``valid_caps.no_slot_at_none``); an old slot's parent is occupied
+#: (``cdt_links.listed_by_parent``), so not new; an old object capability names a live object
+#: (``valid_caps.target``), so not a new one (``carve_vacant``). Every goal needs one or two of
+#: these besides its own conjunct; under the tiers, whose hypotheses include the large families
+#: every focused proof assumes (:data:`mlk.proofs.catalogue.CORE`), each took 1.4 to 10 million
+#: steps or ran out of them (``descendants_inc`` beyond 40 million), under these 1 to 5 million.
+_NEW_PARENT = ("cdt_links.listed_by_parent", "valid_caps.no_slot_at_none")
+GOAL_FOCUS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "no_mloop.depth_decreases": (3_000_000, ("no_mloop", "cdt_links.listed_by_parent")),
+    "untyped_mdb.objects_below_watermark": (
+        5_000_000,
+        ("untyped_mdb", "valid_caps.target", "valid_caps.no_slot_at_none"),
+    ),
+    "untyped_mdb.parent_untyped_or_copy": (3_000_000, ("untyped_mdb", "valid_caps.target")),
+    "descendants_inc.child_within_parent": (
+        8_000_000,
+        ("descendants_inc", "valid_caps.target", "cdt_links.listed_by_parent"),
+    ),
+    "untyped_inc.ancestor_definition": (3_000_000, ("untyped_inc.ancestor_definition", *_NEW_PARENT)),
+    "untyped_inc.nested_or_disjoint": (5_000_000, ("untyped_inc", *_NEW_PARENT)),
+    "cdt_paths.ancestor_shallower": (
+        3_000_000,
+        ("cdt_paths", *_NEW_PARENT, "valid_objs.no_object_at_none", "valid_caps.target"),
+    ),
+    "cdt_paths.child_on_path": (5_000_000, ("cdt_paths", *_NEW_PARENT)),
+    "cdt_paths.path_continues": (3_000_000, ("cdt_paths", *_NEW_PARENT)),
+    "originals.caps_descend_from_original": (4_000_000, ("originals.caps_descend_from_original", "valid_caps.target")),
+    "originals.handlers_descend_from_original": (3_000_000, ("originals.handlers_descend_from_original",)),
+    "originals.line_handler_original": (
+        3_000_000,
+        ("originals.line_handler_original", "valid_irq_handlers.signal_line_has_handler", *_NEW_PARENT),
+    ),
+    "originals.original_handler_unique": (
+        3_000_000,
+        ("originals.original_handler_unique", "valid_caps.target", *_NEW_PARENT),
+    ),
+}
 
 
 def wanted(lemma: Lemma, family: str | None) -> bool:
@@ -164,5 +212,15 @@ def lemmas(kernel: Kernel, s: SymState, e: SymEvent, names: dict[str, Val], cont
         ),
         Lemma("carve_objects", implies(ok, objects_outside(c.start, c.end)), base),
         Lemma("carve_untyped", implies(ok, untyped_outside(c.start, c.end)), base),
+        Lemma(
+            "carve_vacant",
+            implies(
+                ok,
+                and_(
+                    *(implies(k < c.count, not_(live(s1, kernel.carve_addr(c, k)))) for k in range(RETYPE_MAX_OBJECTS))
+                ),
+            ),
+            assume("pspace_distinct.occupies"),
+        ),
         Lemma("destinations_empty", implies(ok, and_(*dests)), assume("valid_caps")),
     ]
