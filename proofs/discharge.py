@@ -212,16 +212,25 @@ def _focused(attempts: _Attempts, goals: Sequence[Goal], hints: Mapping[str, str
     proves whole is tried in its parts (:func:`split`) through every tier first. To
     ``calibrate``, every goal is tried under its focus and every tier instead, and the cheapest
     attempt that proves it is recorded (:meth:`_Attempts.cheapest`); the goals none proves whole
-    are then tried in parts as above."""
+    are then tried in parts as above, and so are those whose focus is meant for parts
+    (:attr:`Goal.split_focus`: their focus in parts first, as without calibrating)."""
     if calibrate:
         every = [*attempts.first, *attempts.rest]
-        goals = [g for g in goals if not attempts.cheapest(g, [*([GOAL] if g.focus else []), *every])]
+        goals = [g for g in goals if g.split_focus or not attempts.cheapest(g, [*([GOAL] if g.focus else []), *every])]
     left = [g for g in goals if not (g.name in hints and attempts.hinted(g, hints[g.name]))]
-    left = [g for g in left if not (g.focus and attempts.prove(g, [GOAL]))]
+    left = [g for g in left if not (g.focus and _under_focus(attempts, g))]
     left = [g for g in left if not attempts.prove(g, attempts.first)]
     while left and (attempts.prove(left[0], attempts.rest) or attempts.prove_parts(left[0])):
         left.pop(0)
     return left
+
+
+def _under_focus(attempts: _Attempts, goal: Goal) -> bool:
+    """Whether ``goal`` is proved under its own focus: part by part first when its focus is
+    meant for parts (:attr:`Goal.split_focus`), whole otherwise or when that fails."""
+    if goal.split_focus and attempts.prove_parts(goal, [[GOAL]] * len(split(goal))):
+        return True
+    return attempts.prove(goal, [GOAL])
 
 
 def split(goal: Goal) -> list[Goal]:

@@ -42,7 +42,8 @@ class Goal:
     before, at the same witnesses): the solver gets them as ground facts, so that it need not find
     that instantiation itself. They follow from the hypotheses, so adding them proves nothing new.
     ``focus_rlimit`` is the step limit of the attempt under ``focus`` (0: the default of
-    :mod:`mlk.proofs.discharge`)."""
+    :mod:`mlk.proofs.discharge`); with ``split_focus`` that attempt is made part by part
+    (:func:`mlk.proofs.discharge.split`), each part with that limit."""
 
     name: str
     term: Val
@@ -50,6 +51,7 @@ class Goal:
     focus: Sequence[Val] = ()
     hints: Sequence[Val] = ()
     focus_rlimit: int = 0
+    split_focus: bool = False
 
 
 @dataclass(frozen=True)

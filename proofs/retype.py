@@ -51,10 +51,11 @@ from mlk.proofs.terms import RefSort, Val, and_, eq, implies, ne, not_
 #: addresses modulo every power of two an object's size can be: the solver spends a million steps
 #: on each proof, and assuming it burdens every goal that does not read alignment. ``carve_vacant``
 #: (no live object at a new object's address) serves the families that read the object an old
-#: capability designates (:data:`GOAL_FOCUS`).
+#: capability designates (:data:`GOAL_FOCUS`), and ``if_live_then_nonz_cap``, whose goals must
+#: see that a new object's original capability is recorded at an address no old object has.
 ONLY: dict[str, tuple[str, ...]] = {
     "carve_aligned": ("pspace_aligned",),
-    "carve_vacant": ("untyped_mdb", "descendants_inc", "untyped_inc", "originals"),
+    "carve_vacant": ("untyped_mdb", "descendants_inc", "untyped_inc", "originals", "if_live_then_nonz_cap"),
 }
 
 #: The derivation tree's families after Retype: hypotheses known to suffice for each goal (families
