@@ -5,8 +5,9 @@ In order:
 1. **frame**: when every field the goal's family reads is, term for term, the field of the state
    before, the goal is one of the hypotheses: proved without the solver (so is each conjunct
    whose fields are unchanged, :attr:`mlk.proofs.obligation.Query.framed`); then the query's
-   **lemmas** (:class:`mlk.proofs.obligation.Lemma`), each under its own few hypotheses: a lemma
-   not proved leaves the obligation unknown; proved, it is assumed by every attempt below;
+   **lemmas** (:class:`mlk.proofs.obligation.Lemma`), each under its own few hypotheses and the
+   lemmas before it that it uses: a lemma not proved leaves the obligation unknown; proved, it is
+   assumed by every attempt below (unless it serves only later lemmas and hints);
 2. **focused proof**, goal by goal: a goal with hypotheses known to suffice for it
    (:data:`mlk.proofs.catalogue.GOAL_FOCUS`) under those first, every goal under the smallest set
    of hypotheses next (its own family with the shapes of objects and capabilities), then each goal left under every
@@ -298,13 +299,15 @@ def discharge(
     if query.frame:
         return outcome(Status.PROVED, "frame")
     tally.proofs.update(dict.fromkeys(query.framed, FRAME))
-    facts: list[Val] = []
+    proved: dict[str, Val] = {}
     for lemma in query.lemmas:
-        hypotheses = [*lemma.hypotheses, *facts]
+        earlier = proved.values() if lemma.uses is None else [proved[name] for name in lemma.uses]
+        hypotheses = [*lemma.hypotheses, *earlier]
         answer, _, info = _check(hypotheses, [Goal(lemma.name, lemma.term)], deadline, LEMMA_RLIMIT, tally)
         if answer != "unsat":
             return outcome(Status.UNKNOWN, "lemma", reason=f"lemma {lemma.name} not proved: {answer} {info or ''}")
-        facts.append(lemma.term)
+        proved[lemma.name] = lemma.term
+    facts = [lemma.term for lemma in query.lemmas if lemma.assumed]
     left = _focused(_Attempts(query, facts, deadline, tally), query.goals, hints or {}, calibrate)
     if not left:
         return outcome(Status.PROVED, "focused")

@@ -39,8 +39,9 @@ class Goal:
     variables replaced by the constants ``witnesses``; ``focus``, when not empty, the hypotheses
     known to suffice for it (tried before the query's tiers). ``hints`` are instances of the
     hypotheses at the witnesses that the proof is likely to need (the same conjunct of the state
-    before, at the same witnesses): the solver gets them as ground facts, so that it need not find
-    that instantiation itself. They follow from the hypotheses, so adding them proves nothing new.
+    before, at the same witnesses), or of the query's lemmas (:class:`Lemma`, proved before any
+    goal is tried): the solver gets them as ground facts, so that it need not find that
+    instantiation itself. They follow from the hypotheses, so adding them proves nothing new.
     ``focus_rlimit`` is the step limit of the attempt under ``focus`` (0: the default of
     :mod:`mlk.proofs.discharge`); with ``split_focus`` that attempt is made part by part
     (:func:`mlk.proofs.discharge.split`), each part with that limit."""
@@ -57,21 +58,27 @@ class Goal:
 @dataclass(frozen=True)
 class Lemma:
     """A fact the goals of a query may assume once it is proved: ``term``, under ``hypotheses``
-    (a few families about the state before and the transition's guard) and the lemmas before it.
-    Lemmas shorten the goals' proofs: each goal would otherwise have to find the fact itself,
-    under every hypothesis."""
+    (a few families about the state before and the transition's guard) and the lemmas before it
+    (``uses``: only those named; ``None``: all of them). Lemmas shorten the goals' proofs: each
+    goal would otherwise have to find the fact itself, under every hypothesis. With ``assumed``
+    false the goals do not assume it: it serves the lemmas after it, and goals whose hints are
+    instances of it (an assumed quantified fact is one more formula for the solver to
+    instantiate in every attempt, needed or not)."""
 
     name: str
     term: Val
     hypotheses: Sequence[Val]
+    uses: Sequence[str] | None = None
+    assumed: bool = True
 
 
 @dataclass(frozen=True)
 class Query:
     """An implication to prove (see the module documentation); ``lemmas`` are proved first and
-    then assumed by every attempt at the goals. ``framed`` names the conjuncts of the claim left
-    out of ``goals`` because they are proved by frame: every field they read is, term for term,
-    the field of the state before, so each is one of the hypotheses."""
+    then assumed by every attempt at the goals (those :attr:`Lemma.assumed`). ``framed`` names
+    the conjuncts of the claim left out of ``goals`` because they are proved by frame: every field
+    they read is, term for term, the field of the state before, so each is one of the
+    hypotheses."""
 
     hypotheses: Sequence[Val]
     focus: Sequence[Sequence[Val]]

@@ -16,7 +16,7 @@ from functools import partial
 import z3
 
 from mlk.model.kernel import step
-from mlk.proofs import search, secpairs
+from mlk.proofs import search, secpairs, secretype
 from mlk.proofs.access import at2
 from mlk.proofs.catalogue import (
     RLIMITS,
@@ -127,13 +127,19 @@ def security_query(kernel: Kernel, transition: str, prop: Property) -> Query:
         return Query([], [], [], frame=True)
     goals = []
     hints = STEP_HINTS[transition](step_names(kernel, transition)) if transition in STEP_HINTS else []
+    pieces = transition == secretype.TRANSITION
+    lemmas = secretype.lemmas(kernel, prop.name) if pieces else _lemmas(kernel, transition, prop.name)
     for check in prop.checks(transition):
         xs = _witnesses(check.sorts, f"w.{check.name}")
         term = check.body(None, s, post, e, *xs)
         name = f"{prop.name}.{check.name}"
         own = GOAL_FOCUS.get(name, ())
         focus = [*_assume(dict.fromkeys([*own, *STEP_FAMILIES.get(transition, ())])), *context] if own else []
-        goals.append(Goal(name, z3.simplify(term) if z3.is_expr(term) else term, xs, focus=focus, hints=hints))
+        extra = []
+        if pieces:  # the lemmas say what the step changes: the guard and their instances suffice
+            focus, extra = [kernel.guard(s, e, transition)], secretype.hints(lemmas, name, xs)
+        goal = Goal(name, z3.simplify(term) if z3.is_expr(term) else term, xs, focus=focus, hints=[*hints, *extra])
+        goals.append(goal)
     return Query(
         [*_assume(f.name for f in ALL), *context],
         [[*_assume(FOCUS), *context]],
@@ -142,7 +148,7 @@ def security_query(kernel: Kernel, transition: str, prop: Property) -> Query:
         s,
         post,
         (RLIMITS[transition][-1],) if transition in RLIMITS else (),
-        _lemmas(kernel, transition, prop.name),
+        lemmas,
     )
 
 
