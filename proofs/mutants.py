@@ -456,6 +456,26 @@ class UnmapByObject(Kernel):
         return OpResult(result.error, when(steal, stolen, result.state))
 
 
+class RetypeThreadInheritsCSpace(Kernel):
+    """``untyped.new_object`` gives a new thread its creator's CSpace root (as a fork would)
+    instead of none: a reference to a CNode the creator may hold no capability to."""
+
+    def new_object(self, s: SymState, o: Val, otype: Val, size: Val) -> SymState:
+        made = super().new_object(s, o, otype, size)
+        return put(made, "cspace", o, ite(eq(otype, TCB), get(s, "cspace", s.current), NONE))
+
+
+class RetypeParentWatermark(Kernel):
+    """``untyped.retype`` moves the watermark in the slot of the untyped capability's derivation
+    parent instead of its own (a capability the caller may not hold, in another CSpace)."""
+
+    def retype(self, s: SymState, tid: Val, ref: Val, cap: SymCap, args: list[Val]) -> OpResult:
+        result = super().retype(s, tid, ref, cap, args)
+        moved = get(result.state, "cwm", ref)
+        d = put(put(result.state, "cwm", ref, cap.cwm), "cwm", get(s, "parent", ref), moved)
+        return OpResult(result.error, d)
+
+
 @dataclass(frozen=True)
 class Mutant:
     """A seeded bug and the obligation expected to refute it."""
@@ -528,6 +548,8 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("transfer-without-grant", TransferWithoutGrant(), "security/endpoint_send/integrity"),
     Mutant("unmap-by-object", UnmapByObject(), "security/frame_unmap/integrity"),
     Mutant("unmap-by-object-confined", UnmapByObject(), "security/frame_unmap/confinement"),
+    Mutant("retype-thread-inherits-cspace", RetypeThreadInheritsCSpace(), "security/untyped_retype/confinement"),
+    Mutant("retype-parent-watermark", RetypeParentWatermark(), "security/untyped_retype/integrity"),
 )
 
 

@@ -180,10 +180,7 @@ def security_counterexample(
 #: The security obligations not proved yet (``transition/property``): Z3 gives *unknown* within
 #: the limits. ``mlk-prove`` runs them with ``--pending`` (or when ``--only`` selects them) and
 #: names them on every run; the concrete checks of ``tests/proofs/test_security.py`` cover them.
-PENDING: tuple[str, ...] = (
-    "untyped_retype/confinement",
-    "untyped_retype/integrity",
-)
+PENDING: tuple[str, ...] = ()
 
 
 def obligations(kernel: Kernel, transitions: Sequence[str], pending: bool = False) -> list[Obligation]:

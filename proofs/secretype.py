@@ -12,8 +12,8 @@ few facts it needs (:attr:`mlk.proofs.obligation.Lemma.uses`, after the lemmas o
 
 * ``carve_fresh``: no live object lies at a new object's address (the carved range holds no
   object, ``carve_objects``, and every object occupies memory, ``pspace_distinct.occupies``);
-* ``carve_not_none``: no new object lies at ``NONE`` (-1: a new object's address is a multiple of
-  its size, at least 16 bytes);
+* ``carve_not_none.k``: the ``k``-th new object does not lie at ``NONE`` (-1: its address is a
+  multiple of its size, at least 16 bytes; one lemma per object, 0.15 million steps each);
 * ``changed_objects``: an object whose protected fields change is the acting thread (its saved
   registers) or was not live (a new object);
 * ``no_new_references``: a thread's bound notification, CSpace root and VSpace after the step are
@@ -102,6 +102,10 @@ PROPERTY_LEMMAS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+#: The lemmas of :mod:`mlk.proofs.retype` that ``carve_fresh`` builds on (the carved range lies
+#: in the free part of the region, which holds no object), with those they build on.
+REGION = ("region_capabilities", "region_objects", "carve_inside", "carve_objects")
+
 #: What a table under a thread's VSpace is: the shapes of threads' VSpaces, the walk's levels,
 #: and that only tables have entries.
 _WALK = (
@@ -151,8 +155,9 @@ def _all_lemmas(kernel: Kernel) -> list[Lemma]:
 
     new = [and_(ok, k < c.count) for k in range(RETYPE_MAX_OBJECTS)]
     return [
-        Lemma(
-            "carve_not_none", and_(*(implies(n, ne(a, NONE)) for n, a in zip(new, addrs, strict=True))), base, uses=()
+        *(
+            Lemma(f"carve_not_none.{k}", implies(new[k], ne(addrs[k], NONE)), base, uses=())
+            for k in range(RETYPE_MAX_OBJECTS)
         ),
         Lemma(
             "carve_fresh",
@@ -197,7 +202,7 @@ def _all_lemmas(kernel: Kernel) -> list[Lemma]:
             "entries_not_none",
             forall([w, i], implies(_entry_changed(s, post, w, i), ne(w, NONE)), entry(w, i)),
             [],
-            uses=("carve_not_none",),
+            uses=tuple(f"carve_not_none.{k}" for k in range(RETYPE_MAX_OBJECTS)),
         ),
         Lemma(
             "changed_slots",
@@ -243,13 +248,13 @@ def _all_lemmas(kernel: Kernel) -> list[Lemma]:
 @cache
 def lemmas(kernel: Kernel, prop: str) -> tuple[Lemma, ...]:
     """The lemmas of ``security/untyped_retype/<prop>`` for ``kernel``: those of
-    :mod:`mlk.proofs.retype` (not assumed by the goals), then this module's
-    (:data:`PROPERTY_LEMMAS`; only the ground ones assumed)."""
-    region = [replace(lemma, assumed=False) for lemma in _lemmas(kernel, TRANSITION, prop)]
+    :mod:`mlk.proofs.retype` it builds on (:data:`REGION`, not assumed by the goals), then this
+    module's (:data:`PROPERTY_LEMMAS`; only the ground ones assumed)."""
+    region = [replace(lemma, assumed=False) for lemma in _lemmas(kernel, TRANSITION, prop) if lemma.name in REGION]
     own = [
         replace(lemma, assumed=not z3.is_quantifier(lemma.term))
         for lemma in _all_lemmas(kernel)
-        if lemma.name in PROPERTY_LEMMAS[prop]
+        if lemma.name.partition(".")[0] in PROPERTY_LEMMAS[prop]
     ]
     return (*region, *own)
 
