@@ -101,9 +101,9 @@ GOAL_FOCUS: dict[str, tuple[int, tuple[str, ...]]] = {
 }
 
 
-def wanted(lemma: Lemma, family: str | None) -> bool:
-    """Whether the obligation of ``family`` (``None``: a security obligation) proves and assumes
-    ``lemma``."""
+def wanted(lemma: Lemma, family: str) -> bool:
+    """Whether the obligation of ``family`` (a security obligation: its property's name) proves
+    and assumes ``lemma``."""
     only = ONLY.get(lemma.name.partition(".")[0])
     return only is None or family in only
 
