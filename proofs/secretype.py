@@ -10,8 +10,7 @@ object was no live one. Here that is said once, by lemmas about the step, each p
 few facts it needs (:attr:`mlk.proofs.obligation.Lemma.uses`, after the lemmas of
 :mod:`mlk.proofs.retype` about where Retype carves):
 
-* ``carve_fresh``: no live object lies at a new object's address (the carved range holds no
-  object, ``carve_objects``, and every object occupies memory, ``pspace_distinct.occupies``);
+* ``carve_vacant`` (of :mod:`mlk.proofs.retype`): no live object lies at a new object's address;
 * ``carve_not_none.k``: the ``k``-th new object does not lie at ``NONE`` (-1: its address is a
   multiple of its size, at least 16 bytes; one lemma per object, 0.15 million steps each);
 * ``changed_objects``: an object whose protected fields change is the acting thread (its saved
@@ -50,7 +49,7 @@ import z3
 from mlk.abi.objects import RETYPE_MAX_OBJECTS
 from mlk.proofs import retype
 from mlk.proofs.access import CNODE, TCB, ctype, kind, live, occ
-from mlk.proofs.catalogue import _assume, _defines, _lemmas, _pre, _step, event_facts, step_names
+from mlk.proofs.catalogue import _assume, _defines, _pre, _step, _step_lemmas, event_facts, step_names
 from mlk.proofs.enc import Kernel
 from mlk.proofs.enc.base import OK, get
 from mlk.proofs.obligation import Lemma
@@ -82,7 +81,6 @@ HINTS: dict[str, tuple[tuple[str, tuple[int, ...]], ...]] = {
 #: ones (``slots_reached``, ``cn_held``) are assumed by its goals, the others serve as hints.
 PROPERTY_LEMMAS: dict[str, tuple[str, ...]] = {
     "confinement": (
-        "carve_fresh",
         "changed_objects",
         "no_new_references",
         "changed_entries",
@@ -91,7 +89,6 @@ PROPERTY_LEMMAS: dict[str, tuple[str, ...]] = {
     ),
     "integrity": (
         "carve_not_none",
-        "carve_fresh",
         "changed_entries",
         "entries_not_none",
         "changed_slots",
@@ -102,9 +99,11 @@ PROPERTY_LEMMAS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-#: The lemmas of :mod:`mlk.proofs.retype` that ``carve_fresh`` builds on (the carved range lies
-#: in the free part of the region, which holds no object), with those they build on.
-REGION = ("region_capabilities", "region_objects", "carve_inside", "carve_objects")
+#: The lemmas of :mod:`mlk.proofs.retype` these build on: ``carve_vacant`` (no live object at a
+#: new object's address) and those it builds on (the carved range lies in the free part of the
+#: region, which holds no object). They are proved here whatever :data:`mlk.proofs.retype.ONLY`
+#: says of the families.
+REGION = ("region_capabilities", "region_objects", "carve_inside", "carve_objects", "carve_vacant")
 
 #: What a table under a thread's VSpace is: the shapes of threads' VSpaces, the walk's levels,
 #: and that only tables have entries.
@@ -132,7 +131,7 @@ def _all_lemmas(kernel: Kernel) -> list[Lemma]:
     ok = eq(c.error, OK)
     t = s.current
     addrs = [kernel.carve_addr(c, k) for k in range(RETYPE_MAX_OBJECTS)]
-    o, w, u = z3.Int("sec.o"), z3.Int("sec.w"), z3.Int("sec.u")
+    w, u = z3.Int("sec.w"), z3.Int("sec.u")
     i = z3.Int("sec.i")
     x, y = z3.Const("sec.x", RefSort), z3.Const("sec.y", RefSort)
 
@@ -160,22 +159,12 @@ def _all_lemmas(kernel: Kernel) -> list[Lemma]:
             for k in range(RETYPE_MAX_OBJECTS)
         ),
         Lemma(
-            "carve_fresh",
-            forall(
-                [o],
-                implies(live(s, o), and_(*(implies(n, ne(o, a)) for n, a in zip(new, addrs, strict=True)))),
-                get(s, "kind", o),
-            ),
-            [*_assume(["pspace_distinct.occupies"]), *base],
-            uses=("carve_inside", "carve_objects"),
-        ),
-        Lemma(
             "changed_objects",
             forall(
                 [w], implies(_changed(s, post, OBJECT_FIELDS, w), or_(eq(w, t), not_(live(s, w)))), get(s, "kind", w)
             ),
             [],
-            uses=("carve_fresh",),
+            uses=("carve_vacant",),
         ),
         Lemma(
             "no_new_references",
@@ -196,7 +185,7 @@ def _all_lemmas(kernel: Kernel) -> list[Lemma]:
             "changed_entries",
             forall([w, i], implies(_entry_changed(s, post, w, i), not_(live(s, w))), entry(w, i)),
             [],
-            uses=("carve_fresh",),
+            uses=("carve_vacant",),
         ),
         Lemma(
             "entries_not_none",
@@ -238,7 +227,7 @@ def _all_lemmas(kernel: Kernel) -> list[Lemma]:
                 get(s, "kind", w),
             ),
             [],
-            uses=("carve_fresh",),
+            uses=("carve_vacant",),
         ),
         Lemma("under_before", under_vspace(s), _assume(_WALK), uses=()),
         Lemma("under_after", under_vspace(post), _assume(_WALK), uses=("changed_entries", "entries_not_none")),
@@ -250,7 +239,7 @@ def lemmas(kernel: Kernel, prop: str) -> tuple[Lemma, ...]:
     """The lemmas of ``security/untyped_retype/<prop>`` for ``kernel``: those of
     :mod:`mlk.proofs.retype` it builds on (:data:`REGION`, not assumed by the goals), then this
     module's (:data:`PROPERTY_LEMMAS`; only the ground ones assumed)."""
-    region = [replace(lemma, assumed=False) for lemma in _lemmas(kernel, TRANSITION, prop) if lemma.name in REGION]
+    region = [replace(lemma, assumed=False) for lemma in _step_lemmas(kernel, TRANSITION) if lemma.name in REGION]
     own = [
         replace(lemma, assumed=not z3.is_quantifier(lemma.term))
         for lemma in _all_lemmas(kernel)
