@@ -1,0 +1,42 @@
+"""Lemmas of a query (:class:`mlk.proofs.obligation.Lemma`): each is proved under its own
+hypotheses and the earlier lemmas it uses, and the goals assume only those marked assumed (the
+others reach a goal only as instances given as hints). Toy queries, so that each answer follows
+from what the solver was given and nothing else."""
+
+from __future__ import annotations
+
+import z3
+
+from mlk.proofs.discharge import discharge
+from mlk.proofs.obligation import Goal, Lemma, Obligation, Query, Status
+from mlk.proofs.secretype import instance
+
+X = z3.Int("x")
+F = z3.Function("f", z3.IntSort(), z3.IntSort())
+Y = z3.Int("y")
+C = z3.Int("c")
+
+
+def _decide(lemmas: list[Lemma], goal: Goal) -> Status:
+    query = Query([], [[z3.BoolVal(True)]], [goal], lemmas=lemmas)
+    return discharge(Obligation("toy", lambda: query), 10).status
+
+
+def test_a_lemma_assumes_only_the_earlier_lemmas_it_uses() -> None:
+    big = Lemma("big", X > 5, [X > 5])
+    goal = Goal("g.positive", X > 0)
+    assert _decide([big, Lemma("bigger", X > 3, [])], goal) == Status.PROVED
+    assert _decide([big, Lemma("bigger", X > 3, [], uses=("big",))], goal) == Status.PROVED
+    assert _decide([big, Lemma("bigger", X > 3, [], uses=())], goal) == Status.UNKNOWN
+
+
+def test_goals_assume_only_assumed_lemmas_and_hints() -> None:
+    positive = z3.ForAll([Y], F(Y) > 0)
+    goal = Goal("g.at_c", F(C) > 0, focus=[z3.BoolVal(True)])
+    assumed = Lemma("positive", positive, [z3.ForAll([Y], F(Y) > 1)])
+    hidden = Lemma("positive", positive, [z3.ForAll([Y], F(Y) > 1)], assumed=False)
+    assert _decide([assumed], goal) == Status.PROVED
+    assert _decide([hidden], goal) != Status.PROVED
+    assert instance(hidden, [C]).eq(F(C) > 0)
+    hinted = Goal(goal.name, goal.term, focus=goal.focus, hints=[instance(hidden, [C])])
+    assert _decide([hidden], hinted) == Status.PROVED
