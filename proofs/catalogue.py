@@ -95,9 +95,6 @@ PENDING_FAMILIES: dict[str, tuple[str, ...]] = {
     # proved for the other families (proofs/README.md, *Retype*); these are proved slowly, or in some
     # runs only, or time out
     "untyped_retype": (
-        "valid_objs",
-        "refcounts_exact",
-        "valid_reply_caps",
         "mappings_match_caps",
     ),
 }
@@ -267,6 +264,14 @@ STEP_GOAL_FOCUS: dict[str, dict[str, tuple[int, tuple[str, ...]]]] = {
 #: search, and the lemmas state what the goals need of them (``carve_vacant``, ``carve_inside``).
 RETYPE_FOCUS: dict[str, tuple[int, tuple[str, ...]]] = {
     "if_live_then_nonz_cap": (5_000_000, ("if_live_then_nonz_cap",)),
+    "valid_objs": (5_000_000, ("valid_objs",)),
+    # a slot's CNode, a thread's CSpace and VSpace and a line's notification are live objects of
+    # their kind, so not new (carve_vacant)
+    "refcounts_exact": (
+        5_000_000,
+        ("refcounts_exact", "valid_caps", "valid_tcb_state", "valid_irq_handlers.lines"),
+    ),
+    "valid_reply_caps": (5_000_000, ("valid_reply_caps",)),
 }
 
 #: The carve's quantities whose definitions the lean context of Retype's goals leaves out.
@@ -285,15 +290,16 @@ def _lean_context(kernel: Kernel, transition: str, context: Sequence[Val]) -> li
 
 def _focus_of(goal: Goal, transition: str, context: Sequence[Val], kernel: Kernel, family: str) -> Goal:
     """``goal`` with the hypotheses known to suffice for it after ``transition``
-    (:data:`RETYPE_FOCUS`, :data:`STEP_GOAL_FOCUS`, :data:`GOAL_FOCUS`), if there are any."""
-    if transition == "untyped_retype" and family in RETYPE_FOCUS:
-        limit, names = RETYPE_FOCUS[family]
-        focus = [*_assume(names), *_lean_context(kernel, transition, context)]
-        return replace(goal, focus=focus, focus_rlimit=limit, split_focus=True)
+    (:data:`STEP_GOAL_FOCUS` for the goal, else :data:`RETYPE_FOCUS` for its family, else
+    :data:`GOAL_FOCUS`), if there are any."""
     if goal.name in STEP_GOAL_FOCUS.get(transition, {}):
         limit, names = STEP_GOAL_FOCUS[transition][goal.name]
         focus = _assume(dict.fromkeys([*names, *STEP_FAMILIES.get(transition, ())]))
         return replace(goal, focus=[*focus, *context], focus_rlimit=limit)
+    if transition == "untyped_retype" and family in RETYPE_FOCUS:
+        limit, names = RETYPE_FOCUS[family]
+        focus = [*_assume(names), *_lean_context(kernel, transition, context)]
+        return replace(goal, focus=focus, focus_rlimit=limit, split_focus=True)
     if goal.name in GOAL_FOCUS:
         return replace(goal, focus=[*_assume(GOAL_FOCUS[goal.name]), *context])
     return goal

@@ -99,6 +99,30 @@ class RetypeNoObject(Kernel):
         return s
 
 
+class RetypeEmptySlice(Kernel):
+    """``untyped.new_object`` gives a new thread an empty time slice (0 ticks, where a thread's
+    slice is 1 to TIME_SLICE_TICKS)."""
+
+    def new_object(self, s: SymState, o: Val, otype: Val, size: Val) -> SymState:
+        return put(super().new_object(s, o, otype, size), "slice", o, 0)
+
+
+class RetypeUncounted(Kernel):
+    """``untyped.retype`` inserts each new capability without counting it in the destination
+    CNode's ``used``."""
+
+    def carve_one(self, s: SymState, ref: Val, c: Carve, k: int) -> SymState:
+        return super().carve_one(s, ref, c, k).but(used=s.used)
+
+
+class RetypeReplyToCreator(Kernel):
+    """``untyped.new_object`` gives a new thread a reply right to the thread that created it,
+    which is running, not awaiting a reply."""
+
+    def new_object(self, s: SymState, o: Val, otype: Val, size: Val) -> SymState:
+        return put(super().new_object(s, o, otype, size), "reply", o, s.current)
+
+
 class RetypeObjectOrphan(Kernel):
     """``untyped.retype`` inserts a new object's capability without linking it below the untyped
     capability."""
@@ -501,6 +525,9 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("retype-first-uncapped", RetypeFirstUncapped(), "preserve/untyped_retype/if_live_then_nonz_cap"),
     Mutant("retype-no-object", RetypeNoObject(), "preserve/untyped_retype/valid_caps"),
     Mutant("retype-object-orphan", RetypeObjectOrphan(), "preserve/untyped_retype/untyped_mdb"),
+    Mutant("retype-empty-slice", RetypeEmptySlice(), "preserve/untyped_retype/valid_objs"),
+    Mutant("retype-uncounted", RetypeUncounted(), "preserve/untyped_retype/refcounts_exact"),
+    Mutant("retype-reply-to-creator", RetypeReplyToCreator(), "preserve/untyped_retype/valid_reply_caps"),
     Mutant("send-keeps-receiver-queued", SendKeepsReceiverQueued(), "preserve/endpoint_send/sym_refs"),
     Mutant("insert-uncounted", InsertUncounted(), "preserve/cnode_copy/refcounts_exact"),
     Mutant("delete-never-destroys", DeleteNeverDestroys(), "preserve/cnode_delete/if_live_then_nonz_cap"),

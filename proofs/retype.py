@@ -55,7 +55,16 @@ from mlk.proofs.terms import RefSort, Val, and_, eq, implies, ne, not_
 #: see that a new object's original capability is recorded at an address no old object has.
 ONLY: dict[str, tuple[str, ...]] = {
     "carve_aligned": ("pspace_aligned",),
-    "carve_vacant": ("untyped_mdb", "descendants_inc", "untyped_inc", "originals", "if_live_then_nonz_cap"),
+    "carve_vacant": (
+        "untyped_mdb",
+        "descendants_inc",
+        "untyped_inc",
+        "originals",
+        "if_live_then_nonz_cap",
+        "valid_objs",
+        "refcounts_exact",
+        "valid_reply_caps",
+    ),
 }
 
 #: The derivation tree's families after Retype: hypotheses known to suffice for each goal (families
@@ -98,6 +107,11 @@ GOAL_FOCUS: dict[str, tuple[int, tuple[str, ...]]] = {
         3_000_000,
         ("originals.original_handler_unique", "valid_caps.target", *_NEW_PARENT),
     ),
+    # the two goals of valid_objs that read the carve's arithmetic (a new object is not at NONE: its
+    # address is a multiple of its size; its size is that of its type), so not in the lean context
+    # of catalogue.RETYPE_FOCUS
+    "valid_objs.no_object_at_none": (3_000_000, ("valid_objs.no_object_at_none",)),
+    "valid_objs.object_size": (5_000_000, ("valid_objs.object_size",)),
 }
 
 
