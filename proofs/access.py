@@ -6,6 +6,8 @@ table walk) over a :class:`~mlk.proofs.symstate.SymState`, in either backend.
 
 from __future__ import annotations
 
+import z3
+
 from mlk.abi.objects import (
     CNODE_SLOT_BITS,
     OBJECT_SIZE_BITS,
@@ -22,8 +24,10 @@ from mlk.proofs.terms import (
     Val,
     aligned,
     and_,
+    between,
     eq,
     field,
+    is_sym,
     ite,
     mkref,
     ne,
@@ -228,9 +232,48 @@ def slot_ref(cnode: Val, index: Val) -> Val:
 # -- translation tables -------------------------------------------------------------------------
 
 
-def table_index(vaddr: Val, level: int) -> Val:
-    """``vm.table_index``."""
+def index_of(vaddr: Val, level: int) -> Val:
+    """``vm.table_index`` by arithmetic: bits ``level_shift(level)`` and up of ``vaddr``, 9 of them."""
     return field(vaddr, vm.level_shift(level), PT_INDEX_BITS)
+
+
+#: The table index of a symbolic address at a level (see :func:`table_index`).
+_INDEX = z3.Function("table_index", z3.IntSort(), z3.IntSort(), z3.IntSort())
+
+
+def table_index(vaddr: Val, level: int) -> Val:
+    """``vm.table_index``: :func:`index_of` of a literal address; of a symbolic one, an
+    uninterpreted function of the address and the level. What the proofs know of it is true of
+    :func:`index_of`: the range of each index an encoded step writes an entry at
+    (:meth:`mlk.proofs.enc.vm.Vm.index`), the facts :func:`mlk.proofs.lemmas.base_keeps_indices`
+    states about the bases Page Table Map records (proved by the ``lemma/level_base`` obligations
+    for :func:`index_of`), and for the boot state its definition (:func:`index_definition`). So a
+    proof with it is a proof for :func:`index_of`, as with :func:`mlk.proofs.terms.bor`. No goal
+    needs the arithmetic, which made the solver relate the quotients of an address by different
+    powers of two wherever two walks met (with them the four address-space
+    ``mappings_match_caps`` took 0.7 to 1.5 s per million solver steps, most of it in linear
+    arithmetic; a range fact for every index, as a quantified axiom or as a remainder, kept most
+    of that cost)."""
+    if not is_sym(vaddr) or z3.is_int_value(vaddr):
+        return index_of(vaddr, level)
+    return _INDEX(vaddr, level)
+
+
+def index_range(index: Val) -> Val:
+    """A table index is in ``[0, 512)``."""
+    return between(0, index, 1 << PT_INDEX_BITS)
+
+
+def index_definition() -> list[Val]:
+    """:func:`table_index` is :func:`index_of` at every level (for the boot state, whose literal
+    addresses the goals read at symbolic witnesses)."""
+    a, lvl = z3.Ints("index.a index.l")
+    index = _INDEX(a, lvl)
+    exact: Val = index_of(a, vm.LEAF_LEVEL)
+    for level in reversed(range(vm.LEAF_LEVEL)):
+        exact = z3.If(lvl == level, index_of(a, level), exact)
+    body = z3.Implies(z3.And(lvl >= 0, lvl <= vm.LEAF_LEVEL), index == exact)
+    return [z3.ForAll([a, lvl], body, patterns=[index])]
 
 
 def walk(s: SymState, vspace: Val, vaddr: Val, depth: int) -> tuple[Val, Val, Val]:

@@ -28,7 +28,7 @@ import z3
 from mlk.model.boot import boot, qemu_virt
 from mlk.model.kernel import TRANSITIONS
 from mlk.proofs import deletion, lemmas, retype, search
-from mlk.proofs.access import WORD, word
+from mlk.proofs.access import WORD, index_definition, word
 from mlk.proofs.concrete import abstract, to_z3
 from mlk.proofs.discharge import TIER_RLIMITS
 from mlk.proofs.enc import Kernel, SymEvent
@@ -528,8 +528,9 @@ def _boot_state() -> SymState:
 
 
 def boot_query(inv: Invariant) -> Query:
-    """``boot/<inv>``: the family holds of the boot state, as Z3 literals."""
-    return Query([], [], _goals(inv, _boot_state(), "w"))
+    """``boot/<inv>``: the family holds of the boot state, as Z3 literals (with the definition of
+    the table index, :func:`mlk.proofs.access.table_index`)."""
+    return Query(index_definition(), [], _goals(inv, _boot_state(), "w"))
 
 
 def preserve_framed(kernel: Kernel, transition: str, inv: Invariant) -> bool:

@@ -16,12 +16,13 @@ microseconds.)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 import z3
 
 from mlk.model import vm
-from mlk.proofs.access import table_index
+from mlk.proofs.access import index_of, table_index
 from mlk.proofs.obligation import Goal, Obligation, Query
 from mlk.proofs.terms import Val, mod
 
@@ -31,11 +32,13 @@ def level_base(vaddr: Val, level: int) -> Val:
     return vaddr - mod(vaddr, 1 << vm.level_shift(level))
 
 
-def base_keeps_indices(vaddr: Val, level: int) -> list[Val]:
+def base_keeps_indices(vaddr: Val, level: int, index: Callable[[Val, int], Val] = table_index) -> list[Val]:
     """For a non-negative ``vaddr``: the table indices of levels 0 to ``level`` of
-    ``level_base(vaddr, level)`` are those of ``vaddr`` (proved by :func:`obligations`)."""
+    ``level_base(vaddr, level)`` are those of ``vaddr`` (about the encoding's
+    :func:`~mlk.proofs.access.table_index`; :func:`obligations` proves them of ``index``
+    :func:`~mlk.proofs.access.index_of`, the arithmetic it stands for)."""
     base = level_base(vaddr, level)
-    return [z3.Implies(vaddr >= 0, table_index(base, lvl) == table_index(vaddr, lvl)) for lvl in range(level + 1)]
+    return [z3.Implies(vaddr >= 0, index(base, lvl) == index(vaddr, lvl)) for lvl in range(level + 1)]
 
 
 def _index_query(level: int, lvl: int) -> Query:
@@ -46,7 +49,7 @@ def _index_query(level: int, lvl: int) -> Query:
     base_nested = base / (1 << j) == (base / (1 << k)) / (1 << (j - k))
     v_nested = v / (1 << j) == (v / (1 << k)) / (1 << (j - k))
     quotient = base / (1 << j) == v / (1 << j)
-    claim = base_keeps_indices(v, level)[lvl]
+    claim = base_keeps_indices(v, level, index_of)[lvl]
     goals = [
         Goal("same_quotient", same_quotient, [v]),
         Goal("base_nested", base_nested, [v]),

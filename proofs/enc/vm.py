@@ -6,7 +6,7 @@ from mlk.abi.errors import Error
 from mlk.abi.objects import PAGE_BITS, VADDR_BITS
 from mlk.abi.rights import Right
 from mlk.model import vm
-from mlk.proofs.access import VS, table_index
+from mlk.proofs.access import VS, index_range, table_index
 from mlk.proofs.enc.base import OpResult, first_error, get, get2, put, put2, when
 from mlk.proofs.enc.cspace import SymCap
 from mlk.proofs.enc.ipc import Ipc
@@ -29,6 +29,15 @@ class Vm(Ipc):
             found = and_(found, ne(entry, NONE))
             table = entry
         return found, table
+
+    def index(self, vaddr: Val, level: int) -> Val:
+        """The table index of ``vaddr`` at ``level`` where the step writes an entry: on a
+        symbolic address with the fact that it is in range (a side condition: true of
+        ``vm.table_index``, see :func:`mlk.proofs.access.table_index`)."""
+        index = table_index(vaddr, level)
+        if is_sym(index):
+            self.side.append(index_range(index))
+        return index
 
     def add_entry(self, s: SymState, table: Val, index: Val, obj: Val, rights: Val, ref: Val) -> SymState:
         """A new valid entry at ``index`` of ``table`` (which had none there), recorded by the
@@ -66,7 +75,7 @@ class Vm(Ipc):
         vspace = get(s, "cobj", vsref)
         granted = self.mapping_rights(rights, cap)
         found, leaf = self.walk(s, vspace, vaddr, LEAF)
-        index = table_index(vaddr, LEAF)
+        index = self.index(vaddr, LEAF)
         error = first_error(
             [
                 (ne(cap.cmvs, NONE), Error.INVALID_CAPABILITY),
@@ -115,7 +124,7 @@ class Vm(Ipc):
             missing = eq(get2(s, "pte", tables[level], table_index(vaddr, level)), NONE)
             placed = or_(missing, placed)
             table = ite(missing, tables[level], table)
-            index = ite(missing, table_index(vaddr, level), index)
+            index = ite(missing, self.index(vaddr, level), index)
             new_level = ite(missing, level + 1, new_level)
             base = ite(missing, level_base(vaddr, level), base)
             if is_sym(vaddr):
