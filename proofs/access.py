@@ -264,14 +264,27 @@ def index_range(index: Val) -> Val:
     return between(0, index, 1 << PT_INDEX_BITS)
 
 
+def _exact_index() -> Val:
+    """:func:`index_of` at the level, over the variables of a function body (address 0, level 1)."""
+    a, lvl = z3.Var(0, z3.IntSort()), z3.Var(1, z3.IntSort())
+    exact: Val = index_of(a, vm.LEAF_LEVEL)
+    for level in reversed(range(vm.LEAF_LEVEL)):
+        exact = z3.If(lvl == level, index_of(a, level), exact)
+    return exact
+
+
+def exact_indices(term: Val) -> Val:
+    """``term`` with :func:`table_index` replaced by :func:`index_of` (to evaluate encoded terms
+    in a model, where the function is otherwise any function)."""
+    return z3.substitute_funs(term, (_INDEX, _exact_index())) if is_sym(term) else term
+
+
 def index_definition() -> list[Val]:
     """:func:`table_index` is :func:`index_of` at every level (for the boot state, whose literal
     addresses the goals read at symbolic witnesses)."""
     a, lvl = z3.Ints("index.a index.l")
     index = _INDEX(a, lvl)
-    exact: Val = index_of(a, vm.LEAF_LEVEL)
-    for level in reversed(range(vm.LEAF_LEVEL)):
-        exact = z3.If(lvl == level, index_of(a, level), exact)
+    exact = z3.substitute_vars(_exact_index(), a, lvl)
     body = z3.Implies(z3.And(lvl >= 0, lvl <= vm.LEAF_LEVEL), index == exact)
     return [z3.ForAll([a, lvl], body, patterns=[index])]
 
