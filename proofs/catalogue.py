@@ -272,6 +272,9 @@ RETYPE_FOCUS: dict[str, tuple[int, tuple[str, ...]]] = {
         ("refcounts_exact", "valid_caps", "valid_tcb_state", "valid_irq_handlers.lines"),
     ),
     "valid_reply_caps": (5_000_000, ("valid_reply_caps",)),
+    # a capability's object is live (valid_caps.target), so not new: the tables a walk visits are
+    # kept (the lemma objects_kept)
+    "mappings_match_caps": (10_000_000, ("mappings_match_caps", "valid_caps.target")),
 }
 
 #: The carve's quantities whose definitions the lean context of Retype's goals leaves out.
@@ -499,7 +502,7 @@ def _step_lemmas(kernel: Kernel, transition: str) -> tuple[Lemma, ...]:
         names = step_names(kernel, transition)
         defined = [d for d in _step(kernel, transition)[1] if _defines(d, names)]
         base = [kernel.guard(s, e, transition), *event_facts(e), *defined]
-        return tuple(retype.lemmas(kernel, s, e, names, base))
+        return tuple(retype.lemmas(kernel, s, e, names, base, _step(kernel, transition)[0]))
     if transition in deletion.DELETED:
         post, context = _step(kernel, transition)
         d = step_names(kernel, transition)[deletion.DELETED[transition]]
