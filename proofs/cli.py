@@ -192,9 +192,11 @@ def _mutants(console: Console, args: argparse.Namespace) -> int:
 
 
 def _print_pending(console: Console) -> None:
+    pending = catalogue.pending_transitions()
     console.print(
-        "not yet proved (encoded and tested against the spec; run with --pending): transitions "
-        + ", ".join(catalogue.pending_transitions())
+        "not yet proved (encoded and tested against the spec; run with --pending): transitions " + ", ".join(pending)
+        if pending
+        else "not yet proved: no transition (the preservation obligations of every one run by default)"
     )
     if secproofs.PENDING:
         console.print("security obligations not yet proved (run with --pending): " + ", ".join(secproofs.PENDING))

@@ -114,11 +114,14 @@ def _check(
         solver = z3.Solver()
         solver.set("timeout", max(1, int(left * 1000)))
         solver.set("rlimit", rlimit)
-        solver.add(*hypotheses, *goal.hints)
-        solver.add(z3.Not(goal.term))
+        term, hints = goal.stated()
+        solver.add(*hypotheses, *hints)
+        solver.add(z3.Not(term))
         before = _count(solver)
         answer = solver.check()
         tally.steps += _count(solver) - before
+        if answer == z3.sat and goal.generalized:
+            return "unknown", goal, "a model of the generalized goal (Goal.generalized) is no counterexample"
         if answer == z3.sat:
             return "sat", goal, solver.model()
         if answer != z3.unsat:

@@ -321,6 +321,15 @@ class ScheduleLowest(Kernel):
         return result
 
 
+class RetypeTableLeveled(Kernel):
+    """``untyped.new_object`` gives a new page table level 1 (the level of a VSpace's tables)
+    instead of none: an unmapped table that claims a place in an address space."""
+
+    def new_object(self, s: SymState, o: Val, otype: Val, size: Val) -> SymState:
+        made = super().new_object(s, o, otype, size)
+        return put(made, "ptlevel", o, ite(eq(otype, PT), 1, NONE))
+
+
 class RetypeNoMemoryCheck(Kernel):
     """``untyped.retype`` omits the NOT_ENOUGH_MEMORY check: objects spill past the region."""
 
@@ -553,6 +562,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("schedule-reads-head-after-pop", ScheduleReadsHeadAfterPop(), "preserve/tick/cur_tcb"),
     Mutant("schedule-lowest", ScheduleLowest(), "preserve/tcb_resume/sched_highest"),
     Mutant("retype-no-memory-check", RetypeNoMemoryCheck(), "preserve/untyped_retype/valid_global_refs"),
+    Mutant("retype-table-leveled", RetypeTableLeveled(), "preserve/untyped_retype/mappings_match_caps"),
     Mutant("mint-unmasked", MintUnmasked(), "preserve/cnode_mint/rights_never_grow"),
     Mutant("badge-overwrite", BadgeOverwrite(), "preserve/cnode_mint/badge_never_changes"),
     Mutant("frame-map-level-2", FrameMapLevel2(), "preserve/frame_map/no_kernel_mappings"),

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import z3
+
 from mlk.proofs.terms import Val
 
 
@@ -44,7 +46,14 @@ class Goal:
     instantiation itself. They follow from the hypotheses, so adding them proves nothing new.
     ``focus_rlimit`` is the step limit of the attempt under ``focus`` (0: the default of
     :mod:`mlk.proofs.discharge`); with ``split_focus`` that attempt is made part by part
-    (:func:`mlk.proofs.discharge.split`), each part with that limit."""
+    (:func:`mlk.proofs.discharge.split`), each part with that limit.
+
+    ``generalized`` names terms (fields of the state after a step) that the solver replaces by
+    fresh constants in the term and the hints, not in the hypotheses (:meth:`stated`): it then
+    proves the goal for every value of them that satisfies the hints, so for the values they
+    stand for, which satisfy the hints (instances of proved facts). The solver no longer reads the
+    step's terms that those fields are; with too few hints the goal is not proved, and a model is
+    no counterexample (the attempt is then unknown, never refuted)."""
 
     name: str
     term: Val
@@ -53,6 +62,15 @@ class Goal:
     hints: Sequence[Val] = ()
     focus_rlimit: int = 0
     split_focus: bool = False
+    generalized: Sequence[Val] = ()
+
+    def stated(self) -> tuple[Val, list[Val]]:
+        """The term and the hints as the solver gets them: each of :attr:`generalized` replaced
+        by a fresh constant (``general!k``, a name no encoding term has)."""
+        pairs = [(t, z3.Const(f"general!{k}", t.sort())) for k, t in enumerate(self.generalized)]
+        if not pairs:
+            return self.term, list(self.hints)
+        return z3.substitute(self.term, *pairs), [z3.substitute(h, *pairs) for h in self.hints]
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ from mlk.proofs.enc.ops import MIN_BITS, Carve
 from mlk.proofs.invariants import by_name
 from mlk.proofs.obligation import Lemma
 from mlk.proofs.symstate import SymState
-from mlk.proofs.terms import RefSort, Val, and_, eq, implies, ne, not_, select
+from mlk.proofs.terms import RefSort, Val, and_, eq, implies, ne, not_
 
 #: Lemmas (by name up to the first dot) that only the obligations of some families prove and
 #: assume; the others serve every obligation. The alignment of the new objects is about their
@@ -64,11 +64,7 @@ ONLY: dict[str, tuple[str, ...]] = {
         "valid_objs",
         "refcounts_exact",
         "valid_reply_caps",
-        "mappings_match_caps",
     ),
-    # every live object keeps its kind and translation entries through the step (the state after,
-    # a quantified fact): the tables a walk visits are the same after Retype as before
-    "objects_kept": ("mappings_match_caps",),
 }
 
 #: The derivation tree's families after Retype: hypotheses known to suffice for each goal (families
@@ -135,12 +131,10 @@ def carve_of(kernel: Kernel, s: SymState, e: SymEvent, names: dict[str, Val]) ->
     return s1, ref, Carve(**{f.name: names[f"retype.{f.name}"] for f in fields(Carve)})
 
 
-def lemmas(
-    kernel: Kernel, s: SymState, e: SymEvent, names: dict[str, Val], context: Iterable[Val], post: SymState
-) -> list[Lemma]:
-    """The lemmas of the step ``untyped_retype`` from ``s`` on ``e`` to ``post`` (``names``: the
-    constants the step named; ``context``: the guard, the facts about events and the definitions
-    of those constants), in the order they are proved; each assumes the ones before it."""
+def lemmas(kernel: Kernel, s: SymState, e: SymEvent, names: dict[str, Val], context: Iterable[Val]) -> list[Lemma]:
+    """The lemmas of the step ``untyped_retype`` from ``s`` on ``e`` (``names``: the constants the
+    step named; ``context``: the guard, the facts about events and the definitions of those
+    constants), in the order they are proved; each assumes the ones before it."""
     s1, ref, c = carve_of(kernel, s, e, names)
     base = list(context)
     lo = get(s1, "cobj", ref)
@@ -176,12 +170,6 @@ def lemmas(
     def untyped_outside(a: Val, b: Val) -> Val:
         body = implies(and_(other_untyped(y), overlaps(cobj(s1, y), untyped_end(s1, y), a, b)), ancestor_region(y))
         return z3.ForAll([y], body, patterns=[get(s1, "usize", y)])
-
-    def kind(o: Val) -> Val:
-        return get(s, "kind", o)
-
-    def pte(o: Val) -> Val:
-        return select(s.f["pte"], o)
 
     dests = [implies(k < c.count, and_(not_(occ(s1, c.dst(k))), ne(c.dst(k), ref))) for k in range(RETYPE_MAX_OBJECTS)]
     return [
@@ -250,13 +238,4 @@ def lemmas(
             assume("pspace_distinct.occupies"),
         ),
         Lemma("destinations_empty", implies(ok, and_(*dests)), assume("valid_caps")),
-        Lemma(
-            "objects_kept",
-            z3.ForAll(
-                [x],
-                implies(live(s, x), and_(eq(get(post, "kind", x), kind(x)), select(post.f["pte"], x) == pte(x))),
-                patterns=[kind(x)],
-            ),
-            base,
-        ),
     ]

@@ -40,3 +40,18 @@ def test_goals_assume_only_assumed_lemmas_and_hints() -> None:
     assert instance(hidden, [C]).eq(F(C) > 0)
     hinted = Goal(goal.name, goal.term, focus=goal.focus, hints=[instance(hidden, [C])])
     assert _decide([hidden], hinted) == Status.PROVED
+
+
+def test_a_generalized_goal_is_proved_from_its_hints_alone_and_never_refuted() -> None:
+    before = z3.Array("before", z3.IntSort(), z3.IntSort())
+    after = z3.Store(before, 1, 5)
+    kept = Lemma("kept", z3.ForAll([Y], z3.Implies(Y != 1, after[Y] == before[Y])), [], assumed=False)
+    term = after[2] == before[2]
+    hint = instance(kept, [z3.IntVal(2)])
+    goal = Goal("g.kept", term, focus=[z3.BoolVal(True)], hints=[hint], generalized=[after])
+    stated, hints = goal.stated()
+    assert not any(str(t).find("Store") >= 0 for t in (stated, *hints))
+    assert _decide([kept], goal) == Status.PROVED
+    assert _decide([kept], Goal(goal.name, term, focus=goal.focus, generalized=[after])) == Status.UNKNOWN
+    wrong = Goal("g.wrong", after[1] == before[1], focus=goal.focus, hints=[hint], generalized=[after])
+    assert _decide([kept], wrong) == Status.UNKNOWN
