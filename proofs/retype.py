@@ -67,7 +67,8 @@ ONLY: dict[str, tuple[str, ...]] = {
     ),
 }
 
-#: The derivation tree's families after Retype: hypotheses known to suffice for each goal (families
+#: The capabilities' families after Retype (the derivation tree's, ``rights_never_grow``,
+#: ``badge_never_changes``, ``valid_global_refs``): hypotheses known to suffice for each goal (families
 #: and single conjuncts, as :data:`mlk.proofs.catalogue.FOCUS`), with the lemmas, and the step limit
 #: of that attempt, which :func:`mlk.proofs.catalogue.preserve_query` makes first (the goal's
 #: ``focus``). A new slot's parent is the untyped capability, which is occupied and so not
@@ -76,10 +77,19 @@ ONLY: dict[str, tuple[str, ...]] = {
 #: (``valid_caps.target``), so not a new one (``carve_vacant``). Every goal needs one or two of
 #: these besides its own conjunct; under the tiers, whose hypotheses include the large families
 #: every focused proof assumes (:data:`mlk.proofs.catalogue.CORE`), each took 1.4 to 10 million
-#: steps or ran out of them (``descendants_inc`` beyond 40 million), under these 1 to 5 million.
+#: steps or ran out of them (``descendants_inc`` beyond 40 million), under these 0.2 to 6 million
+#: (in the lean context with the carve's arithmetic: ``catalogue._lean_context``).
 _NEW_PARENT = ("cdt_links.listed_by_parent", "valid_caps.no_slot_at_none")
 GOAL_FOCUS: dict[str, tuple[int, tuple[str, ...]]] = {
+    **{
+        f"cdt_links.{c}": (5_000_000, ("cdt_links",))
+        for c in ("listed_by_parent", "children_name_parent", "children_nonneg")
+    },
     "no_mloop.depth_decreases": (3_000_000, ("no_mloop", "cdt_links.listed_by_parent")),
+    "rights_never_grow.copy_rights_within_parent": (3_000_000, ("rights_never_grow", "cdt_links.listed_by_parent")),
+    "badge_never_changes.badged_kinds": (3_000_000, ("badge_never_changes.badged_kinds",)),
+    "badge_never_changes.copy_keeps_badge": (3_000_000, ("badge_never_changes", *_NEW_PARENT)),
+    "valid_global_refs.outside_kernel": (3_000_000, ("valid_global_refs",)),
     "untyped_mdb.objects_below_watermark": (
         5_000_000,
         ("untyped_mdb", "valid_caps.target", "valid_caps.no_slot_at_none"),
