@@ -1,5 +1,5 @@
-"""Suite-wide set-up: every seeded Hypothesis run replays alone exactly as it ran in the suite."""
+"""Suite-wide set-up: every seeded Hypothesis run draws what its seed alone decides (mlk.seeding)."""
 
-from mlk.seeding import load_every_module
+from mlk.seeding import forget_project_constants
 
-load_every_module()
+forget_project_constants()

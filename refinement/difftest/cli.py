@@ -17,7 +17,7 @@ from mlk.refinement.difftest import answers, asmcli, corpus, gen, search, sites
 from mlk.refinement.difftest.program import Program, from_json
 from mlk.refinement.difftest.run import Result, Session, mutant_session
 from mlk.refinement.difftest.speccov import SpecCoverage
-from mlk.seeding import load_every_module
+from mlk.seeding import forget_project_constants
 
 #: Where sessions build and run by default.
 WORK_DIR = Path("build") / "difftest"
@@ -80,7 +80,7 @@ def _gap_note(result: Result) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``mlk difftest``."""
     args = parser().parse_args(argv)
-    load_every_module()  # a seed then draws the same programs here as in the test suite
+    forget_project_constants()  # a seed then draws the same programs here as in the test suite
     try:
         files = corpus.entries(args.replay) if args.replay is not None else []
     except corpus.CorpusError as exc:
