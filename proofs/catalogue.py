@@ -549,12 +549,18 @@ def boot_query(inv: Invariant) -> Query:
     return Query(index_definition(), [], _goals(inv, _boot_state(), "w"))
 
 
-def preserve_framed(kernel: Kernel, transition: str, inv: Invariant) -> bool:
-    """Whether every field family ``inv`` reads is, term for term, the field of the state before
-    ``transition`` (the family after is then the hypothesis about the state before)."""
+def unchanged(kernel: Kernel, transition: str, fields: Iterable[str]) -> bool:
+    """Whether each of ``fields`` of the state after ``transition`` is, term for term, the field
+    of the state before (what reads only them is then the same of both states: proved by frame)."""
     s, _ = _pre()
     post = _step(kernel, transition)[0]
-    return all(post.f[f] is s.f[f] for f in read_set(inv))
+    return all(post.f[f] is s.f[f] for f in fields)
+
+
+def preserve_framed(kernel: Kernel, transition: str, inv: Invariant) -> bool:
+    """Whether every field family ``inv`` reads is unchanged by ``transition`` (the family after
+    is then the hypothesis about the state before)."""
+    return unchanged(kernel, transition, read_set(inv))
 
 
 def preserve_query(kernel: Kernel, transition: str, inv: Invariant) -> Query:
@@ -567,7 +573,7 @@ def preserve_query(kernel: Kernel, transition: str, inv: Invariant) -> Query:
     framed = {
         f"{inv.name}.{c.name}"
         for c, reads in zip(inv.conjuncts, conjunct_reads(inv), strict=True)
-        if all(post.f[f] is s.f[f] for f in reads)
+        if unchanged(kernel, transition, reads)
     }
     bound = BOUNDS.get(f"preserve/{transition}/{inv.name}")
     context = (*context, bound[1](s)) if bound else context

@@ -179,6 +179,10 @@ class Invariant:
         """All conjuncts as hypotheses."""
         return [c.assume(s) for c in self.conjuncts]
 
+    def conjunct(self, name: str) -> Conjunct:
+        """The conjunct called ``name``."""
+        return next(c for c in self.conjuncts if c.name == name)
+
     def holds(self, s: SymState, domains: Mapping[str, Sequence[Val]]) -> bool:
         """Evaluate on a concrete state (see :meth:`Conjunct.holds`)."""
         return all(c.holds(s, domains) for c in self.conjuncts)

@@ -89,6 +89,13 @@ class Lemma:
     uses: Sequence[str] | None = None
     assumed: bool = True
 
+    def instance(self, args: Sequence[Val]) -> Val:
+        """The body of the universally quantified :attr:`term` with its variables, in order, set
+        to ``args`` (a hint: an instance of a proved fact)."""
+        term = self.term
+        assert z3.is_quantifier(term) and term.is_forall() and term.num_vars() == len(args), self.name
+        return z3.substitute_vars(term.body(), *reversed(args))
+
 
 @dataclass(frozen=True)
 class Query:

@@ -53,6 +53,11 @@ from mlk.proofs.terms import RefSort, Val, and_, eq, implies, ne, not_
 #: (no live object at a new object's address) serves the families that read the object an old
 #: capability designates (:data:`GOAL_FOCUS`), and ``if_live_then_nonz_cap``, whose goals must
 #: see that a new object's original capability is recorded at an address no old object has.
+#: ``carve_vacant`` (no live object at a new object's address) and the lemmas it is proved from
+#: (the carved range lies in the free part of the region, which holds no object): what the
+#: lemmas of :mod:`mlk.proofs.retypemaps` and :mod:`mlk.proofs.secretype` build on.
+VACANT = ("region_capabilities", "region_objects", "carve_inside", "carve_objects", "carve_vacant")
+
 ONLY: dict[str, tuple[str, ...]] = {
     "carve_aligned": ("pspace_aligned",),
     "carve_vacant": (

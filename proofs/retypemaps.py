@@ -33,6 +33,7 @@ from dataclasses import replace
 import z3
 
 from mlk.model import vm
+from mlk.proofs import retype
 from mlk.proofs.access import PT, at, at2, cobj, ctype, kind, live, mapped, occ, walk
 from mlk.proofs.enc.base import OK
 from mlk.proofs.enc.ops import Carve
@@ -47,20 +48,13 @@ FAMILY = "mappings_match_caps"
 #: The lemmas of :mod:`mlk.proofs.retype` the ones here build on: ``carve_vacant`` and those it
 #: builds on (the carved range lies in the free part of the region, which holds no object), and
 #: ``destinations_empty``.
-REGION = (
-    "region_capabilities",
-    "region_objects",
-    "carve_inside",
-    "carve_objects",
-    "carve_vacant",
-    "destinations_empty",
-)
+REGION = (*retype.VACANT, "destinations_empty")
 
 #: The lemmas of this module, by name.
 OWN = ("kept_objects", "fresh_objects", "fresh_entries", "kept_slots", "fresh_slots", "fresh_distinct")
 
 #: An object capability designates a live object of its type (of the state before).
-_TARGET = next(cj for cj in by_name("valid_caps").conjuncts if cj.name == "target")
+_TARGET = by_name("valid_caps").conjunct("target")
 
 #: The object fields a live object keeps (besides its entries).
 _KEPT = ("kind", "nent", "ptlevel")
@@ -161,13 +155,6 @@ def chosen(step: Sequence[Lemma]) -> tuple[Lemma, ...]:
     return (*region, *(lemma for lemma in step if lemma.name in OWN))
 
 
-def _instance(lemma: Lemma, args: Sequence[Val]) -> Val:
-    """The body of the universally quantified ``lemma`` with its variables set to ``args``."""
-    term = lemma.term
-    assert z3.is_quantifier(term) and term.num_vars() == len(args), lemma.name
-    return z3.substitute_vars(term.body(), *reversed(args))
-
-
 def _walk_tables(s: SymState, r: Val) -> list[Val]:
     """The tables the walks that find the entry of the capability in ``r`` visit in ``s``."""
     return [walk(s, at(s, "cmvs", r), at(s, "cmva", r), depth)[1] for depth in range(vm.LEAF_LEVEL + 1)]
@@ -180,22 +167,22 @@ def hints(proved: Sequence[Lemma], s: SymState, post: SymState, goal: Goal) -> l
     by = {lemma.name: lemma for lemma in proved}
     conjunct = goal.name.partition(".")[2]
     xs = goal.witnesses
-    own = next(cj for cj in by_name(FAMILY).conjuncts if cj.name == conjunct)
+    own = by_name(FAMILY).conjunct(conjunct)
     out = [own.body(s, *xs)]
 
     def objects(*os: Val) -> None:
-        out.extend(_instance(by["kept_objects"], [o]) for o in os)
-        out.extend(_instance(by["fresh_objects"], [o]) for o in os)
+        out.extend(by["kept_objects"].instance([o]) for o in os)
+        out.extend(by["fresh_objects"].instance([o]) for o in os)
 
     def slots(*rs: Val) -> None:
         for r in rs:
-            out.extend(_instance(by[name], [r]) for name in ("kept_slots", "fresh_slots"))
+            out.extend(by[name].instance([r]) for name in ("kept_slots", "fresh_slots"))
             out.append(_TARGET.body(s, r))
 
     if conjunct in ("entry_recorded", "entries_numbered"):
         t, k = xs
         objects(t)
-        out.append(_instance(by["fresh_entries"], [t, k]))
+        out.append(by["fresh_entries"].instance([t, k]))
         if conjunct == "entry_recorded":
             p = at2(s, "pte_cap", t, k)
             slots(p)
@@ -204,7 +191,7 @@ def hints(proved: Sequence[Lemma], s: SymState, post: SymState, goal: Goal) -> l
         objects(xs[0])
     elif conjunct == "one_cap_per_table":
         slots(*xs)
-        out.append(_instance(by["fresh_distinct"], xs))
+        out.append(by["fresh_distinct"].instance(xs))
     else:
         (r,) = xs
         slots(r)
@@ -222,7 +209,7 @@ def focused(goal: Goal, proved: Sequence[Lemma], s: SymState, post: SymState, gu
     (:attr:`mlk.proofs.obligation.Goal.generalized`): the hints say all it needs of them. Its
     term is the conjunct as stated (not simplified), whose fields are those the hints name."""
     conjunct = goal.name.partition(".")[2]
-    own = next(cj for cj in by_name(FAMILY).conjuncts if cj.name == conjunct)
+    own = by_name(FAMILY).conjunct(conjunct)
     return replace(
         goal,
         term=own.body(post, *goal.witnesses),

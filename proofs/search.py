@@ -98,7 +98,7 @@ def spec_after(before: State, sym: SymState) -> State:
 
 def witness(inv: Invariant, conjunct: str, s: SymState, d: dict[str, list[Val]]) -> tuple[Val, ...]:
     """The first point where ``conjunct`` of ``inv`` fails on the concrete state ``s``."""
-    c = next(c for c in inv.conjuncts if c.name == conjunct)
+    c = inv.conjunct(conjunct)
     for xs in itertools.product(*(d[sort] for sort in c.sorts)):
         if not c.body(s, *xs):
             return tuple(xs)

@@ -29,6 +29,7 @@ from mlk.proofs.catalogue import (
     preserve_framed,
     preserve_query,
     step_names,
+    unchanged,
 )
 from mlk.proofs.concrete import abstract, domains, keys
 from mlk.proofs.counterexample import render_states
@@ -112,9 +113,7 @@ STEP_HINTS: dict[str, Callable[[dict[str, Val]], list[Val]]] = {"cnode_revoke": 
 def security_framed(kernel: Kernel, transition: str, prop: Property) -> bool:
     """Whether every field ``prop`` reads of the state after ``transition`` is, term for term,
     the field of the state before (then the property holds: nothing it is about changed)."""
-    s, _ = _pre()
-    post = _step(kernel, transition)[0]
-    return all(post.f[f] is s.f[f] for f in _READS[prop.name])
+    return unchanged(kernel, transition, _READS[prop.name])
 
 
 def security_query(kernel: Kernel, transition: str, prop: Property) -> Query:

@@ -103,7 +103,7 @@ PROPERTY_LEMMAS: dict[str, tuple[str, ...]] = {
 #: new object's address) and those it builds on (the carved range lies in the free part of the
 #: region, which holds no object). They are proved here whatever :data:`mlk.proofs.retype.ONLY`
 #: says of the families.
-REGION = ("region_capabilities", "region_objects", "carve_inside", "carve_objects", "carve_vacant")
+REGION = retype.VACANT
 
 #: What a table under a thread's VSpace is: the shapes of threads' VSpaces, the walk's levels,
 #: and that only tables have entries.
@@ -248,16 +248,8 @@ def lemmas(kernel: Kernel, prop: str) -> tuple[Lemma, ...]:
     return (*region, *own)
 
 
-def instance(lemma: Lemma, args: Sequence[Val]) -> Val:
-    """The body of the universally quantified ``lemma`` with its variables, in order, set to
-    ``args``."""
-    term = lemma.term
-    assert z3.is_quantifier(term) and term.is_forall() and term.num_vars() == len(args), lemma.name
-    return z3.substitute_vars(term.body(), *reversed(args))
-
-
 def hints(proved: Sequence[Lemma], goal: str, witnesses: Sequence[Val]) -> list[Val]:
     """The hints of goal ``goal`` (``property.check``) at ``witnesses``: instances of the lemmas
     ``proved`` names (:data:`HINTS`)."""
     by_name = {lemma.name: lemma for lemma in proved}
-    return [instance(by_name[name], [witnesses[k] for k in at]) for name, at in HINTS.get(goal, ())]
+    return [by_name[name].instance([witnesses[k] for k in at]) for name, at in HINTS.get(goal, ())]

@@ -9,7 +9,6 @@ import z3
 
 from mlk.proofs.discharge import discharge
 from mlk.proofs.obligation import Goal, Lemma, Obligation, Query, Status
-from mlk.proofs.secretype import instance
 
 X = z3.Int("x")
 F = z3.Function("f", z3.IntSort(), z3.IntSort())
@@ -37,8 +36,8 @@ def test_goals_assume_only_assumed_lemmas_and_hints() -> None:
     hidden = Lemma("positive", positive, [z3.ForAll([Y], F(Y) > 1)], assumed=False)
     assert _decide([assumed], goal) == Status.PROVED
     assert _decide([hidden], goal) != Status.PROVED
-    assert instance(hidden, [C]).eq(F(C) > 0)
-    hinted = Goal(goal.name, goal.term, focus=goal.focus, hints=[instance(hidden, [C])])
+    assert hidden.instance([C]).eq(F(C) > 0)
+    hinted = Goal(goal.name, goal.term, focus=goal.focus, hints=[hidden.instance([C])])
     assert _decide([hidden], hinted) == Status.PROVED
 
 
@@ -47,7 +46,7 @@ def test_a_generalized_goal_is_proved_from_its_hints_alone_and_never_refuted() -
     after = z3.Store(before, 1, 5)
     kept = Lemma("kept", z3.ForAll([Y], z3.Implies(Y != 1, after[Y] == before[Y])), [], assumed=False)
     term = after[2] == before[2]
-    hint = instance(kept, [z3.IntVal(2)])
+    hint = kept.instance([z3.IntVal(2)])
     goal = Goal("g.kept", term, focus=[z3.BoolVal(True)], hints=[hint], generalized=[after])
     stated, hints = goal.stated()
     assert not any(str(t).find("Store") >= 0 for t in (stated, *hints))
